@@ -1,0 +1,91 @@
+"""Writing articles once: insert-or-ignore on the canonical URL and on (source, guid)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Insert, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Article
+from storage.types import utcnow
+from storage.urls import canonical_url, url_key
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class ArticleRecord:
+    """An extracted article as a spider hands it to storage."""
+
+    source_id: str
+    url: str
+    title: str
+    body: str
+    guid: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    raw_html: bytes | None = None
+    fetched_at: datetime = field(default_factory=utcnow)
+
+
+def content_hash(title: str, body: str) -> str:
+    """Whitespace- and case-insensitive hash of the text, to spot syndicated copies."""
+    text = _WS.sub(" ", f"{title}\n{body}").strip().casefold()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def compress_html(html: bytes) -> bytes:
+    return zlib.compress(html, 6)
+
+
+def decompress_html(blob: bytes) -> bytes:
+    return zlib.decompress(blob)
+
+
+def _insert(session: Session) -> type[Insert]:
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert  # type: ignore[return-value]
+    if name == "sqlite":
+        return sqlite.insert  # type: ignore[return-value]
+    raise RuntimeError(f"unsupported database dialect {name!r}")
+
+
+def insert_article(session: Session, rec: ArticleRecord) -> int | None:
+    """Store an article unless it is already there; return its new id, or None if a duplicate."""
+    values = {
+        "source_id": rec.source_id,
+        "url": rec.url,
+        "canonical_url": canonical_url(rec.url),
+        "url_key": url_key(rec.url),
+        "guid": rec.guid,
+        "title": rec.title,
+        "author": rec.author,
+        "published_at": rec.published_at,
+        "fetched_at": rec.fetched_at,
+        "language": rec.language,
+        "body": rec.body,
+        "content_hash": content_hash(rec.title, rec.body),
+        "raw_html": compress_html(rec.raw_html) if rec.raw_html else None,
+    }
+    # No index_elements: a conflict on either unique key (url_key, or source+guid) is a duplicate.
+    stmt = _insert(session)(Article).values(**values).on_conflict_do_nothing().returning(Article.id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def known_url_keys(session: Session, urls: list[str]) -> set[str]:
+    """Which of these URLs are stored already (lets spiders skip fetching them again)."""
+    keys = {url_key(u): u for u in urls}
+    found = session.scalars(select(Article.url_key).where(Article.url_key.in_(keys))).all()
+    return {keys[k] for k in found}
+
+
+def article_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Article)) or 0

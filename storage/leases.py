@@ -1,0 +1,40 @@
+"""Named leases in the database: a lock that expires if its holder dies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, update
+
+from storage.articles import _insert
+from storage.database import Database
+from storage.models import Lease
+from storage.types import utcnow
+
+
+def acquire(db: Database, name: str, owner: str, ttl: timedelta) -> bool:
+    """Take the lease if it is free, expired or already ours; True if we hold it now."""
+    now = utcnow()
+    with db.write() as s:
+        stmt = _insert(s)(Lease).values(name=name, owner=owner, expires_at=now + ttl)
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=[Lease.name],
+            set_={"owner": owner, "expires_at": now + ttl},
+            where=(Lease.expires_at < now) | (Lease.owner == owner),
+        ).returning(Lease.owner)
+        return s.execute(stmt).scalar_one_or_none() == owner
+
+
+def renew(db: Database, name: str, owner: str, ttl: timedelta) -> bool:
+    with db.write() as s:
+        res = s.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.owner == owner)
+            .values(expires_at=utcnow() + ttl)
+        )
+        return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def release(db: Database, name: str, owner: str) -> None:
+    with db.write() as s:
+        s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))

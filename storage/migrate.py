@@ -1,0 +1,54 @@
+"""Schema migrations with Alembic, driven from code (no alembic.ini to find)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from storage.database import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(db: Database) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    return cfg
+
+
+def _run(db: Database, fn: str, *args: str) -> None:
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, fn)(cfg, *args)
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    _run(db, "upgrade", revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    _run(db, "downgrade", revision)
+
+
+def check(db: Database) -> None:
+    """Raise if the models and the migrations have drifted apart."""
+    _run(db, "check")
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(db: Database) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+
+
+def is_current(db: Database) -> bool:
+    return current_revision(db) == head_revision(db)

@@ -1,0 +1,219 @@
+"""The database schema: articles, mentions, crawl runs, the digest outbox and leases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import BigId, UTCDateTime, utcnow
+
+# Stable constraint names keep Alembic's batch migrations on SQLite deterministic.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Article(Base):
+    """One news article, stored once whatever URL variant or feed it arrived by."""
+
+    __tablename__ = "article"
+    __table_args__ = (UniqueConstraint("source_id", "guid", name="uq_article_source_guid"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(64), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(512))
+    title: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # NULL until the matcher has looked at the article: a crash between storing and
+    # matching leaves it NULL, so the next match pass picks it up.
+    matched_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    mentions: Mapped[list[Mention]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Mention(Base):
+    """Where a watched entity is named in an article, with the evidence."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("article_id", "entity_id", "field", "start", name="uq_mention_place"),
+        Index("ix_mention_entity_article", "entity_id", "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    field: Mapped[str] = mapped_column(String(8))  # "title" or "body"
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    surface: Mapped[str] = mapped_column(Text)
+    tier: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+    article: Mapped[Article] = relationship(back_populates="mentions")
+
+
+class EntityState(Base):
+    """The definition of each watched entity as last matched, to notice config changes."""
+
+    __tablename__ = "entity_state"
+
+    entity_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    error_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CrawlError(Base):
+    __tablename__ = "crawl_error"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HttpCache(Base):
+    """Validators for conditional GET of feeds and sitemaps."""
+
+    __tablename__ = "http_cache"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Digest(Base):
+    """A subscriber's digest: the articles assigned to it, once and for all."""
+
+    __tablename__ = "digest"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscriber_id: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    period_start: Mapped[datetime | None]
+    period_end: Mapped[datetime]
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    items: Mapped[list[DigestItem]] = relationship(
+        back_populates="digest", cascade="all, delete-orphan", passive_deletes=True
+    )
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="digest", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DigestItem(Base):
+    """An article assigned to a subscriber's digest; the unique key is the 'at most once'."""
+
+    __tablename__ = "digest_item"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "article_id", name="uq_digest_item_subscriber_article"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[str] = mapped_column(String(128))
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    entity_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    digest: Mapped[Digest] = relationship(back_populates="items")
+    article: Mapped[Article] = relationship()
+
+
+class Delivery(Base):
+    """The outbox row of one digest on one channel: rendered once, sent until done."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("digest_id", "channel", name="uq_delivery_digest_channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(512))  # "email:a@b", "telegram:123", "file:path"
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    message_id: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    parts: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. Telegram messages
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+    digest: Mapped[Digest] = relationship(back_populates="deliveries")
+
+
+class ChannelState(Base):
+    """A channel that must not be used any more (Telegram 403, chat not found)."""
+
+    __tablename__ = "channel_state"
+
+    channel: Mapped[str] = mapped_column(String(512), primary_key=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    replaced_by: Mapped[str | None] = mapped_column(String(512))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lease(Base):
+    """A named lock with an expiry: one scheduler per database, one crawl per source."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

@@ -1,0 +1,48 @@
+"""Canonical article URLs: the key that makes an article unique whatever link led to it."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Parameters that say how a reader arrived, never which article it is.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "yclid", "msclkid", "mc_cid", "mc_eid",
+        "_ga", "_gl", "igshid", "ref", "ref_src", "cmpid", "ncid", "sr_share", "at_medium",
+        "at_campaign", "utm",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hsa_", "oly_")
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop default port, fragment, tracking params, trailing slash.
+
+    http and https are one article: the key uses https.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "http":
+        scheme = "https"
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = parts.path or "/"
+    while "//" in path:
+        path = path.replace("//", "/")
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query.sort()
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def url_key(url: str) -> str:
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
