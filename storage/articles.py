@@ -49,7 +49,8 @@ def decompress_html(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
-def _insert(session: Session) -> type[Insert]:
+def dialect_insert(session: Session) -> type[Insert]:
+    """The dialect's INSERT, which has on_conflict_do_nothing/do_update (SQLite and PostgreSQL)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert  # type: ignore[return-value]
@@ -76,7 +77,7 @@ def insert_article(session: Session, rec: ArticleRecord) -> int | None:
         "raw_html": compress_html(rec.raw_html) if rec.raw_html else None,
     }
     # No index_elements: a conflict on either unique key (url_key, or source+guid) is a duplicate.
-    stmt = _insert(session)(Article).values(**values).on_conflict_do_nothing().returning(Article.id)
+    stmt = dialect_insert(session)(Article).values(**values).on_conflict_do_nothing().returning(Article.id)
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -89,3 +90,6 @@ def known_url_keys(session: Session, urls: list[str]) -> set[str]:
 
 def article_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+_insert = dialect_insert  # kept for callers written before the public name

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, update
 
-from storage.articles import _insert
+from storage.articles import dialect_insert
 from storage.database import Database
 from storage.models import Lease
 from storage.types import utcnow
@@ -16,7 +16,7 @@ def acquire(db: Database, name: str, owner: str, ttl: timedelta) -> bool:
     """Take the lease if it is free, expired or already ours; True if we hold it now."""
     now = utcnow()
     with db.write() as s:
-        stmt = _insert(s)(Lease).values(name=name, owner=owner, expires_at=now + ttl)
+        stmt = dialect_insert(s)(Lease).values(name=name, owner=owner, expires_at=now + ttl)
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=[Lease.name],
             set_={"owner": owner, "expires_at": now + ttl},

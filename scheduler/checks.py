@@ -1,0 +1,47 @@
+"""`unionwatch check`: everything an admin should know before the service starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scheduler.config import ConfigError, load_config
+
+
+def run_checks(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {"ok": False, "config": str(path), "problems": [], "summary": []}
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        report["problems"] = exc.problems
+        return report
+    n_entities = len(cfg.entities)
+    report["summary"] += [
+        f"{path}: valid",
+        f"{len(cfg.sources)} sources, {len(cfg.watchlists)} watchlists with {n_entities} entities, "
+        f"{len(cfg.subscribers)} subscribers, {len(cfg.admins)} admins",
+    ]
+    try:
+        from scheduler.wiring import watchlist
+
+        watchlist(cfg)
+        report["summary"].append(f"watchlists compile ({n_entities} entities)")
+    except Exception as exc:  # a matcher refusal is a config problem to show, not a crash
+        report["problems"].append(f"{path}: watchlists: cannot compile: {exc}")
+    try:
+        from sqlalchemy import text
+
+        from storage import migrate
+        from storage.database import Database
+
+        db = Database(cfg.database.url)
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        cur, head = migrate.current_revision(db), migrate.head_revision(db)
+        state = "up to date" if cur == head else f"at {cur or 'empty'}, will upgrade to {head}"
+        report["summary"].append(f"database reachable, schema {state}")
+        db.dispose()
+    except Exception as exc:  # unreachable database: say which and why
+        report["problems"].append(f"{path}: database.url: cannot connect: {exc}")
+    report["ok"] = not report["problems"]
+    return report

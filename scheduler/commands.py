@@ -1,0 +1,229 @@
+"""What each CLI command does, kept apart from argument parsing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+
+from scheduler.config import Config
+from scheduler.output import console, err_console, fail, print_json
+from storage.types import utcnow
+
+
+def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool) -> int:
+    from scheduler.crawling import crawl_job
+    from scheduler.pipeline import crawl_and_match
+
+    try:
+        job = crawl_job(cfg, source_ids)
+    except KeyError as exc:
+        known = ", ".join(s.id for s in cfg.sources) or "none"
+        fail(f"unknown source {exc.args[0]} (known: {known})")
+    if not job.sources:
+        fail("no sources to crawl: config.yaml has no enabled sources")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=json_out) as progress:
+        tasks = {s.id: progress.add_task(f"{s.id}: waiting", total=None) for s in job.sources}
+        counts: dict[str, list[int]] = {s.id: [0, 0, 0] for s in job.sources}
+
+        def on_event(ev: dict[str, Any]) -> None:
+            src = ev.get("source")
+            if src not in tasks:
+                return
+            c = counts[src]
+            kind = ev.get("event")
+            if kind == "page":
+                c[0] += 1
+            elif kind == "article" and ev.get("new"):
+                c[1] += 1
+            elif kind == "error":
+                c[2] += 1
+            state = {"skipped": "skipped", "done": ev.get("status", "done")}.get(str(kind), "crawling")
+            progress.update(tasks[src], description=(
+                f"{src}: {state} · {c[0]} pages · {c[1]} new · {c[2]} errors"))
+
+        outcome = crawl_and_match(cfg, job, on_event=on_event)
+    result = outcome.crawl
+    rows = [s.as_dict() for s in result.sources.values()]
+    if json_out:
+        print_json({"sources": rows, "matched": outcome.matched_articles,
+                    "mentions": outcome.mentions, "exit_code": result.exit_code,
+                    "killed": result.killed})
+    else:
+        table = Table("source", "status", "fetched", "new", "duplicates", "errors", title="crawl")
+        for s in result.sources.values():
+            colour = {"ok": "green", "partial": "yellow", "skipped": "cyan"}.get(s.status, "red")
+            table.add_row(s.source, f"[{colour}]{s.status}[/]", str(s.fetched), str(s.new),
+                          str(s.duplicates), str(s.errors))
+        console.print(table)
+        for s in result.sources.values():
+            if s.reason:
+                console.print(f"  {s.source}: {escape(s.reason)}", highlight=False)
+            for sample in s.error_samples:
+                console.print(f"  [dim]{s.source}: {escape(sample)}[/]", highlight=False)
+        console.print(f"matched {outcome.matched_articles} new articles: "
+                      f"{outcome.mentions} mentions of watched names", highlight=False)
+    if not result.ok:
+        tail = result.stderr_tail.strip().splitlines()[-5:]
+        err_console.print("crawl process failed" + (" (killed at its time limit)" if result.killed
+                          else f" with exit code {result.exit_code}"), style="red")
+        for line in tail:
+            err_console.print(f"  {line}", highlight=False, markup=False)
+        return 1
+    return 1 if any(s.status == "failed" for s in result.sources.values()) else 0
+
+
+def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Path | None,
+                  out: Path | None, json_out: bool) -> int:
+    from scheduler.wiring import watchlist
+
+    wl = watchlist(cfg)
+    if jsonl is not None:
+        return _match_jsonl(wl, jsonl, out)
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"{file}: cannot read: {exc}")
+    assert text is not None
+    mentions = wl.match(text)
+    if json_out:
+        print_json({"entities": sorted({m.entity_id for m in mentions}),
+                    "mentions": [_mention_dict(m) for m in mentions]})
+        return 0
+    if not mentions:
+        console.print("no watched names found", style="yellow")
+        return 0
+    console.print(_highlight(text, mentions), highlight=False)
+    table = Table("entity", "found", "tier", "at", "why")
+    for m in mentions:
+        table.add_row(m.entity_id, m.surface, m.tier, f"{m.start}-{m.end}", m.explanation)
+    console.print(table)
+    return 0
+
+
+def _mention_dict(m: Any) -> dict[str, Any]:
+    return {"entity": m.entity_id, "surface": m.surface, "start": m.start, "end": m.end,
+            "tier": m.tier, "explanation": m.explanation}
+
+
+def _highlight(text: str, mentions: list[Any]) -> str:
+    out, pos = [], 0
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.start < pos:
+            continue
+        out.append(escape(text[pos:m.start]))
+        out.append(f"[bold black on yellow]{escape(text[m.start:m.end])}[/]")
+        pos = m.end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _match_jsonl(wl: Any, path: Path, out: Path | None) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read: {exc}")
+    results = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            rid, body = rec["id"], rec["text"]
+            title = rec.get("title") or ""
+            if not isinstance(body, str) or not isinstance(title, str):
+                raise TypeError("text and title must be strings")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            fail(f"{path}:{n}: expected a JSON object with 'id' and 'text': {exc}")
+        from scheduler.matchjob import article_text
+
+        mentions = wl.match(article_text(title, body) if title else body)
+        results.append({"id": rid, "entities": sorted({m.entity_id for m in mentions}),
+                        "mentions": [_mention_dict(m) for m in mentions]})
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    if out is None:
+        sys.stdout.write(data)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(data, encoding="utf-8")
+        err_console.print(f"{len(results)} texts matched → {out}", highlight=False)
+    return 0
+
+
+def search_command(cfg: Config, *, query: str | None, entity: str | None, source: str | None,
+                   days: int, limit: int, json_out: bool) -> int:
+    from scheduler.searching import search_articles
+    from scheduler.wiring import open_database
+
+    if entity is not None and entity not in {e.id for e in cfg.entities}:
+        fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)")
+    db = open_database(cfg)
+    hits = search_articles(db, query=query, entity=entity, source=source,
+                           since=utcnow() - timedelta(days=days), limit=limit)
+    if json_out:
+        print_json([h.as_dict() for h in hits])
+        return 0
+    if not hits:
+        console.print("no articles found", style="yellow")
+        return 0
+    for h in hits:
+        when = h.published.strftime("%Y-%m-%d") if h.published else "undated"
+        console.print(f"[bold]{escape(h.title)}[/]  [dim]{h.source} · {when} · {h.language or '?'}[/]",
+                      highlight=False)
+        if h.snippet:
+            console.print(f"  {h.snippet_markup()}", highlight=False)
+        console.print(f"  [link={h.url}]{escape(h.url)}[/link]", highlight=False)
+    return 0
+
+
+def status_command(cfg: Config, *, json_out: bool) -> int:
+    from scheduler.health import outbox_counts, scheduler_holder, source_health
+    from scheduler.wiring import open_database
+
+    db = open_database(cfg)
+    health = source_health(db, cfg)
+    outbox = outbox_counts(db)
+    holder = scheduler_holder(db)
+    if json_out:
+        print_json({"sources": [h.as_dict() for h in health], "outbox": outbox, "scheduler": holder})
+        return 0
+    table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
+                  title="sources")
+    for h in health:
+        colour = {"ok": "green", "partial": "yellow"}.get(h.last_status or "", "red")
+        table.add_row(
+            h.source,
+            h.last_run.strftime("%Y-%m-%d %H:%M") if h.last_run else "never",
+            f"[{colour}]{h.last_status or '-'}[/]",
+            h.last_success.strftime("%Y-%m-%d %H:%M") if h.last_success else "never",
+            str(h.articles_7d),
+            f"{h.error_rate:.0%}" if h.error_rate is not None else "-",
+        )
+    console.print(table)
+    for h in health:
+        for w in h.warnings:
+            console.print(f"[yellow]⚠ {h.source}: {escape(w)}[/]", highlight=False)
+    console.print("outbox: " + (", ".join(f"{n} {k}" for k, n in sorted(outbox.items())) or "empty"))
+    console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
+    return 0
+
+
+def digest_command(cfg: Config, subscriber: str | None, *, dry_run: bool, preview: Path | None,
+                   json_out: bool) -> int:
+    from scheduler.digesting import run_digests
+
+    if subscriber is not None and subscriber not in {s.id for s in cfg.subscribers}:
+        known = ", ".join(s.id for s in cfg.subscribers) or "none"
+        fail(f"unknown subscriber '{subscriber}' (known: {known})")
+    return run_digests(cfg, subscriber, dry_run=dry_run, preview=preview, json_out=json_out)
+
+

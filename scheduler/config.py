@@ -1,0 +1,392 @@
+"""config.yaml: the admin's file of sources, watchlists, subscribers and delivery settings."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
+
+DEFAULT_CONFIG = Path("config.yaml")
+SECRET_KEYS = re.compile(r"^(password|passwd|secret|token|api_key|apikey|bot_token)$", re.I)
+# A Telegram bot token or an obvious credential pasted as a value.
+SECRET_VALUES = re.compile(r"^\d{6,12}:[A-Za-z0-9_-]{30,}$")
+IDENT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}'") from None
+    return value
+
+
+def _schedule(value: str) -> str:
+    if INTERVAL.match(value):
+        if parse_interval(value) < timedelta(minutes=1):
+            raise ValueError(f"schedule '{value}' is shorter than one minute")
+        return value
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"schedule '{value}' is neither an interval (30m, 6h, 1d) nor a cron line: {exc}"
+        ) from None
+    return value
+
+
+def parse_interval(value: str) -> timedelta:
+    m = INTERVAL.match(value)
+    if not m:
+        raise ValueError(value)
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+
+
+def _hhmm(value: str) -> str:
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
+    if not m:
+        raise ValueError(f"time '{value}' is not HH:MM (24-hour)")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _env_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError(f"'{value}' is not an environment variable name")
+    return value
+
+
+Ident = Annotated[str, Field(pattern=IDENT)]
+TimeZone = Annotated[str, AfterValidator(_timezone)]
+Schedule = Annotated[str, AfterValidator(_schedule)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+
+
+class DatabaseConfig(Strict):
+    url: str = "sqlite:///data/unionwatch.db"
+
+
+class CrawlConfig(Strict):
+    user_agent: str = "unionwatch/0.1"
+    contact_url: str = "https://github.com/unionwatch/unionwatch"
+    obey_robots: bool = True
+    per_host_concurrency: int = Field(1, ge=1, le=16)
+    per_host_delay: float = Field(1.0, ge=0)
+    timeout: float = Field(30.0, gt=0, le=600)
+    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    allow_private_networks: bool = False
+    max_run_seconds: int = Field(3600, ge=10)
+
+
+class MatchingConfig(Strict):
+    backfill_days: int = Field(7, ge=0, le=3650)
+
+
+class SourceConfig(Strict):
+    id: Ident
+    type: Literal["feed", "sitemap", "listing"]
+    url: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    language: Literal["kk", "ru", "en", "auto"] = "auto"
+    schedule: Schedule = "1h"
+    link_pattern: str | None = None
+    max_age_days: int | None = Field(None, ge=1)
+    obey_robots: bool | None = None
+    link_selector: str | None = None
+    next_selector: str | None = None
+    depth: int = Field(1, ge=1, le=50)
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _one_url_field(self) -> SourceConfig:
+        if self.url and self.urls:
+            raise ValueError("give either url or urls, not both")
+        if not self.url and not self.urls:
+            raise ValueError("a source needs url or urls")
+        for u in self.all_urls:
+            if not re.match(r"^https?://[^/\s]+", u):
+                raise ValueError(f"'{u}' is not an http(s) URL")
+        if self.type == "listing" and not self.link_selector:
+            raise ValueError("a listing source needs link_selector (CSS for article links)")
+        if self.link_pattern:
+            try:
+                re.compile(self.link_pattern)
+            except re.error as exc:
+                raise ValueError(f"link_pattern is not a valid regex: {exc}") from None
+        return self
+
+    @property
+    def all_urls(self) -> list[str]:
+        return [self.url] if self.url else list(self.urls)
+
+
+class EntityConfig(Strict):
+    id: Ident
+    kind: Literal["person", "organisation", "term"] = "person"
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    match: Literal["surname", "full_name"] | None = None
+    exclude: list[str] = Field(default_factory=list)
+    groups: list[list[str]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> EntityConfig:
+        if self.match is not None and self.kind != "person":
+            raise ValueError("match applies to persons only")
+        if self.groups and self.kind != "term":
+            raise ValueError("groups apply to terms only")
+        if any(not g for g in self.groups):
+            raise ValueError("a term group must list at least one keyword")
+        return self
+
+
+class WatchlistConfig(Strict):
+    id: Ident
+    description: str = ""
+    entities: list[EntityConfig] = Field(min_length=1)
+
+
+class ChannelConfig(Strict):
+    type: Literal["email", "telegram", "file"]
+    to: str | None = None
+    chat_id: int | str | None = None
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> ChannelConfig:
+        need = {"email": "to", "telegram": "chat_id", "file": "path"}[self.type]
+        if getattr(self, need) in (None, ""):
+            raise ValueError(f"a {self.type} channel needs '{need}'")
+        extra = [f for f in ("to", "chat_id", "path") if f != need and getattr(self, f) is not None]
+        if extra:
+            raise ValueError(f"a {self.type} channel takes '{need}', not {', '.join(extra)}")
+        if self.type == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.to or ""):
+            raise ValueError(f"'{self.to}' is not an email address")
+        if self.type == "telegram" and not re.fullmatch(r"-?\d+|@[A-Za-z0-9_]{5,}", str(self.chat_id)):
+            raise ValueError(f"chat_id '{self.chat_id}' is neither a number nor an @channel name")
+        return self
+
+
+class DigestConfig(Strict):
+    time: Annotated[str, AfterValidator(_hhmm)] = "08:00"
+    send_empty: bool = False
+
+
+class SubscriberConfig(Strict):
+    id: Ident
+    name: str = ""
+    timezone: TimeZone = "UTC"
+    digest: DigestConfig = DigestConfig()
+    watchlists: list[str] = Field(min_length=1)
+    channels: list[ChannelConfig] = Field(min_length=1)
+
+
+class AdminConfig(Strict):
+    id: Ident
+    name: str = ""
+    channels: list[ChannelConfig] = Field(min_length=1)
+
+
+class SmtpConfig(Strict):
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: EnvName | None = None
+    from_: str = Field(alias="from")
+    ca_file: str | None = None
+    timeout: float = 30.0
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _auth(self) -> SmtpConfig:
+        if self.username and not self.password_env:
+            raise ValueError("username is set: name the password's environment variable in password_env")
+        if self.security == "none" and self.username:
+            raise ValueError("security 'none' with a username would send the password in clear")
+        return self
+
+
+class TelegramConfig(Strict):
+    token_env: EnvName = "UNIONWATCH_TELEGRAM_TOKEN"
+    api_base: str = "https://api.telegram.org"
+
+    @field_validator("api_base")
+    @classmethod
+    def _base(cls, v: str) -> str:
+        if not re.match(r"^https?://", v):
+            raise ValueError(f"api_base '{v}' is not an http(s) URL")
+        return v.rstrip("/")
+
+
+class DeliveryConfig(Strict):
+    smtp: SmtpConfig | None = None
+    telegram: TelegramConfig | None = None
+    list_id: str = "digest.unionwatch.localhost"
+    unsubscribe_mailto: str | None = None
+
+
+class Config(Strict):
+    database: DatabaseConfig = DatabaseConfig()
+    crawl: CrawlConfig = CrawlConfig()
+    matching: MatchingConfig = MatchingConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    admins: list[AdminConfig] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    watchlists: list[WatchlistConfig] = Field(min_length=1)
+    subscribers: list[SubscriberConfig] = Field(default_factory=list)
+
+    def source(self, source_id: str) -> SourceConfig:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+    @property
+    def entities(self) -> list[EntityConfig]:
+        return [e for w in self.watchlists for e in w.entities]
+
+    def entities_of(self, sub: SubscriberConfig) -> list[EntityConfig]:
+        wanted = set(sub.watchlists)
+        return [e for w in self.watchlists if w.id in wanted for e in w.entities]
+
+    def channels_in_use(self) -> set[str]:
+        people = [*self.subscribers, *self.admins]
+        return {c.type for p in people for c in p.channels}
+
+
+def _secret_scan(node: Any, loc: tuple[str | int, ...], found: list[tuple[tuple[str | int, ...], str]]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(k, str) and SECRET_KEYS.match(k) and v not in (None, ""):
+                found.append(((*loc, k), f"a literal secret is refused: put it in an environment variable and name it with '{k}_env'"))
+            else:
+                _secret_scan(v, (*loc, k), found)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _secret_scan(v, (*loc, i), found)
+    elif isinstance(node, str) and SECRET_VALUES.match(node.strip()):
+        found.append((loc, "this looks like a bot token: secrets come only from environment variables"))
+
+
+def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    out: list[tuple[tuple[str | int, ...], str]] = []
+
+    def unique(items: list[Any], section: str) -> None:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                out.append(((section, i, "id"), f"duplicate id '{item.id}'"))
+            seen.add(item.id)
+
+    unique(cfg.sources, "sources")
+    unique(cfg.watchlists, "watchlists")
+    unique(cfg.subscribers, "subscribers")
+    unique(cfg.admins, "admins")
+    seen_entities: dict[str, str] = {}
+    for wi, w in enumerate(cfg.watchlists):
+        for ei, e in enumerate(w.entities):
+            if e.id in seen_entities and seen_entities[e.id] != w.id:
+                out.append(((("watchlists", wi, "entities", ei, "id")),
+                            f"entity id '{e.id}' is already used in watchlist '{seen_entities[e.id]}'"))
+            elif e.id in seen_entities:
+                out.append(((("watchlists", wi, "entities", ei, "id")), f"duplicate entity id '{e.id}'"))
+            seen_entities[e.id] = w.id
+    known = {w.id for w in cfg.watchlists}
+    for si, s in enumerate(cfg.subscribers):
+        for wi2, wid in enumerate(s.watchlists):
+            if wid not in known:
+                out.append((("subscribers", si, "watchlists", wi2),
+                            f"unknown watchlist '{wid}' (known: {', '.join(sorted(known))})"))
+    used = cfg.channels_in_use()
+    if "email" in used and cfg.delivery.smtp is None:
+        out.append((("delivery",), "an email channel is configured but delivery.smtp is missing"))
+    if "telegram" in used and cfg.delivery.telegram is None:
+        out.append((("delivery",), "a telegram channel is configured but delivery.telegram is missing"))
+    return out
+
+
+def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Environment variables that config names for channels in use but that are not set."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    used = cfg.channels_in_use()
+    smtp, tg = cfg.delivery.smtp, cfg.delivery.telegram
+    if "email" in used and smtp and smtp.password_env and not os.environ.get(smtp.password_env):
+        out.append((("delivery", "smtp", "password_env"),
+                    f"environment variable {smtp.password_env} is not set (the SMTP password)"))
+    if "telegram" in used and tg and not os.environ.get(tg.token_env):
+        out.append((("delivery", "telegram", "token_env"),
+                    f"environment variable {tg.token_env} is not set (the Telegram bot token)"))
+    return out
+
+
+def _pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "literal_error":
+            msg = f"{msg} (got {err.get('input')!r})"
+        elif err["type"] == "string_pattern_mismatch":
+            msg = f"'{err.get('input')}' is not a valid id (letters, digits, _ . -; at most 64)"
+        # pydantic reports discriminated/union branches as loc parts like 'int' or 'str'
+        loc = tuple(p for p in loc if p not in ("int", "str"))
+        out.append((loc, msg))
+    return out
+
+
+def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
+    """Validate loaded YAML; raise ConfigError listing every problem with file:line: key."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if not isinstance(src.data, dict):
+        raise ConfigError([f"{src.path}: the top level must be a mapping of sections"])
+    _secret_scan(src.data, (), problems)
+    cfg: Config | None = None
+    try:
+        cfg = Config.model_validate(src.data)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc))
+    if cfg is not None:
+        problems.extend(_cross_checks(cfg))
+        if require_secrets and not problems:
+            problems.extend(missing_secrets(cfg))
+    if problems:
+        # A refused secret under an unknown key is one problem, not two.
+        secret_locs = {loc for loc, msg in problems if msg.startswith(("a literal secret", "this looks"))}
+        problems = [(loc, m) for loc, m in problems if "secret" in m or "token" in m
+                    or loc not in secret_locs]
+        raise ConfigError([f"{src.where(loc)}: {format_loc(loc)}: {msg}" for loc, msg in problems])
+    assert cfg is not None
+    return cfg
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG, *, require_secrets: bool = True) -> Config:
+    return parse_config(load_yaml(Path(path)), require_secrets=require_secrets)

@@ -1,0 +1,88 @@
+"""Matching stored articles: new ones once, and a backfill when the admin edits an entity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from matching import EntitySpec, compile_watchlist
+from scheduler.matchjob import match_pending, sync_entities
+from storage.articles import ArticleRecord, insert_article
+from storage.database import Database
+from storage.models import Article, Mention
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+ELEUSINOV = EntitySpec(id="eleusinov", kind="person", name="Amin Eleusinov",
+                       aliases=("Әмин Елеусінов",))
+KHARKOVA = EntitySpec(id="kharkova", kind="person", name="Larisa Kharkova",
+                      aliases=("Лариса Харькова",), match="full_name")
+
+
+def add(db: Database, n: int, title: str, body: str, days_ago: float = 0) -> int:
+    when = NOW - timedelta(days=days_ago)
+    with db.write() as s:
+        art_id = insert_article(s, ArticleRecord("src", f"https://example.org/a/{n}.html", title, body,
+                                                 published_at=when, fetched_at=when))
+    assert art_id is not None
+    return art_id
+
+
+def mentions(db: Database) -> list[tuple[int, str, str, str]]:
+    with db.read() as s:
+        rows = s.execute(select(Mention.article_id, Mention.entity_id, Mention.field, Mention.surface)
+                         .order_by(Mention.article_id, Mention.field, Mention.start)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_new_articles_are_matched_once_with_offsets_per_field(db: Database) -> None:
+    a = add(db, 1, "Елеусинов вышел на свободу", "Суд освободил Амина Елеусинова досрочно.")
+    b = add(db, 2, "Погода", "В Астане снег.")
+    wl = compile_watchlist([ELEUSINOV])
+    first = match_pending(db, wl)
+    assert first.articles == 2
+    got = mentions(db)
+    assert (a, "eleusinov", "title", "Елеусинов") in got
+    assert any(r[0] == a and r[2] == "body" for r in got)
+    assert all(r[0] != b for r in got)
+    with db.read() as s:
+        art = s.get(Article, a)
+        assert art is not None
+        for m in s.scalars(select(Mention).where(Mention.article_id == a)):
+            text = art.title if m.field == "title" else art.body
+            assert text[m.start:m.end] == m.surface
+    again = match_pending(db, wl)
+    assert again.articles == 0 and mentions(db) == got
+
+
+def test_a_changed_entity_is_backfilled_within_the_window_only(db: Database) -> None:
+    recent = add(db, 1, "Суд", "Лариса Харькова обжаловала приговор.", days_ago=2)
+    old = add(db, 2, "Суд", "Лариса Харькова вновь в суде.", days_ago=30)
+    sync_entities(db, [ELEUSINOV], backfill_days=7, now=NOW)
+    match_pending(db, compile_watchlist([ELEUSINOV]))
+    assert mentions(db) == []
+    # The admin adds Kharkova: recent articles are matched again, older ones are not.
+    summary = sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW)
+    assert summary.backfilled_entities == ("kharkova",)
+    got = mentions(db)
+    assert any(r[0] == recent and r[1] == "kharkova" for r in got)
+    assert all(r[0] != old for r in got)
+    # Nothing changed: nothing is backfilled again.
+    assert sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW).backfilled_entities == ()
+
+
+def test_an_edited_alias_rematches_and_a_removed_entity_matches_nothing_new(db: Database) -> None:
+    art = add(db, 1, "Сот", "Сот Елеусіновке екі жыл жаза тағайындады.", days_ago=1)
+    narrow = EntitySpec(id="eleusinov", kind="person", name="Amin Eleusinov")
+    sync_entities(db, [narrow, KHARKOVA], backfill_days=7, now=NOW)
+    match_pending(db, compile_watchlist([narrow, KHARKOVA]))
+    before = mentions(db)
+    sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW)
+    after = mentions(db)
+    assert any(r[0] == art and r[1] == "eleusinov" for r in after)
+    assert len(after) >= len(before)
+    removed = sync_entities(db, [KHARKOVA], backfill_days=7, now=NOW)
+    assert removed.removed_entities == ("eleusinov",)
+    new = add(db, 2, "Сот", "Елеусіновтің адвокаты мәлімдеді.")
+    match_pending(db, compile_watchlist([KHARKOVA]))
+    assert all(r[0] != new for r in mentions(db))
