@@ -1,0 +1,194 @@
+"""Turn EntitySpecs into the indexes the engine looks words up in (done once per watchlist)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from matching.engine import Watchlist
+from matching.given_names import names as lexicon_names
+from matching.index import Acronym, Person, Phrase, PhraseRef, SurnameRef, WordIndex, WordPattern
+from matching.morphology import (
+    MASCULINE,
+    NOMINATIVE,
+    Endings,
+    generic_endings,
+    generic_stem,
+    looks_like_surname,
+    paradigm,
+)
+from matching.normalise import TOKEN_RE, clean
+from matching.spec import EntitySpec
+from matching.translit import fold_kazakh, key, key_with_ng
+
+# Function words of organisation names and keyword phrases: matched exactly, never inflected.
+_FUNCTION_WORDS = (
+    "и в во на по с со к о об от до за из у для мен пен бен және of the a an and in on for to at by"
+)
+_STOPWORDS = frozenset(_FUNCTION_WORDS.split())
+_EXACT: Endings = {"": (NOMINATIVE,)}
+
+
+def _words(text: str) -> list[str]:
+    return [clean(t) for t in TOKEN_RE.findall(text)]
+
+
+def _is_latin(word: str) -> bool:
+    return not any("\u0400" <= c <= "\u04ff" for c in word)
+
+
+def is_acronym(alias: str) -> bool:
+    """A single token with two or more capitals: ҚТКК, KNPRK, KazTAG."""
+    words = alias.split()
+    return len(words) == 1 and sum(c.isupper() for c in alias) >= 2 and len(alias) >= 2
+
+
+def _name_keys(word: str) -> set[str]:
+    keys = {key(word)}
+    if "ң" in word.lower():
+        keys.add(key_with_ng(word))
+    return keys
+
+
+def _split_person(words: list[str]) -> tuple[list[str], str]:
+    """(given names, surname): the surname is last unless only the first word looks like one."""
+    if len(words) == 1:
+        return [], words[0]
+    first, last = key(words[0]), key(words[-1])
+    if looks_like_surname(first) and not looks_like_surname(last):
+        return [words[1]], words[0]
+    return [words[0]], words[-1]
+
+
+def _phrase_keys(text: str) -> tuple[str, ...]:
+    return tuple(key(w) for w in _words(text))
+
+
+@lru_cache(maxsize=1)
+def given_name_lexicon() -> WordIndex[str]:
+    """Common given names in every inflection; payload is the gender."""
+    index: WordIndex[str] = WordIndex()
+    for name, gender in lexicon_names():
+        for nk in _name_keys(name):
+            p = paradigm(nk, "given")
+            index.add(p.stem, p.endings, gender)
+    return index
+
+
+def _word_pattern(word: str) -> WordPattern:
+    k = key(word)
+    latin = _is_latin(word)
+    if word.lower() in _STOPWORDS or (latin and len(k) <= 3):
+        return ((k, _EXACT),)
+    stem, cut = generic_stem(k, latin)
+    alts: list[tuple[str, Endings]] = [(stem, generic_endings(cut, stem[-1:], latin))]
+    if not latin and not cut and stem[-1:] in ("k", "p"):
+        # Kazakh voicing before a vowel: кәсіподақ -> кәсіподағы
+        voiced = stem[:-1] + ("g" if stem[-1] == "k" else "b")
+        alts.append((voiced, generic_endings("", voiced[-1], latin)))
+    return tuple(alts)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.index: WordIndex[SurnameRef | PhraseRef] = WordIndex()
+        self.acronyms: dict[str, list[Acronym]] = {}
+        self.persons: list[Person] = []
+        self.phrases: list[Phrase] = []
+        self.extra_given: WordIndex[str] = WordIndex()
+
+    def person(self, n: int, spec: EntitySpec) -> None:
+        exclude = tuple(_phrase_keys(e) for e in spec.exclude)
+        person = Person(n, spec.id, spec.match == "full_name", None, exclude=exclude)
+        given_words: list[str] = []
+        surnames: list[str] = []
+        for full in (spec.name, *spec.aliases):
+            words = _words(full)
+            if not words:
+                continue
+            given, surname = _split_person(words)
+            given_words += given
+            surnames.append(surname)
+            person.surname_display.setdefault(_is_latin(surname), surname)
+        seen: set[str] = set()
+        for surname in surnames:
+            for nk in _name_keys(surname):
+                if nk in seen:
+                    continue
+                seen.add(nk)
+                p = paradigm(nk, "surname")
+                self.index.add(p.stem, p.endings, SurnameRef(person, p.cls, nk))
+                person.gender = person.gender or p.gender
+        initials = set()
+        lexicon = given_name_lexicon()
+        for word in given_words:
+            initials.add(key(word[0])[:1])
+            for nk in _name_keys(word):
+                initials.add(nk[:1])
+                p = paradigm(nk, "given")
+                person.given.add(p.stem, p.endings, word)
+                self.extra_given.add(p.stem, p.endings, "")
+                if person.gender is None:
+                    genders = {g for g, _, _ in lexicon.lookup(nk)}
+                    if len(genders) == 1:
+                        person.gender = genders.pop()
+                    elif p.cls in MASCULINE:
+                        person.gender = "m"
+        person.initials = frozenset(i for i in initials if i)
+        self.persons.append(person)
+
+    def acronym(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
+        exclude = tuple(_phrase_keys(e) for e in spec.exclude)
+        word = clean(text.strip())
+        entry = Acronym(n, spec.id, tier, group, word, exclude)
+        self.acronyms.setdefault(fold_kazakh(word), []).append(entry)
+
+    def phrase(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
+        words = _words(text)
+        if not words:
+            return
+        exclude = tuple(_phrase_keys(e) for e in spec.exclude)
+        patterns = tuple(_word_pattern(w) for w in words)
+        capitalised = tier == "name" and words[0][:1].isupper()
+        phrase = Phrase(n, spec.id, tier, group, patterns, capitalised, text.strip(), exclude)
+        self.phrases.append(phrase)
+        for stem, endings in patterns[0]:
+            self.index.add(stem, endings, PhraseRef(phrase))
+
+    def entity(self, n: int, spec: EntitySpec) -> None:
+        if spec.kind == "person":
+            self.person(n, spec)
+            return
+        if spec.kind == "organisation":
+            groups: tuple[tuple[str, ...], ...] = ((spec.name, *spec.aliases),)
+            tier = "name"
+        else:
+            groups = spec.groups or ((spec.name, *spec.aliases),)
+            tier = "term"
+        for g, keywords in enumerate(groups):
+            for text in keywords:
+                if not text.strip():
+                    continue
+                if is_acronym(text.strip()):
+                    self.acronym(n, spec, text, "acronym" if tier == "name" else tier, g)
+                else:
+                    self.phrase(n, spec, text, tier, g)
+
+
+def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
+    """Compile entities once; the Watchlist is then reused for every article."""
+    specs = tuple(entities)
+    dupes = sorted(i for i, n in Counter(s.id for s in specs).items() if n > 1)
+    if dupes:
+        raise ValueError(f"duplicate entity ids: {', '.join(dupes)}")
+    b = _Builder()
+    for n, spec in enumerate(specs):
+        b.entity(n, spec)
+    return Watchlist(
+        specs=specs,
+        index=b.index,
+        acronyms={k: tuple(v) for k, v in b.acronyms.items()},
+        lexicon=given_name_lexicon(),
+        extra_given=b.extra_given,
+    )

@@ -1,0 +1,109 @@
+"""The compiled watchlist's parts: a stem index, and what each indexed stem points back to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from matching.morphology import Ending, Endings
+
+P = TypeVar("P")
+
+
+class WordIndex(Generic[P]):
+    """Key -> payloads, by stem plus a closed set of endings: a few hash look-ups per word."""
+
+    def __init__(self) -> None:
+        self._stems: dict[str, list[tuple[Endings, P]]] = {}
+        self._lengths: list[int] = []
+        self._max_end = 0
+
+    def __len__(self) -> int:
+        return len(self._stems)
+
+    def add(self, stem: str, endings: Endings, payload: P) -> None:
+        entries = self._stems.setdefault(stem, [])
+        if any(e is endings and p == payload for e, p in entries):
+            return
+        entries.append((endings, payload))
+        if len(stem) not in self._lengths:
+            self._lengths.append(len(stem))
+            self._lengths.sort()
+        self._max_end = max(self._max_end, max(map(len, endings), default=0))
+
+    def lookup(self, k: str) -> list[tuple[P, str, tuple[Ending, ...]]]:
+        """Every (payload, ending, meanings) whose stem + ending spells k."""
+        out: list[tuple[P, str, tuple[Ending, ...]]] = []
+        n = len(k)
+        lo = n - self._max_end
+        stems = self._stems
+        for length in self._lengths:
+            if length > n:
+                break
+            if length < lo:
+                continue
+            entries = stems.get(k[:length])
+            if entries:
+                rest = k[length:]
+                for endings, payload in entries:
+                    meanings = endings.get(rest)
+                    if meanings:
+                        out.append((payload, rest, meanings))
+        return out
+
+
+@dataclass(eq=False)
+class Person:
+    """A watched person, compiled: its given-name forms, initials and exclusions."""
+
+    index: int
+    id: str
+    full_name_required: bool
+    gender: str | None
+    given: WordIndex[str] = field(default_factory=WordIndex)
+    initials: frozenset[str] = frozenset()
+    exclude: tuple[tuple[str, ...], ...] = ()
+    surname_display: dict[bool, str] = field(default_factory=dict)  # by "is Latin"
+
+
+@dataclass(frozen=True, eq=False)
+class SurnameRef:
+    person: Person
+    cls: str  # morphology paradigm
+    nominative: str  # key of the nominative
+
+
+# One word of a phrase: any of these (stem, endings) alternatives.
+WordPattern = tuple[tuple[str, Endings], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Phrase:
+    """An organisation name or a topic keyword: words in a row, each stem-aware."""
+
+    entity: int
+    entity_id: str
+    tier: str  # "name" | "term"
+    group: int  # keyword group of a term; 0 for organisations
+    words: tuple[WordPattern, ...]
+    capitalised: bool
+    display: str
+    exclude: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PhraseRef:
+    phrase: Phrase
+
+
+@dataclass(frozen=True, eq=False)
+class Acronym:
+    entity: int
+    entity_id: str
+    tier: str  # "acronym" | "term"
+    group: int
+    display: str
+    exclude: tuple[tuple[str, ...], ...]
+
+
+Ref = SurnameRef | PhraseRef
