@@ -1,0 +1,280 @@
+"""Fault routes under /faults/, served from code: what real servers do to crawlers.
+
+Every route is listed in scheduler/demosite/README.md. The expected decoded texts of the
+encoding cases are in ENCODING_CASES, so tests compare against one source of truth.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scheduler.demosite.server import _Handler
+
+RU_TITLE = "Лариса Харькова и Амин Елеусинов: «профсоюз» — Акжанат"
+RU_BODY = (
+    "Президент конфедерации Лариса Харькова заявила, что профсоюз будет обжаловать решение. "
+    "Амин Елеусинов и Нурбек Кушакбаев осуждены в Астане; ЁЛКА, ёлка, «кавычки» — тире."
+)
+# KOI8-R has no guillemets or dashes.
+RU_TITLE_PLAIN = "Лариса Харькова и Амин Елеусинов: профсоюз - Акжанат"
+RU_BODY_PLAIN = RU_BODY.replace("«", '"').replace("»", '"').replace("—", "-")
+KK_TITLE = "Әмин Елеусінов пен Нұрбек Құшақбаев туралы мәлімдеме"
+KK_BODY = (
+    "Құқық қорғаушылар кәсіподақ жетекшілерін босатуға шақырды. Қазақ әріптері: "
+    "ә ғ қ ң ө ұ ү һ і, Ә Ғ Қ Ң Ө Ұ Ү Һ І."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodingCase:
+    title: str
+    body: str
+    encoding: str  # how the bytes are written
+    header_charset: str | None  # what Content-Type claims (None: no charset)
+    meta_charset: str | None = None  # <meta charset> in the page
+    bom: bool = False
+
+
+ENCODING_CASES: dict[str, EncodingCase] = {
+    "cp1251-nocharset": EncodingCase(RU_TITLE, RU_BODY, "cp1251", None),
+    "koi8r-nocharset": EncodingCase(RU_TITLE_PLAIN, RU_BODY_PLAIN, "koi8_r", None),
+    "cp1251-header-utf8": EncodingCase(RU_TITLE, RU_BODY, "cp1251", "utf-8"),
+    "utf8-kk-header-cp1251": EncodingCase(KK_TITLE, KK_BODY, "utf-8", "windows-1251"),
+    "cp1251-meta-only": EncodingCase(
+        RU_TITLE, RU_BODY, "cp1251", None, meta_charset="windows-1251"
+    ),
+    "utf8-bom-header-cp1251": EncodingCase(KK_TITLE, KK_BODY, "utf-8", "windows-1251", bom=True),
+    "kz1048-nocharset": EncodingCase(KK_TITLE, KK_BODY, "kz1048", None),
+    "utf8-kk-meta-koi8r": EncodingCase(KK_TITLE, KK_BODY, "utf-8", None, meta_charset="koi8-r"),
+}
+
+
+def encoding_page(case: EncodingCase) -> bytes:
+    meta = f'<meta charset="{case.meta_charset}">' if case.meta_charset else ""
+    html = (
+        f"<!DOCTYPE html><html><head>{meta}<title>{case.title}</title></head><body>"
+        f"<article><h1>{case.title}</h1><p>{case.body}</p><p>{case.body}</p></article>"
+        "</body></html>"
+    )
+    data = html.encode(case.encoding)
+    return (b"\xef\xbb\xbf" + data) if case.bom else data
+
+
+# Malformed HTML cases: each must give a title or a recorded "parse" error, never a crash.
+def _malformed() -> dict[str, bytes]:
+    para = "<p>Амин Елеусинов и Нурбек Кушакбаев: текст статьи о профсоюзах и судах.</p>" * 3
+    deep = "<div>" * 300 + para + "</div>" * 300
+    head = "<html><head><title>{}</title></head><body>"
+    return {
+        "nul-bytes": (head.format("NUL") + f"<h1>Нулевые\x00 байты</h1>{para}\x00{para}"
+                      "</body></html>").encode(),
+        "unclosed": f"<html><head><title>Unclosed<body><h1>Незакрытые теги<p>{para}<div><span>"
+        .encode(),
+        "bare-lt": (head.format("Bare") + "<h1>Меньше < больше</h1>"
+                    f"<p>если a < b и b > c, то {para}</p></body></html>").encode(),
+        "deep-nesting": (head.format("Deep") + f"<h1>Глубокая вложенность</h1>{deep}</body></html>")
+        .encode(),
+        "no-body": b"<html><head><title></title></head><body></body></html>",
+        "binary": bytes(range(256)) * 20,
+    }
+
+
+MALFORMED = _malformed()
+
+_FEED_HEAD = (
+    '<?xml version="1.0" encoding="{enc}"?>\n<rss version="2.0"><channel><title>{title}</title>'
+    "<link>{base}/</link><description>fault feed</description>\n"
+)
+
+
+def _items(base: str, paths: list[tuple[str, str]]) -> str:
+    return "".join(
+        f"<item><title>{t}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
+        "<pubDate>Tue, 23 May 2017 11:30:00 GMT</pubDate></item>\n"
+        for p, t in paths
+    )
+
+
+def feeds(base: str) -> dict[str, tuple[bytes, str]]:
+    """Fault feeds: name -> (body, content type)."""
+    rss = "application/rss+xml"
+    good = [
+        ("/rus-azattyq/a/29700843.html", "Харькова"),
+        ("/rferl/a/29220970.html", "Parole"),
+        ("/azattyq/a/28652001.html", "Харькова"),
+    ]
+    full = _FEED_HEAD.format(enc="utf-8", title="Truncated", base=base) + _items(base, good)
+    cut = full.encode()[: full.encode().index(b"/rferl/a/29220970.html") + 40]
+    ru_items = _items(base, [("/rus-azattyq/a/29700843.html", "Суд оставил в силе решение"),
+                             ("/vestnik/doc/7715101", "Лидер профсоюзной конфедерации")])
+    wrong = (_FEED_HEAD.format(enc="utf-8", title="Вестник", base=base) + ru_items
+             + "</channel></rss>").encode("cp1251")
+    lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    laughs = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">{lol}]>'
+              "<rss version=\"2.0\"><channel><title>&lol9;</title>"
+              f"<item><title>&lol9;</title><link>{base}/rferl/a/29220970.html</link></item>"
+              "</channel></rss>")
+
+    def xxe(target: str) -> bytes:
+        return (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "{target}">]>'
+                "<rss version=\"2.0\"><channel><title>&xxe;</title>"
+                f"<item><title>&xxe;</title><link>{base}/rferl/a/29220970.html</link></item>"
+                "</channel></rss>").encode()
+
+    external_dtd = (
+        f'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "{base}/faults/dtd-target">'
+        + "<rss version=\"2.0\"><channel><title>DTD</title>"
+        + _items(base, [("/rferl/a/29220970.html", "Parole")]) + "</channel></rss>"
+    ).encode()
+    robots = (_FEED_HEAD.format(enc="utf-8", title="Robots", base=base)
+              + _items(base, [("/private/a/1.html", "Forbidden"),
+                              ("/rferl/a/28490992.html", "Allowed")])
+              + "</channel></rss>").encode()
+    private = (_FEED_HEAD.format(enc="utf-8", title="Redirects", base=base)
+               + _items(base, [
+                   ("/faults/redirect?to=http://169.254.169.254/latest/meta-data/", "metadata"),
+                   ("/faults/redirect?to=file:///etc/passwd", "file"),
+                   ("/faults/redirect-loop/0", "loop"),
+               ]) + "</channel></rss>").encode()
+    errors = (_FEED_HEAD.format(enc="utf-8", title="Errors", base=base)
+              + _items(base, [("/faults/status/404", "gone"), ("/faults/status/503", "down"),
+                              ("/rferl/a/29220970.html", "fine")])
+              + "</channel></rss>").encode()
+    return {
+        "invalid-url": (b"Invalid url", "text/html; charset=utf-8"),
+        "html": (b"<!DOCTYPE html><html><head><title>Not a feed</title></head>"
+                 b"<body>Hi</body></html>", "text/html; charset=utf-8"),
+        "truncated": (cut, rss),
+        "cp1251-declared-utf8": (wrong, rss),
+        "billion-laughs": (laughs.encode(), rss),
+        "xxe-file": (xxe("file:///etc/passwd"), rss),
+        "xxe-http": (xxe(f"{base}/faults/xxe-target"), rss),
+        "external-dtd": (external_dtd, rss),
+        "robots": (robots, rss),
+        "redirects": (private, rss),
+        "errors": (errors, rss),
+    }
+
+
+_BOMB: dict[str, bytes] = {}
+_BOMB_LOCK = threading.Lock()
+BOMB_DECOMPRESSED = 50 * 1024 * 1024
+
+
+def gzip_bomb() -> bytes:
+    """50 MiB of zeros as a ~50 KB gzip body (built once)."""
+    with _BOMB_LOCK:
+        if "gz" not in _BOMB:
+            _BOMB["gz"] = gzip.compress(b"\0" * BOMB_DECOMPRESSED, compresslevel=9, mtime=0)
+        return _BOMB["gz"]
+
+
+def _sleep(handler: _Handler, seconds: float) -> None:
+    handler.site.stopping.wait(seconds)
+
+
+def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
+    base = h.site.base_url
+    parts = path.split("/")[2:]  # after "/faults/"
+    name = parts[0] if parts else ""
+    arg = parts[1] if len(parts) > 1 else ""
+    if name == "status" and arg.isdigit():
+        headers = {}
+        if "retry_after" in query:
+            headers["Retry-After"] = query["retry_after"][0]
+        h.send_bytes(int(arg), f"<html><body>status {arg}</body></html>".encode(), "text/html",
+                     headers)
+    elif name == "slow":
+        _sleep(h, float(arg or "1"))
+        h.send_bytes(200, b"<html><head><title>Slow</title></head><body><h1>Slow</h1>"
+                     b"<p>A slow page that arrives in the end, long enough to be a body.</p>"
+                     b"</body></html>", "text/html; charset=utf-8")
+    elif name == "stall":
+        # Headers and a few bytes, then nothing: the client must time out.
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        h.wfile.write(b"<html><body>")
+        h.wfile.flush()
+        _sleep(h, float(arg or "30"))
+        h.close_connection = True
+    elif name == "drop":
+        # Promise 100 kB, send 1 kB, hang up: a data loss.
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        h.wfile.write(b"<html><body>" + b"x" * 1000)
+        h.wfile.flush()
+        h.close_connection = True
+    elif name == "redirect-loop":
+        n = int(arg or "0")
+        h.send_bytes(302, b"", "text/html", {"Location": f"/faults/redirect-loop/{n + 1}"})
+    elif name == "redirect":
+        h.send_bytes(302, b"", "text/html", {"Location": query.get("to", ["/"])[0]})
+    elif name == "huge":
+        size = int(float(query.get("mb", ["50"])[0]) * 1024 * 1024)
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", str(size))
+        h.end_headers()
+        chunk = b"<p>" + b"a" * 65530 + b"</p>"
+        sent = 0
+        while sent < size and not h.site.stopping.is_set():
+            piece = chunk[: size - sent]
+            h.wfile.write(piece)
+            sent += len(piece)
+    elif name == "bomb.html":
+        body = gzip_bomb()
+        h.send_bytes(200, body, "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
+    elif name == "enc" and arg in ENCODING_CASES:
+        case = ENCODING_CASES[arg]
+        ctype = "text/html" + (f"; charset={case.header_charset}" if case.header_charset else "")
+        h.send_bytes(200, encoding_page(case), ctype)
+    elif name == "enc" and arg in ("", "index.html"):
+        links = "".join(
+            f'<li><a class="case" href="/faults/enc/{c}">{c}</a></li>' for c in ENCODING_CASES
+        )
+        h.send_bytes(200, f"<html><body><ul>{links}</ul></body></html>".encode(),
+                     "text/html; charset=utf-8")
+    elif name == "html" and arg in MALFORMED:
+        ctype = "image/png" if arg == "binary" else "text/html; charset=utf-8"
+        h.send_bytes(200, MALFORMED[arg], ctype)
+    elif name == "html" and arg in ("", "index.html"):
+        links = "".join(
+            f'<li><a class="case" href="/faults/html/{c}">{c}</a></li>' for c in MALFORMED
+        )
+        h.send_bytes(200, f"<html><body><ul>{links}</ul></body></html>".encode(),
+                     "text/html; charset=utf-8")
+    elif name == "feed" and arg in (table := feeds(base)):
+        body, ctype = table[arg]
+        h.send_bytes(200, body, ctype)
+    elif name == "listing":
+        # A listing of `n` links to /faults/slow/0 variants, to watch politeness.
+        n = int(query.get("n", ["5"])[0])
+        links = "".join(f'<a class="item" href="/faults/page/{i}">{i}</a>' for i in range(n))
+        h.send_bytes(200, f"<html><body>{links}</body></html>".encode(), "text/html; charset=utf-8")
+    elif name == "page":
+        h.send_bytes(200, (f"<html><head><title>Page {arg}</title></head><body><h1>Page {arg}</h1>"
+                           f"<p>{'Body text of a numbered page for politeness tests. ' * 4}</p>"
+                           "</body></html>").encode(), "text/html; charset=utf-8")
+    else:
+        # Includes /faults/xxe-target and /faults/dtd-target: they must never be reached,
+        # and a test checks their hit count stays 0.
+        h.send_bytes(404, b"<html><body>no such fault</body></html>", "text/html")
+
+
+def wait_until(predicate: Any, timeout: float = 5.0) -> bool:
+    """Poll a condition (server-side effects are asynchronous to the client)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())

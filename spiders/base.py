@@ -1,0 +1,121 @@
+"""What every source spider shares: entry requests, article requests, extraction, errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from spiders.extract import ExtractionError, extract_article
+from spiders.failures import describe
+from spiders.jobspec import SourceSpec
+from spiders.links import clean_link
+from spiders.runstate import SourceRun
+from storage.articles import ArticleRecord
+from storage.types import utcnow
+from storage.urls import url_key
+
+logger = logging.getLogger(__name__)
+ENTRY = "uw_entry"  # meta: this request is one of the source's configured URLs
+HINTS = "uw_hints"  # meta: what a feed or sitemap said about the article (small strings)
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider bound to one configured source and its run record."""
+
+    kind: ClassVar[str] = "source"
+
+    def __init__(self, source: SourceSpec, run: SourceRun, **kwargs: Any) -> None:
+        super().__init__(name=source.id, **kwargs)
+        self.source = source
+        self.run = run
+        self.link_re = re.compile(source.link_pattern) if source.link_pattern else None
+        self.cutoff: datetime | None = (
+            utcnow() - timedelta(days=source.max_age_days)
+            if source.max_age_days is not None
+            else None
+        )
+        self.fallback_language = None if source.language == "auto" else source.language
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.source.urls:
+            yield self.entry_request(url)
+
+    def entry_request(self, url: str) -> scrapy.Request:
+        raise NotImplementedError
+
+    def request(self, url: str, callback: Any, entry: bool = False, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, meta={ENTRY: entry, **meta}
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        entry = bool(request.meta.get(ENTRY)) if request is not None else False
+        kind, message = describe(failure)
+        self.run.error(url, kind, message, entry=entry)
+
+    def too_old(self, when: datetime | None) -> bool:
+        return self.cutoff is not None and when is not None and when < self.cutoff
+
+    def article_requests(
+        self, candidates: Iterable[tuple[str, dict[str, str]]]
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the article URLs not yet stored and not yet requested this run."""
+        fresh: dict[str, tuple[str, dict[str, str]]] = {}
+        for raw, hints in candidates:
+            url = clean_link(raw)
+            if not url.startswith(("http://", "https://")):
+                continue
+            if self.link_re is not None and not self.link_re.search(url):
+                continue
+            key = url_key(url)
+            if key in self.run.claimed or key in fresh:
+                continue
+            fresh[key] = (url, hints)
+        known = self.run.known([u for u, _ in fresh.values()])
+        for key, (url, hints) in fresh.items():
+            if url in known:
+                self.run.known_skipped += 1
+                continue
+            self.run.claimed.add(key)
+            yield scrapy.Request(
+                url, callback=self.parse_article, errback=self.on_error, meta={HINTS: hints}
+            )
+
+    def parse_article(self, response: Response) -> Iterator[ArticleRecord]:
+        self.run.page(response.url, "article")
+        if not isinstance(response, TextResponse):
+            self.run.error(response.url, "not_html", "the article URL did not return text/HTML")
+            return
+        try:
+            ex = extract_article(response.text, response.url, self.fallback_language)
+        except ExtractionError as exc:
+            self.run.error(response.url, "parse", f"parse failed: {exc}")
+            return
+        except Exception as exc:  # lxml and trafilatura can fail in many ways on bad markup
+            logger.exception("%s: extraction crashed on %s", self.source.id, response.url)
+            self.run.error(response.url, "parse", f"parse failed: {type(exc).__name__}: {exc}")
+            return
+        hints: dict[str, str] = response.meta.get(HINTS) or {}
+        published = ex.published_at
+        if published is None and hints.get("published"):
+            published = datetime.fromisoformat(hints["published"])
+        yield ArticleRecord(
+            source_id=self.source.id,
+            url=response.url,
+            title=ex.title,
+            body=ex.body,
+            guid=hints.get("guid"),
+            author=ex.author,
+            published_at=published,
+            language=ex.language,
+            raw_html=response.body,
+        )

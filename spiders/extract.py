@@ -1,0 +1,150 @@
+"""Article extraction: the Pangea adapter where the layout is known, trafilatura elsewhere."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+from spiders import metadata, pangea
+from spiders.language import detect_language
+
+# Control characters break lxml ("All strings must be XML compatible") and mean nothing.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_WS = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
+# Photo captions and credits read as body text to trafilatura; they are chrome to us.
+_PRUNE = ["//figure", "//figcaption", '//*[contains(@class, "caption")]']
+
+
+class ExtractionError(ValueError):
+    """The page has no article we can read (no title or no body)."""
+
+
+@dataclass(slots=True)
+class Extracted:
+    title: str
+    body: str
+    published_at: datetime | None
+    author: str | None
+    language: str | None
+    method: str  # "pangea" or "trafilatura"
+
+
+def parse_html(html: str) -> HtmlElement:
+    """Parse once, tolerant of NUL bytes, XML declarations and broken markup."""
+    text = _CONTROL.sub("", html)
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unparseable HTML: {exc}") from exc
+    return root
+
+
+def _first_date(*candidates: str | None) -> datetime | None:
+    for value in candidates:
+        dt = metadata.parse_datetime(value)
+        if dt is not None:
+            return dt
+    return None
+
+
+def _meta_date(meta: dict[str, str]) -> str | None:
+    for key in (
+        "article:published_time",
+        "og:article:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date",
+        "dcterms.created",
+        "sailthru.date",
+    ):
+        if meta.get(key):
+            return meta[key]
+    return None
+
+
+def _meta_authors(meta: dict[str, str]) -> list[str]:
+    names = [meta.get("author"), meta.get("article:author"), meta.get("dc.creator")]
+    return [n for n in names if n and "://" not in n]
+
+
+def extract_article(html: str, url: str = "", fallback_language: str | None = None) -> Extracted:
+    """Title, UTC publication time, real authors, body text and language of an article page.
+
+    Raises ExtractionError when there is no title or no body.
+    """
+    root = parse_html(html)
+    meta = metadata.meta_map(root)
+    ld = metadata.json_ld_article(root)
+    ld_date = ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None
+    body_el = pangea.body_element(root)
+    if body_el is not None:
+        method = "pangea"
+        title = pangea.title(root) or meta.get("og:title") or metadata.ld_text(ld.get("headline"))
+        paras = pangea.paragraphs(body_el)
+        published = _first_date(ld_date, pangea.time_datetime(root), _meta_date(meta))
+        authors = metadata.ld_authors(ld) or _meta_authors(meta) or pangea.byline(root)
+    else:
+        method = "trafilatura"
+        doc = _trafilatura(html, url)
+        title = (
+            meta.get("og:title")
+            or metadata.ld_text(ld.get("headline"))
+            or (doc.title if doc is not None else None)
+            or pangea.title(root)
+        )
+        paras = _lines(doc.text if doc is not None else "")
+        time_el = pangea.time_datetime(root)
+        published = _first_date(
+            ld_date, _meta_date(meta), time_el, doc.date if doc is not None else None
+        )
+        authors = metadata.ld_authors(ld) or _meta_authors(meta)
+        if not authors and doc is not None and doc.author:
+            authors = [doc.author]
+    title = " ".join((title or "").split())
+    body = "\n\n".join(paras)
+    if not title:
+        raise ExtractionError("no title")
+    if not body:
+        raise ExtractionError("no body text")
+    language = detect_language(f"{title}\n{body}", fallback_language)
+    return Extracted(
+        title=title,
+        body=body,
+        published_at=published,
+        author=metadata.real_authors(authors),
+        language=language,
+        method=method,
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [ln for ln in (_WS.sub(" ", line).strip() for line in text.splitlines()) if ln]
+
+
+def _trafilatura(html: str, url: str) -> Any:
+    """trafilatura's Document (title, text, author, date), or None."""
+    import trafilatura
+
+    # Precision over recall: a digest quoting a menu is worse than one missing a caption.
+    return trafilatura.bare_extraction(
+        html,
+        url=url or None,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        favor_precision=True,
+        deduplicate=False,
+        prune_xpath=_PRUNE,
+    )

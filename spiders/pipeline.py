@@ -1,0 +1,71 @@
+"""Storing extracted articles in small write transactions: what is committed is whole.
+
+A crash loses at most the uncommitted batch, and those URLs are not in the database, so
+the next run fetches them again; nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from scrapy.crawler import Crawler
+from sqlalchemy.exc import SQLAlchemyError
+
+from spiders.runstate import SourceRun
+from storage.articles import ArticleRecord, insert_article
+
+logger = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    def __init__(self, crawler: Crawler, batch_size: int, max_wait: float) -> None:
+        self.crawler = crawler
+        self.batch_size = batch_size
+        self.max_wait = max_wait
+        self._buffer: list[ArticleRecord] = []
+        self._oldest = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        return cls(
+            crawler,
+            crawler.settings.getint("UNIONWATCH_BATCH_SIZE", 20),
+            crawler.settings.getfloat("UNIONWATCH_BATCH_SECONDS", 2.0),
+        )
+
+    @property
+    def run(self) -> SourceRun:
+        run: SourceRun = self.crawler.spider.run  # type: ignore[union-attr]
+        return run
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleRecord):
+            return item
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        self._buffer.append(item)
+        if len(self._buffer) >= self.batch_size or time.monotonic() - self._oldest > self.max_wait:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        run = self.run
+        try:
+            with run.db.write() as s:
+                ids = [insert_article(s, rec) for rec in batch]
+        except SQLAlchemyError as exc:
+            # The whole batch rolled back: none of it is stored, so the next run refetches it.
+            logger.error("%s: storing %d articles failed: %s", run.source_id, len(batch), exc)
+            for rec in batch:
+                run.error(rec.url, "db", f"{type(exc).__name__}: {exc}")
+            return
+        for rec, article_id in zip(batch, ids, strict=True):
+            run.stored(rec.url, article_id)

@@ -1,0 +1,133 @@
+"""The three ways to find articles: a feed, a sitemap, a listing page with pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+from w3lib.encoding import http_content_type_encoding
+
+from spiders.base import ENTRY, SourceSpider
+from spiders.parse_feed import FeedError, parse_feed
+from spiders.parse_sitemap import parse_sitemap
+
+MAX_SITEMAP_NESTING = 3
+DEFAULT_LINK_SELECTOR = "a[href]"
+
+
+class FeedSpider(SourceSpider):
+    kind = "feed"
+
+    def entry_request(self, url: str) -> scrapy.Request:
+        return self.request(url, self.parse_feed, entry=True)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        entry = bool(response.meta.get(ENTRY))
+        content_type = response.headers.get(b"Content-Type") or b""
+        charset = http_content_type_encoding(content_type.decode("latin-1"))
+        try:
+            feed = parse_feed(response.body, response.url, charset)
+        except FeedError as exc:
+            self.run.page(response.url, "feed")
+            self.run.error(response.url, exc.kind, str(exc), entry=entry)
+            return
+        self.run.page(response.url, "feed", entry=entry)
+        if feed.problem:
+            self.run.error(response.url, "feed_malformed", feed.problem)
+        candidates = []
+        for e in feed.entries:
+            if self.too_old(e.published):
+                continue
+            hints = {"guid": e.guid or ""}
+            if e.published is not None:
+                hints["published"] = e.published.isoformat()
+            candidates.append((e.url, {k: v for k, v in hints.items() if v}))
+        yield from self.article_requests(candidates)
+
+
+class SitemapSpider(SourceSpider):
+    kind = "sitemap"
+
+    def entry_request(self, url: str) -> scrapy.Request:
+        if url.rstrip("/").endswith("/robots.txt"):
+            return self.request(url, self.parse_robots, entry=True)
+        return self.request(url, self.parse_sitemap, entry=True, uw_nesting=0)
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        self.run.page(response.url, "sitemap", entry=True)
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            yield self.request(url, self.parse_sitemap, uw_nesting=0)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        entry = bool(response.meta.get(ENTRY))
+        nesting: int = response.meta.get("uw_nesting", 0)
+        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
+        try:
+            sitemap = parse_sitemap(response.body, max_size=max_size)
+        except FeedError as exc:
+            self.run.page(response.url, "sitemap")
+            self.run.error(response.url, exc.kind, str(exc), entry=entry)
+            return
+        self.run.page(response.url, "sitemap", entry=entry)
+        if sitemap.kind == "index":
+            if nesting >= MAX_SITEMAP_NESTING:
+                self.run.error(response.url, "sitemap_nesting", "sitemap index nested too deep")
+                return
+            for e in sitemap.entries:
+                # An index entry's lastmod is the newest change inside that child.
+                if not self.too_old(e.lastmod):
+                    yield self.request(
+                        urljoin(response.url, e.loc), self.parse_sitemap, uw_nesting=nesting + 1
+                    )
+            return
+        candidates = []
+        for e in sitemap.entries:
+            if self.too_old(e.date):
+                continue
+            hints = {"published": e.news_date.isoformat()} if e.news_date else {}
+            candidates.append((urljoin(response.url, e.loc), hints))
+        yield from self.article_requests(candidates)
+
+
+class ListingSpider(SourceSpider):
+    kind = "listing"
+
+    def entry_request(self, url: str) -> scrapy.Request:
+        return self.request(url, self.parse_listing, entry=True, uw_page=1)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        entry = bool(response.meta.get(ENTRY))
+        page: int = response.meta.get("uw_page", 1)
+        if not isinstance(response, TextResponse):
+            self.run.page(response.url, "listing")
+            self.run.error(response.url, "not_html", "listing page is not HTML", entry=entry)
+            return
+        self.run.page(response.url, "listing", entry=entry)
+        selector = self.source.link_selector or DEFAULT_LINK_SELECTOR
+        hrefs: list[str] = []
+        for el in response.css(selector):
+            href = el.attrib.get("href") or el.css("a::attr(href)").get()
+            if href:
+                hrefs.append(response.urljoin(href.strip()))
+        yield from self.article_requests((h, {}) for h in hrefs)
+        if self.source.next_selector and page < self.source.depth:
+            nxt = response.css(self.source.next_selector)
+            href = (nxt.attrib.get("href") or nxt.css("a::attr(href)").get()) if nxt else None
+            if href:
+                yield self.request(response.urljoin(href.strip()), self.parse_listing,
+                                   uw_page=page + 1)
+
+
+SPIDERS: dict[str, type[SourceSpider]] = {
+    "feed": FeedSpider,
+    "sitemap": SitemapSpider,
+    "listing": ListingSpider,
+}
+
+
+def spider_for(kind: str) -> type[SourceSpider]:
+    return SPIDERS[kind]
+

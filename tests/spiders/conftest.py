@@ -1,0 +1,99 @@
+"""Crawl-test helpers: the loopback fixture server, crawl jobs run as real child processes.
+
+Helpers live here (not in a sibling module): with --import-mode=importlib test modules
+cannot import their neighbours.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scheduler.demosite import DemoSite
+from spiders.events import parse_events
+from spiders.jobspec import CrawlJob, CrawlSettings, SourceSpec
+from storage import migrate
+from storage.database import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+CHILD_TIMEOUT = 90
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def of(self, source: str, event: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["source"] == source and (event is None or e["event"] == event)]
+
+    def done(self, source: str) -> dict[str, Any]:
+        found = self.of(source, "done")
+        assert len(found) == 1, f"expected one done event for {source}: {found}"
+        return found[0]
+
+    def errors(self, source: str, kind: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in self.of(source, "error") if kind is None or e["kind"] == kind]
+
+
+def fast_settings(**overrides: Any) -> CrawlSettings:
+    """Fast settings for loopback crawls: no delay, private networks allowed, short timeout."""
+    values: dict[str, Any] = {
+        "user_agent": "unionwatch/0.1",
+        "contact_url": "https://example.org/unionwatch",
+        "per_host_delay": 0.0,
+        "timeout": 10.0,
+        "allow_private_networks": True,
+    }
+    values.update(overrides)
+    return CrawlSettings(**values)
+
+
+def run_job(tmp_path: Path, job: CrawlJob, name: str = "job") -> CrawlResult:
+    """Run `python -m spiders.run` as the scheduler will: a child process, JSON on stdout."""
+    job_file = tmp_path / f"{name}.json"
+    job_file.write_text(job.to_json(), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "spiders.run", str(job_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    events = parse_events(proc.stdout) if proc.stdout.strip() else []
+    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, events)
+
+
+def make_job(db_url: str, sources: list[dict[str, Any]], **settings: Any) -> CrawlJob:
+    return CrawlJob(db_url, fast_settings(**settings), [SourceSpec(**s) for s in sources])
+
+
+def fresh_sqlite(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    migrate.upgrade(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def demosite() -> Iterator[DemoSite]:
+    with DemoSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def module_demosite() -> Iterator[DemoSite]:
+    with DemoSite() as site:
+        yield site
