@@ -1,0 +1,166 @@
+"""Digest building at scale: N subscribers × K matched articles out of a large article table.
+
+    .venv/bin/python bench/digest.py                      # 10,000 × 50 of 100,000, SQLite
+    .venv/bin/python bench/digest.py --url postgresql://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/digest.py --subscribers 1000   # quicker
+
+Times create_digest for every subscriber (selection, grouping, rendering the email and the
+Telegram messages, writing Digest/DigestItem/Delivery rows); sending is excluded. Prints the
+ratio to a baseline measured in the same run: the bare selection query for every subscriber.
+Targets: ≤ 60 s and ≤ 1 GiB peak RSS for the default sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from notifier.digest import create_digest  # noqa: E402
+from notifier.select import unassigned_articles  # noqa: E402
+from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec  # noqa: E402
+from storage import migrate  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.models import Article, Mention  # noqa: E402
+
+NOW = dt.datetime(2025, 11, 25, 3, 0, tzinfo=dt.UTC)
+WORDS = (
+    "кәсіподақ жетекшісі сот үкімі Ақтау мұнай жұмысшылары аштық жариялады профсоюз суд "
+    "приговор union leader court hearing strike workers confederation liquidated"
+).split()
+ENTITIES_PER_SUBSCRIBER = 5
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _body(rng: random.Random, name: str | None) -> tuple[str, int]:
+    words = [rng.choice(WORDS) for _ in range(220)]
+    sentences = [" ".join(words[i : i + 11]).capitalize() + "." for i in range(0, 220, 11)]
+    offset = -1
+    if name:
+        sentences[7] = f"Суд над {name} продолжился в Актау."
+    body = " ".join(sentences)
+    if name:
+        offset = body.find(name)
+    return body, offset
+
+
+def seed(db: Database, n_articles: int, n_entities: int, per_entity: int, seed: int) -> None:
+    """Articles 0..n_entities*per_entity-1 each name one entity; the rest name nobody."""
+    rng = random.Random(seed)
+    matched = n_entities * per_entity
+    batch_a: list[dict[str, object]] = []
+    batch_m: list[dict[str, object]] = []
+
+    def flush() -> None:
+        with db.write() as s:
+            if batch_a:
+                s.execute(insert(Article), batch_a)
+            if batch_m:
+                s.execute(insert(Mention), batch_m)
+        batch_a.clear()
+        batch_m.clear()
+
+    for i in range(n_articles):
+        entity = i % n_entities if i < matched else None
+        name = f"Елеусинов{entity}" if entity is not None else None
+        body, offset = _body(rng, name)
+        url = f"https://news{i % 40}.example/{i}"
+        batch_a.append({
+            "id": i + 1, "source_id": f"source{i % 40}", "url": url, "canonical_url": url,
+            "url_key": hashlib.sha256(url.encode()).hexdigest(), "guid": None,
+            "title": f"Новость {i}: суд и профсоюз", "published_at": NOW - dt.timedelta(minutes=i),
+            "fetched_at": NOW - dt.timedelta(minutes=i), "language": "ru", "body": body,
+            "content_hash": hashlib.sha256(f"{i}".encode()).hexdigest(),
+        })
+        if name:
+            batch_m.append({
+                "article_id": i + 1, "entity_id": f"e{entity}", "field": "body", "start": offset,
+                "end": offset + len(name), "surface": name, "tier": "surname", "explanation": "",
+            })
+        if len(batch_a) >= 5000:
+            flush()
+    flush()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--subscribers", type=int, default=10_000)
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--per-subscriber", type=int, default=50)
+    ap.add_argument("--url", help="database URL (default: a fresh SQLite file in a temp dir)")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+
+    per_entity = args.per_subscriber // ENTITIES_PER_SUBSCRIBER
+    # Enough entities that subscribers overlap only partly, as real watchlists do.
+    n_entities = max(ENTITIES_PER_SUBSCRIBER, min(args.articles // per_entity, 2000))
+    tmp = tempfile.TemporaryDirectory(prefix="uw-bench-")
+    url = args.url or f"sqlite:///{tmp.name}/bench.db"
+    db = Database(url)
+    if db.dialect == "postgresql":
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate.upgrade(db)
+
+    t = time.perf_counter()
+    seed(db, args.articles, n_entities, per_entity, args.seed)
+    seeded = time.perf_counter() - t
+    rss_after_seed = peak_rss_mib()
+
+    rng = random.Random(args.seed)
+    entities = {f"e{i}": EntityInfo(f"e{i}", f"Елеусинов {i}") for i in range(n_entities)}
+    subs = [
+        SubscriberSpec(
+            id=f"sub{i}", name=f"Subscriber {i}", timezone="Asia/Almaty", digest_time="08:00",
+            entity_ids=tuple(f"e{e}" for e in rng.sample(range(n_entities), ENTITIES_PER_SUBSCRIBER)),
+            channels=(ChannelSpec("email", to=f"sub{i}@example.org"),
+                      ChannelSpec("telegram", chat_id=str(10_000 + i))),
+        )
+        for i in range(args.subscribers)
+    ]
+
+    t = time.perf_counter()
+    selected = 0
+    with db.read() as s:
+        for sub in subs:
+            selected += len(unassigned_articles(s, sub.id, sub.entity_ids))
+    baseline = time.perf_counter() - t
+
+    t = time.perf_counter()
+    made = 0
+    for sub in subs:
+        made += create_digest(db, sub, entities, NOW) is not None
+    built = time.perf_counter() - t
+    peak = peak_rss_mib()
+
+    print(f"database: {db.dialect}; {args.articles:,} articles, {n_entities:,} entities, "
+          f"seeded in {seeded:.1f} s")
+    print(f"subscribers: {args.subscribers:,}; matched articles per subscriber: "
+          f"{selected / max(1, len(subs)):.1f}")
+    print(f"baseline (selection query only): {baseline:.2f} s "
+          f"({baseline / len(subs) * 1000:.2f} ms/subscriber)")
+    print(f"create_digest (select, group, render email+telegram, write outbox): {built:.2f} s "
+          f"({built / len(subs) * 1000:.2f} ms/subscriber), {made:,} digests")
+    print(f"ratio to baseline: {built / baseline:.1f}x")
+    print(f"peak RSS: {peak:.0f} MiB (after seeding {rss_after_seed:.0f} MiB)")
+    verdict = "OK" if built <= 60 and peak <= 1024 else "OVER TARGET"
+    print(f"target ≤ 60 s and ≤ 1024 MiB at 10,000 × 50 of 100,000: {verdict}")
+    db.dispose()
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Admin alerts: what went wrong in a delivery run, phrased for a person, and sent best-effort."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from markupsafe import escape
+
+from notifier.channels.base import DeliveryError, Outgoing, Sender
+from notifier.outbox import DeliveryEvent, DeliveryReport
+from notifier.settings import ChannelSpec
+
+log = logging.getLogger(__name__)
+
+_HEADLINES = {
+    "disabled": "Channel disabled",
+    "failed": "Delivery failed",
+    "refused": "Recipient refused",
+    "migrated": "Telegram chat migrated",
+    "degraded": "Sent as plain text",
+    "retrying": "Delivery problem",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAlert:
+    kind: str  # the event outcome it comes from
+    subject: str
+    text: str
+
+
+def _line(e: DeliveryEvent) -> str:
+    return f"subscriber {e.subscriber_id}, {e.channel}, delivery {e.delivery_id}: {e.error or ''}"
+
+
+def build_alerts(report: DeliveryReport) -> list[AdminAlert]:
+    """One alert per kind of problem, listing every delivery it hit.
+
+    Only events flagged for an admin count: permanent failures, disabled or migrated chats,
+    and transient errors of our own setup (credentials, TLS, token) that retrying won't fix.
+    """
+    by_kind: dict[str, list[DeliveryEvent]] = {}
+    for e in report.events:
+        if e.alert:
+            by_kind.setdefault(e.outcome, []).append(e)
+    alerts = []
+    for kind, events in by_kind.items():
+        head = _HEADLINES.get(kind, kind)
+        subject = f"unionwatch: {head} ({len(events)})"
+        text = "\n".join([f"{head}:", *(f"- {_line(e)}" for e in events)])
+        if kind == "disabled":
+            text += "\n\nFix or remove these channels in config.yaml; until then they get nothing."
+        if kind == "migrated":
+            text += "\n\nThe new chat id is used from now on; update config.yaml to match."
+        alerts.append(AdminAlert(kind, subject, text))
+    return alerts
+
+
+def send_alerts(
+    alerts: Sequence[AdminAlert], admins: Sequence[ChannelSpec], senders: Mapping[str, Sender]
+) -> list[str]:
+    """Send each alert straight to every admin channel (no outbox); return the failures."""
+    failures: list[str] = []
+    for alert in alerts:
+        html = f"<pre>{escape(alert.text)}</pre>"
+        for admin in admins:
+            sender = senders.get(admin.type)
+            if sender is None:
+                failures.append(f"{admin.key}: no sender for {admin.type}")
+                continue
+            msg = Outgoing(
+                delivery_id=0, digest_id=0, subscriber_id="admin", channel=admin.key,
+                message_id=make_msgid(domain="unionwatch.localhost"), subject=alert.subject,
+                body_text=alert.text, body_html=html,
+                parts=[f"<b>{escape(alert.subject)}</b>\n{html}"],
+            )
+            try:
+                for unit in range(sender.units(msg)):
+                    sender.send(msg, unit)
+            except DeliveryError as exc:
+                log.warning("admin alert to %s failed: %s", admin.key, exc)
+                failures.append(f"{admin.key}: {exc}")
+    for sender in senders.values():
+        sender.close()
+    return failures

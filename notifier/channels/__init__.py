@@ -1,0 +1,1 @@
+"""Delivery channels: each sends one rendered Delivery row (or one part of it)."""

@@ -1,0 +1,134 @@
+"""The email channel: smtplib over verified TLS, SMTP reply codes mapped to retry or failure."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+
+from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
+from notifier.mime import build_message
+from notifier.settings import SmtpSettings
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    # smtplib's own default context does not verify certificates: always pass ours.
+    return ssl.create_default_context(cafile=settings.ca_file)
+
+
+def recipients(target: str) -> list[str]:
+    return [a.strip() for a in target.split(",") if a.strip()]
+
+
+def _classify(code: int, text: str) -> TransientError | PermanentError:
+    # RFC 5321 §4.2.1: 4yz is transient, 5yz permanent; anything else we treat as transient.
+    if 500 <= code < 600:
+        return PermanentError(f"SMTP {code} {text}")
+    return TransientError(f"SMTP {code} {text}")
+
+
+def _reply_text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+class EmailSender:
+    """Sends Delivery rows by SMTP, reusing one connection for a whole outbox run."""
+
+    def __init__(
+        self, settings: SmtpSettings, *, list_id: str | None = None, unsubscribe: str | None = None
+    ) -> None:
+        self.settings = settings
+        self.list_id = list_id
+        self.unsubscribe = unsubscribe
+        self._conn: smtplib.SMTP | None = None
+
+    def units(self, msg: Outgoing) -> int:
+        return 1
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        conn: smtplib.SMTP
+        if s.security == "ssl":
+            conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
+        else:
+            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
+            conn.ehlo()
+            if s.security == "starttls":
+                if not conn.has_extn("starttls"):
+                    # Never fall back to plaintext: a stripped STARTTLS is what an attacker does.
+                    raise TransientError(
+                        f"SMTP server {s.host}:{s.port} does not offer STARTTLS", alert=True
+                    )
+                conn.starttls(context=tls_context(s))
+                conn.ehlo()
+            if s.username:
+                conn.login(s.username, s.password or "")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def send(self, msg: Outgoing, unit: int) -> SendResult:
+        to = recipients(msg.target)
+        if not to:
+            raise PermanentError("no recipient address")
+        mime = build_message(
+            msg,
+            sender=self.settings.sender,
+            to=to,
+            list_id=self.list_id,
+            unsubscribe_mailto=self.unsubscribe,
+        )
+        try:
+            if self._conn is None:
+                self._conn = self._connect()
+            refused = self._conn.send_message(mime, from_addr=self.settings.sender, to_addrs=to)
+        except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
+            self._reset()
+            codes = [code for code, _ in exc.recipients.values()]
+            detail = "; ".join(f"{a}: {c} {_reply_text(t)}" for a, (c, t) in exc.recipients.items())
+            if all(500 <= c < 600 for c in codes):
+                raise PermanentError(f"all recipients refused: {detail}") from None
+            raise TransientError(f"recipients refused: {detail}") from None
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
+            # Our credentials or sender address: every message would fail alike, so keep them
+            # queued (and alert) instead of failing each digest for good.
+            self._drop()
+            raise TransientError(
+                f"SMTP {exc.smtp_code} {_reply_text(exc.smtp_error)}", alert=True
+            ) from None
+        except smtplib.SMTPResponseException as exc:  # e.g. the message refused after DATA
+            self._reset()
+            raise _classify(exc.smtp_code, _reply_text(exc.smtp_error)) from None
+        except ssl.SSLCertVerificationError as exc:
+            self._drop()
+            raise TransientError(
+                f"TLS certificate of {self.settings.host} rejected: {exc.reason}", alert=True
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            # Includes a drop after DATA and before the reply: the message may or may not have
+            # gone (RFC 1047); the retry carries the same Message-ID so the copy is traceable.
+            self._drop()
+            raise TransientError(f"SMTP connection failed: {type(exc).__name__}: {exc}") from None
+        return SendResult(refused={a: (c, _reply_text(t)) for a, (c, t) in refused.items()})
+
+    def _reset(self) -> None:
+        """After a refused transaction the session is still usable once RSET."""
+        if self._conn is not None:
+            try:
+                self._conn.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._conn.quit()
+            self._drop()

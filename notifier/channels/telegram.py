@@ -1,0 +1,208 @@
+"""The Telegram channel: Bot API sendMessage over httpx, paced, with the token kept out of logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from notifier.channels.base import (
+    ChannelGone,
+    Outgoing,
+    PermanentError,
+    SendResult,
+    TransientError,
+)
+from notifier.render import html_to_plain
+from notifier.settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+# The token is part of the URL path, and httpx logs every URL at INFO.
+_TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+_KNOWN_TOKENS: set[str] = set()
+
+
+def redact(text: str) -> str:
+    """Remove bot tokens (ours, and anything shaped like one) from a message."""
+    for token in _KNOWN_TOKENS:
+        text = text.replace(token, "<token>")
+    return _TOKEN_IN_URL.sub("bot<token>", text)
+
+
+class _RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def _quiet_http_logging() -> None:
+    # WARNING hides httpx's per-request INFO line; the filter still redacts if someone turns
+    # the level back down (records of child loggers such as httpcore.* carry no URL path).
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.level in (logging.NOTSET, logging.DEBUG, logging.INFO):
+            logger.setLevel(logging.WARNING)
+        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
+            logger.addFilter(_RedactTokens())
+
+
+_quiet_http_logging()
+
+
+class Pacer:
+    """Bot API limits: about 30 messages/s overall, 1/s per chat, 20/min per group.
+
+    A 429 pauses every chat, as python-telegram-bot does: the flood limit is per bot.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        per_second: float = 30.0,
+        chat_interval: float = 1.0,
+        group_interval: float = 3.0,
+    ) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self.gap = 1.0 / per_second
+        self.chat_interval = chat_interval
+        self.group_interval = group_interval
+        self._next_any = 0.0
+        self._paused_until = 0.0
+        self._next_chat: dict[str, float] = {}
+
+    def _interval(self, chat: str) -> float:
+        # Group and channel ids are negative; @usernames name channels.
+        return self.group_interval if chat.startswith(("-", "@")) else self.chat_interval
+
+    def wait(self, chat: str) -> None:
+        now = self.clock()
+        due = max(self._next_any, self._paused_until, self._next_chat.get(chat, 0.0))
+        if due > now:
+            self.sleep(due - now)
+            now = max(self.clock(), due)
+        self._next_any = now + self.gap
+        self._next_chat[chat] = now + self._interval(chat)
+        if len(self._next_chat) > 10_000:
+            self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+
+def _chat_param(chat: str) -> int | str:
+    try:
+        return int(chat)  # int64: ids reach 52 significant bits
+    except ValueError:
+        return chat  # "@channelusername"
+
+
+def _gone(description: str) -> bool:
+    d = description.lower()
+    return any(
+        s in d
+        for s in ("chat not found", "user not found", "bot was kicked", "have no rights to send")
+    )
+
+
+class TelegramSender:
+    """Sends each part of a Delivery as one sendMessage; the outbox records progress per part."""
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+        max_inline_wait: float = 60.0,
+        max_flood_retries: int = 5,
+    ) -> None:
+        _KNOWN_TOKENS.add(settings.token)
+        self.settings = settings
+        self.pacer = pacer or Pacer()
+        self.max_inline_wait = max_inline_wait
+        self.max_flood_retries = max_flood_retries
+        self._url = f"{settings.api_base.rstrip('/')}/bot{settings.token}/sendMessage"
+        self._transport = transport
+        self._client: httpx.Client | None = None
+
+    def units(self, msg: Outgoing) -> int:
+        return max(1, len(msg.parts))
+
+    def _post(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.settings.timeout, transport=self._transport)
+        try:
+            resp = self._client.post(self._url, json=payload)
+        except httpx.HTTPError as exc:
+            # httpx errors can carry the URL (and so the token): keep only the kind.
+            raise TransientError(redact(f"Telegram unreachable: {type(exc).__name__}")) from None
+        try:
+            data = resp.json()
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return resp.status_code, data
+
+    def send(self, msg: Outgoing, unit: int) -> SendResult:
+        text = msg.parts[unit] if msg.parts else msg.body_text
+        chat = msg.target
+        parse_mode: str | None = "HTML"
+        result = SendResult()
+        floods = 0
+        migrations = 0
+        while True:
+            payload: dict[str, Any] = {
+                "chat_id": _chat_param(chat),
+                "text": text,
+                "link_preview_options": {"is_disabled": True},
+            }
+            if parse_mode:
+                payload["parse_mode"] = parse_mode
+            self.pacer.wait(chat)
+            status, data = self._post(payload)
+            if data.get("ok") is True:
+                return result
+            code = int(data.get("error_code") or status)
+            desc = redact(str(data.get("description") or f"HTTP {status}"))
+            params = data.get("parameters") or {}
+            if params.get("migrate_to_chat_id") is not None and migrations < 2:
+                # The group became a supergroup: same message, new id, recorded by the outbox.
+                migrations += 1
+                chat = str(params["migrate_to_chat_id"])
+                result.migrated_to = f"telegram:{chat}"
+                continue
+            if code == 429 or params.get("retry_after") is not None:
+                wait = float(params.get("retry_after") or 1)
+                self.pacer.pause(wait)
+                floods += 1
+                if wait <= self.max_inline_wait and floods <= self.max_flood_retries:
+                    log.info("Telegram flood limit: waiting %.1f s", wait)
+                    continue  # Pacer.wait sleeps out the pause before the retry
+                raise TransientError(f"Telegram {code}: {desc}", retry_after=wait)
+            if code == 403 or (code == 400 and _gone(desc)):
+                raise ChannelGone(f"Telegram {code}: {desc}")
+            if code == 400 and "can't parse entities" in desc.lower() and parse_mode:
+                # Our escaping should make this impossible; if it happens, deliver the words
+                # as plain text rather than nothing.
+                log.warning("Telegram rejected the HTML of delivery %s: %s", msg.delivery_id, desc)
+                text, parse_mode, result.degraded = html_to_plain(text), None, True
+                continue
+            if code in (401, 404):
+                raise TransientError(f"Telegram {code}: bot token rejected ({desc})", alert=True)
+            if code == 400:
+                raise PermanentError(f"Telegram {code}: {desc}")
+            raise TransientError(f"Telegram {code}: {desc}")
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,17 @@
+"""Small SQL helpers shared by the digest writer and the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage.articles import dialect_insert as _storage_insert
+
+
+def dialect_insert(session: Session, model: type[Any]) -> Any:
+    """INSERT with ON CONFLICT support for the session's dialect (SQLite or PostgreSQL).
+
+    Typed Any: the dialect constructs' on_conflict_* methods are not on the generic Insert.
+    """
+    return _storage_insert(session)(model)
