@@ -27,6 +27,8 @@ app.add_typer(db_app, name="db")
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.",
                                          envvar="UNIONWATCH_CONFIG")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+DRY_RUN_HELP = "Show what would be sent; mark nothing."
+PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")]
 
 
@@ -83,8 +85,8 @@ def crawl(
 def digest(
     config: ConfigOpt = DEFAULT_CONFIG,
     subscriber: Annotated[str | None, typer.Option(help="Only this subscriber.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; mark nothing.")] = False,
-    preview: Annotated[Path | None, typer.Option(help="Write the HTML digest(s) to this file; send nothing.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
+    preview: Annotated[Path | None, typer.Option(help=PREVIEW_HELP)] = None,
     json_out: JsonOpt = False,
     verbose: VerboseOpt = 0,
 ) -> None:

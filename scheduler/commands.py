@@ -12,13 +12,12 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-
 from scheduler.config import Config
 from scheduler.output import console, err_console, fail, print_json
 from storage.types import utcnow
 
 
-def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool) -> int:
+def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: bool = False) -> int:
     from scheduler.crawling import crawl_job
     from scheduler.pipeline import crawl_and_match
 
@@ -53,7 +52,9 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool) -> int:
         outcome = crawl_and_match(cfg, job, on_event=on_event)
     result = outcome.crawl
     rows = [s.as_dict() for s in result.sources.values()]
-    if json_out:
+    if quiet:
+        pass
+    elif json_out:
         print_json({"sources": rows, "matched": outcome.matched_articles,
                     "mentions": outcome.mentions, "exit_code": result.exit_code,
                     "killed": result.killed})

@@ -230,7 +230,7 @@ class SmtpConfig(Strict):
 
 
 class TelegramConfig(Strict):
-    token_env: EnvName = "UNIONWATCH_TELEGRAM_TOKEN"
+    token_env: EnvName = "UNIONWATCH_TELEGRAM_TOKEN"  # noqa: S105 - a variable's name, not a token
     api_base: str = "https://api.telegram.org"
 
     @field_validator("api_base")
@@ -273,15 +273,20 @@ class Config(Strict):
         return [e for w in self.watchlists if w.id in wanted for e in w.entities]
 
     def channels_in_use(self) -> set[str]:
-        people = [*self.subscribers, *self.admins]
-        return {c.type for p in people for c in p.channels}
+        channels = [c for s in self.subscribers for c in s.channels]
+        channels += [c for a in self.admins for c in a.channels]
+        return {c.type for c in channels}
 
 
-def _secret_scan(node: Any, loc: tuple[str | int, ...], found: list[tuple[tuple[str | int, ...], str]]) -> None:
+Loc = tuple[str | int, ...]
+
+
+def _secret_scan(node: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(k, str) and SECRET_KEYS.match(k) and v not in (None, ""):
-                found.append(((*loc, k), f"a literal secret is refused: put it in an environment variable and name it with '{k}_env'"))
+                found.append(((*loc, k), "a literal secret is refused: put it in an environment "
+                              f"variable and name it with '{k}_env'"))
             else:
                 _secret_scan(v, (*loc, k), found)
     elif isinstance(node, list):

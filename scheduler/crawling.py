@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path

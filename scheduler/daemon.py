@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.config import INTERVAL, Config, ConfigError, SubscriberConfig, load_config, parse_interval
+from scheduler.config import INTERVAL, ConfigError, SubscriberConfig, load_config, parse_interval
 from scheduler.crawling import crawl_job, stop_all_crawls
 from scheduler.pipeline import crawl_and_match
 from scheduler.wiring import open_database, watchlist

@@ -14,13 +14,13 @@ from scheduler.config import load_config
 from scheduler.output import console, err_console, print_json
 
 
-def demo_config(workdir: Path, base_url: str) -> Path:
+def demo_config(workdir: Path, base_url: str, database_url: str | None = None) -> Path:
     """Write the demo's config.yaml for the loopback site and return its path."""
     from scheduler.demosite import demo_sources
 
     data: dict[str, Any] = yaml.safe_load(
         resources.files("scheduler").joinpath("demo.yaml").read_text(encoding="utf-8"))
-    data["database"] = {"url": f"sqlite:///{(workdir / 'unionwatch.db').resolve()}"}
+    data["database"] = {"url": database_url or f"sqlite:///{(workdir / 'unionwatch.db').resolve()}"}
     data["sources"] = demo_sources(base_url)
     for sub in data["subscribers"]:
         for ch in sub["channels"]:
@@ -52,7 +52,7 @@ def run_demo(workdir: Path, *, json_out: bool = False) -> int:
             console.rule("[bold]unionwatch demo")
             console.print(f"fixture sites served at {site.base_url} (Kazakh, Russian, English)",
                           highlight=False)
-        code = crawl_command(cfg, [], json_out=json_out)
+        code = crawl_command(cfg, [], json_out=json_out, quiet=json_out)
         if code:
             err_console.print("the demo crawl failed; see the errors above", style="red")
             return code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,9 @@ def alert_admins(cfg: Config, db: Database, subject: str, text: str) -> None:
         send_alerts([AdminAlert("config", f"unionwatch: {subject}", text)], admins, make_senders(cfg))
 
 
-def digest_and_deliver(cfg: Config, db: Database, subscriber_id: str, wl: Watchlist | None = None) -> int | None:
+def digest_and_deliver(
+    cfg: Config, db: Database, subscriber_id: str, wl: Watchlist | None = None
+) -> int | None:
     """The scheduled digest job of one subscriber."""
     sub = next((s for s in cfg.subscribers if s.id == subscriber_id), None)
     if sub is None:
@@ -98,8 +99,8 @@ def missed_digests(cfg: Config, db: Database, now: datetime) -> list[str]:
     """
     out = []
     with db.read() as s:
-        last = dict(s.execute(select(Digest.subscriber_id, func.max(Digest.created_at))
-                              .group_by(Digest.subscriber_id)).all())
+        last = {r[0]: r[1] for r in s.execute(select(Digest.subscriber_id, func.max(Digest.created_at))
+                                              .group_by(Digest.subscriber_id))}
     for sub in cfg.subscribers:
         prev = last.get(sub.id)
         if prev is not None and prev < _last_fire(sub, now):
@@ -174,12 +175,13 @@ def summarise_database(cfg: Config) -> dict[str, Any]:
     try:
         with db.read() as s:
             articles = s.scalar(select(func.count()).select_from(Article)) or 0
-            langs = Counter(dict(s.execute(select(Article.language, func.count())
-                                           .group_by(Article.language)).all()))
-            ents = dict(s.execute(select(Mention.entity_id, func.count(func.distinct(Mention.article_id)))
-                                  .group_by(Mention.entity_id)).all())
+            langs = {str(r[0] or "?"): int(r[1]) for r in s.execute(
+                select(Article.language, func.count()).group_by(Article.language))}
+            ents = {r[0]: int(r[1]) for r in s.execute(
+                select(Mention.entity_id, func.count(func.distinct(Mention.article_id)))
+                .group_by(Mention.entity_id))}
         return {"articles": articles,
-                "languages": {str(k or "?"): v for k, v in sorted(langs.items(), key=lambda x: str(x[0]))},
+                "languages": dict(sorted(langs.items())),
                 "entities": {e.id: ents.get(e.id, 0) for e in cfg.entities}}
     finally:
         db.dispose()

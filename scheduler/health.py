@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import func, select
@@ -58,7 +60,7 @@ def source_health(db: Database, cfg: Config, now: datetime | None = None) -> lis
     return out
 
 
-def _warnings(s: Any, source_id: str, runs: list[CrawlRun], now: datetime) -> list[str]:
+def _warnings(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -> list[str]:
     warnings = []
     finished = [r for r in runs if r.finished_at is not None]
     if len(finished) >= 3 and all(r.status == "failed" for r in finished[:3]):
@@ -75,7 +77,7 @@ def _warnings(s: Any, source_id: str, runs: list[CrawlRun], now: datetime) -> li
         .order_by(Article.fetched_at.desc()).limit(30)
     ).all()
     if len(times) >= 5:
-        gaps = [(a - b).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+        gaps = [(a - b).total_seconds() for a, b in pairwise(times)]
         usual = statistics.median(gaps)
         silent = (now - times[0]).total_seconds()
         if usual > 0 and silent > 3 * max(usual, 3600):

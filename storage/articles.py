@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Insert, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,13 +51,13 @@ def decompress_html(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
-def dialect_insert(session: Session) -> type[Insert]:
+def dialect_insert(session: Session) -> Callable[..., Any]:
     """The dialect's INSERT, which has on_conflict_do_nothing/do_update (SQLite and PostgreSQL)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        return postgresql.insert  # type: ignore[return-value]
+        return postgresql.insert
     if name == "sqlite":
-        return sqlite.insert  # type: ignore[return-value]
+        return sqlite.insert
     raise RuntimeError(f"unsupported database dialect {name!r}")
 
 

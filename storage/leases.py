@@ -17,7 +17,7 @@ def acquire(db: Database, name: str, owner: str, ttl: timedelta) -> bool:
     now = utcnow()
     with db.write() as s:
         stmt = dialect_insert(s)(Lease).values(name=name, owner=owner, expires_at=now + ttl)
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        stmt = stmt.on_conflict_do_update(
             index_elements=[Lease.name],
             set_={"owner": owner, "expires_at": now + ttl},
             where=(Lease.expires_at < now) | (Lease.owner == owner),

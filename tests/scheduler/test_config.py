@@ -126,7 +126,8 @@ subscribers:
          "sources[1].id: duplicate id 's'"),
         ("subscribers:\n  - {id: a, watchlists: [nope], channels: [{type: file, path: o}]}\n",
          "unknown watchlist 'nope'"),
-        ("subscribers:\n  - {id: a, watchlists: [w], digest: {time: '25:00'}, channels: [{type: file, path: o}]}\n",
+        ("subscribers:\n  - {id: a, watchlists: [w], digest: {time: '25:00'},"
+         " channels: [{type: file, path: o}]}\n",
          "time '25:00' is not HH:MM"),
         ("subscribers:\n  - {id: a, watchlists: [w], channels: [{type: telegram, to: x@y.kz}]}\n",
          "a telegram channel needs 'chat_id'"),

@@ -1,0 +1,48 @@
+"""End-to-end fixtures: the loopback fixture sites and the `unionwatch` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scheduler.demo import demo_config
+from scheduler.demosite import DemoSite
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def unionwatch(*args: str, timeout: float = 240, env: dict[str, str] | None = None) -> Run:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", *args],
+        capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[DemoSite]:
+    with DemoSite() as s:
+        yield s
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, db_url: str, site: DemoSite) -> Path:
+    """The demo's config, pointed at the test database and a temp digest folder."""
+    return demo_config(tmp_path, site.base_url, database_url=db_url)

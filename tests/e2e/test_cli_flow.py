@@ -1,0 +1,107 @@
+"""The operator's path through the CLI: crawl, crawl again, digest, digest again."""
+
+from __future__ import annotations
+
+import email
+from datetime import timedelta
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from scheduler.demosite import DEMO_ARTICLE_PATHS
+from storage import leases
+from storage.database import Database
+from storage.models import Article, Delivery, Digest, DigestItem
+from tests.e2e.conftest import unionwatch
+
+pytestmark = pytest.mark.slow
+
+# Titles the digest must hold (one per watched person, in each language) and must not hold.
+EXPECTED = [
+    "Құқық қорғаушылар Елеусінов пен Құшақбаевты босатуды талап етті",
+    "Бюро по правам человека призвало освободить Кушакбаева и Елеусинова",
+    "Kazakh Union Leader Yeleusinov Sentenced To Two Years In Prison",
+    "Суд оставил в силе решение по иску против Ларисы Харьковой",
+]
+
+
+def rows(db_url: str, model: type) -> int:
+    db = Database(db_url)
+    with db.read() as s:
+        n = s.scalar(select(func.count()).select_from(model)) or 0
+    db.dispose()
+    return n
+
+
+def test_crawl_twice_then_digest_twice(config_path: Path, db_url: str, tmp_path: Path) -> None:
+    first = unionwatch("crawl", "--config", str(config_path), "--json")
+    assert first.code == 0, first.stderr
+    report = first.json()
+    assert {s["status"] for s in report["sources"]} == {"ok"}
+    assert sum(s["new"] for s in report["sources"]) == len(DEMO_ARTICLE_PATHS)
+    assert report["matched"] == len(DEMO_ARTICLE_PATHS)
+    db = Database(db_url)
+    with db.read() as s:
+        urls = set(s.scalars(select(Article.canonical_url)))
+    db.dispose()
+    assert {u.split(":", 2)[2].split("/", 1)[1] for u in urls} == {p.lstrip("/") for p in DEMO_ARTICLE_PATHS}
+
+    second = unionwatch("crawl", "--config", str(config_path), "--json")
+    assert second.code == 0, second.stderr
+    assert sum(s["new"] for s in second.json()["sources"]) == 0
+    assert rows(db_url, Article) == len(DEMO_ARTICLE_PATHS)
+
+    dry = unionwatch("digest", "--config", str(config_path), "--dry-run", "--json")
+    assert dry.code == 0, dry.stderr
+    [plan] = dry.json()
+    assert plan["subscriber"] == "kibhr-desk"
+    titles = [i["title"] for i in plan["items"]]
+    for t in EXPECTED:
+        assert t in titles
+    assert all(set(i) == {"url", "title", "source", "published", "entities"} for i in plan["items"])
+    assert all(i["entities"] for i in plan["items"])
+    assert rows(db_url, Digest) == 0 and rows(db_url, DigestItem) == 0, "dry run marks nothing"
+
+    sent = unionwatch("digest", "--config", str(config_path), "--json")
+    assert sent.code == 0, sent.stderr
+    out = sent.json()
+    assert [d["state"] for d in out["deliveries"]] == ["sent"]
+    files = sorted((tmp_path / "digests").iterdir())
+    assert [f.suffix for f in files] == [".eml", ".html"]
+    html = files[1].read_text(encoding="utf-8")
+    for t in EXPECTED:
+        assert t in html
+    msg: Message = email.message_from_bytes(files[0].read_bytes())
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.get_payload()] == ["text/plain", "text/html"]  # type: ignore[union-attr]
+    assert rows(db_url, DigestItem) == len(titles)
+
+    again = unionwatch("digest", "--config", str(config_path), "--json")
+    assert again.code == 0, again.stderr
+    assert again.json()["digests"] == {"kibhr-desk": None}
+    assert sorted((tmp_path / "digests").iterdir()) == files, "nothing is delivered twice"
+    assert rows(db_url, Delivery) == 1
+
+
+def test_a_source_being_crawled_elsewhere_is_skipped(config_path: Path, db_url: str) -> None:
+    db = Database(db_url)
+    assert leases.acquire(db, "crawl:azattyq", "daemon-on-host-b", timedelta(minutes=5))
+    try:
+        run = unionwatch("crawl", "azattyq", "vestnik", "--config", str(config_path), "--json")
+        assert run.code == 0, run.stderr
+        by_id = {s["source"]: s for s in run.json()["sources"]}
+        assert by_id["azattyq"]["status"] == "skipped"
+        assert "daemon-on-host-b" in by_id["azattyq"]["reason"]
+        assert by_id["vestnik"]["status"] == "ok" and by_id["vestnik"]["new"] > 0
+        with db.read() as s:
+            assert s.scalar(select(func.count()).where(Article.source_id == "azattyq")) == 0
+    finally:
+        db.dispose()
+
+
+def test_unknown_source_is_named(config_path: Path) -> None:
+    run = unionwatch("crawl", "nope", "--config", str(config_path))
+    assert run.code == 1
+    assert "unknown source nope" in run.stderr and "azattyq" in run.stderr

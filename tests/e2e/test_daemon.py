@@ -1,0 +1,88 @@
+"""`unionwatch run`: crawls on schedule, one scheduler per database, clean SIGTERM, config reload."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from storage.database import Database
+from storage.models import Article, Lease
+
+pytestmark = pytest.mark.slow
+
+
+def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "run", "--config", str(config), "-v"],
+        stdout=subprocess.DEVNULL, stderr=log.open("wb"), env={**os.environ},
+    )
+
+
+def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url: str, tmp_path: Path) -> None:
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["sources"] = [s for s in data["sources"] if s["id"] in ("vestnik", "rightswatch")]
+    for s in data["sources"]:
+        s["schedule"] = "1h"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    db = Database(db_url)
+
+    def articles() -> int:
+        with db.read() as s:
+            return s.scalar(select(func.count()).select_from(Article)) or 0
+
+    def holder() -> str | None:
+        with db.read() as s:
+            lease = s.get(Lease, "scheduler")
+            return lease.owner if lease else None
+
+    log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
+    a = start(config_path, log_a)
+    b: subprocess.Popen[bytes] | None = None
+    try:
+        wait_for(lambda: holder() is not None, 30, "the first daemon to take the lease")
+        owner_a = holder()
+        b = start(config_path, log_b)
+        wait_for(lambda: articles() >= 4, 90, "the scheduled crawls to store articles")
+        wait_for(lambda: "standing by" in log_b.read_text(), 30, "the second daemon to stand by")
+        assert holder() == owner_a
+
+        # An invalid edit is rejected and the old config stays; a valid one is applied.
+        good = config_path.read_text(encoding="utf-8")
+        config_path.write_text(good.replace("Asia/Almaty", "Asia/Almati"), encoding="utf-8")
+        wait_for(lambda: "previous config stays in force" in log_a.read_text(), 30, "the rejection")
+        time.sleep(1.1)  # a new mtime even on coarse file systems
+        config_path.write_text(good.replace("08:00", "09:30"), encoding="utf-8")
+        wait_for(lambda: "config reloaded" in log_a.read_text(), 30, "the reload")
+
+        a.send_signal(signal.SIGTERM)
+        assert a.wait(timeout=60) == 0
+        wait_for(lambda: holder() not in (None, owner_a), 40, "the standby to take over")
+    finally:
+        for p in (a, b):
+            if p is not None and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        db.dispose()
+    assert b is not None and b.returncode == 0, log_b.read_text()[-2000:]
+    assert "Traceback" not in log_a.read_text(), log_a.read_text()[-3000:]
