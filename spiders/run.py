@@ -162,7 +162,9 @@ class JobRunner:
                 events.emit("skipped", source.id, reason=f"could not take the lease: {exc}")
                 return
             if not got:
-                events.emit("skipped", source.id, reason="another crawl holds the lease")
+                who = leases.holder(self.db, lease) or "another process"
+                events.emit("skipped", source.id,
+                            reason=f"already being crawled by {who} (lease {lease})")
                 return
             run = SourceRun(source=source, db=self.db, claimed=self.claimed)
             finish = {"reason": "finished"}

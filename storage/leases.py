@@ -38,3 +38,12 @@ def renew(db: Database, name: str, owner: str, ttl: timedelta) -> bool:
 def release(db: Database, name: str, owner: str) -> None:
     with db.write() as s:
         s.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
+
+
+def holder(db: Database, name: str) -> str | None:
+    """Who holds the lease now (None if free or expired): for messages that name the owner."""
+    with db.read() as s:
+        lease = s.get(Lease, name)
+        if lease is None or lease.expires_at < utcnow():
+            return None
+        return lease.owner
