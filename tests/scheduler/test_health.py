@@ -1,0 +1,61 @@
+"""Source health: the warnings an operator sees in `unionwatch status`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from scheduler.config import Config
+from scheduler.health import source_health
+from storage.articles import ArticleRecord, insert_article
+from storage.database import Database
+from storage.models import CrawlRun
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+CFG = Config.model_validate({
+    "sources": [{"id": "s", "type": "feed", "url": "https://example.org/rss"}],
+    "watchlists": [{"id": "w", "entities": [{"id": "e", "name": "Amin Eleusinov"}]}],
+})
+
+
+def run(db: Database, hours_ago: float, status: str, pages: int, new: int, errors: int = 0) -> None:
+    start = NOW - timedelta(hours=hours_ago)
+    with db.write() as s:
+        s.add(CrawlRun(source_id="s", started_at=start, finished_at=start + timedelta(minutes=1),
+                       status=status, pages=pages, new_articles=new, errors=errors))
+
+
+def test_healthy_source(db: Database) -> None:
+    for i in range(4):
+        run(db, hours_ago=4 - i, status="ok", pages=10, new=2)
+        with db.write() as s:
+            when = NOW - timedelta(hours=4 - i)
+            insert_article(s, ArticleRecord("s", f"https://example.org/{i}", "t", "b", fetched_at=when))
+    [h] = source_health(db, CFG, NOW)
+    assert h.last_status == "ok" and h.articles_7d == 4 and h.error_rate == 0.0
+    assert h.last_success is not None and h.warnings == []
+
+
+def test_a_source_that_stopped_yielding_articles_is_flagged(db: Database) -> None:
+    for i in range(3):
+        run(db, hours_ago=10 - i, status="ok", pages=10, new=3)
+    for i in range(3):
+        run(db, hours_ago=3 - i, status="ok", pages=10, new=0)
+    [h] = source_health(db, CFG, NOW)
+    assert any("no articles any more" in w for w in h.warnings)
+
+
+def test_failures_and_error_rate(db: Database) -> None:
+    for i in range(3):
+        run(db, hours_ago=3 - i, status="failed", pages=0, new=0, errors=4)
+    [h] = source_health(db, CFG, NOW)
+    assert h.error_rate == 1.0 and h.last_success is None
+    assert any("runs failed" in w for w in h.warnings)
+
+
+def test_silence_beyond_three_usual_intervals(db: Database) -> None:
+    for i in range(6):
+        when = NOW - timedelta(days=3) - timedelta(hours=2 * i)
+        with db.write() as s:
+            insert_article(s, ArticleRecord("s", f"https://example.org/{i}", "t", "b", fetched_at=when))
+    [h] = source_health(db, CFG, NOW)
+    assert any("silent for 72 h" in w for w in h.warnings), h.warnings
