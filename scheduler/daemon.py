@@ -73,6 +73,10 @@ class Service:
         s = outcome.crawl.sources.get(source_id)
         log.info("crawl %s: %s, %d new, %d errors", source_id, s.status if s else "?",
                  s.new if s else 0, s.errors if s else 0)
+        from scheduler.source_alerts import check_sources
+
+        check_sources(cfg, self.db, lambda subject, text: self._alert_admins(subject, text),
+                      sources=[source_id])
 
     def digest(self, subscriber_id: str) -> None:
         from scheduler.digesting import digest_and_deliver

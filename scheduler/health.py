@@ -27,10 +27,14 @@ class SourceHealth:
     last_success: datetime | None = None
     articles_7d: int = 0
     error_rate: float | None = None
-    warnings: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)  # key -> message
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.problems.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "warnings": self.warnings}
 
 
 def source_health(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceHealth]:
@@ -55,23 +59,23 @@ def source_health(db: Database, cfg: Config, now: datetime | None = None) -> lis
                 select(func.count()).select_from(Article)
                 .where(Article.source_id == src.id, Article.fetched_at >= now - timedelta(days=7))
             ) or 0
-            h.warnings = _warnings(s, src.id, runs, now)
+            h.problems = _problems(s, src.id, runs, now)
             out.append(h)
     return out
 
 
-def _warnings(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -> list[str]:
-    warnings = []
+def _problems(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -> dict[str, str]:
+    problems: dict[str, str] = {}
     finished = [r for r in runs if r.finished_at is not None]
     if len(finished) >= 3 and all(r.status == "failed" for r in finished[:3]):
-        warnings.append(f"the last {min(len(finished), 3)} runs failed")
+        problems["failing"] = f"the last {min(len(finished), 3)} runs failed"
     # A source that used to yield articles and now fetches pages but finds none has
     # probably changed its layout or its feed address.
     recent, older = finished[:3], finished[3:]
     if len(recent) == 3 and all(r.new_articles == 0 and r.pages > 0 for r in recent) and any(
         r.new_articles > 0 for r in older
     ):
-        warnings.append("yields no articles any more (layout or feed change?)")
+        problems["no_articles"] = "yields no articles any more (layout or feed change?)"
     times = s.scalars(
         select(Article.fetched_at).where(Article.source_id == source_id)
         .order_by(Article.fetched_at.desc()).limit(30)
@@ -81,10 +85,10 @@ def _warnings(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -
         usual = statistics.median(gaps)
         silent = (now - times[0]).total_seconds()
         if usual > 0 and silent > 3 * max(usual, 3600):
-            warnings.append(
+            problems["silent"] = (
                 f"silent for {silent / 3600:.0f} h, over three times its usual {usual / 3600:.1f} h"
             )
-    return warnings
+    return problems
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

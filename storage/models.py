@@ -217,3 +217,15 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+class SourceProblem(Base):
+    """An open problem of a source (failing, no articles, silent): admins hear of it once."""
+
+    __tablename__ = "source_problem"
+
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    problem: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    alerted_at: Mapped[datetime | None]

@@ -59,3 +59,18 @@ def test_silence_beyond_three_usual_intervals(db: Database) -> None:
             insert_article(s, ArticleRecord("s", f"https://example.org/{i}", "t", "b", fetched_at=when))
     [h] = source_health(db, CFG, NOW)
     assert any("silent for 72 h" in w for w in h.warnings), h.warnings
+
+
+def test_admins_hear_of_a_problem_once_and_when_it_clears(db: Database) -> None:
+    from scheduler.source_alerts import alert_source_changes, update_source_problems
+
+    sent: list[tuple[str, str]] = []
+    for i in range(3):
+        run(db, hours_ago=5 - i, status="failed", pages=0, new=0, errors=2)
+    for _ in range(3):  # three more checks of the same failing state
+        alert_source_changes(update_source_problems(CFG, db, NOW), lambda s, t: sent.append((s, t)))
+    assert len(sent) == 1
+    assert sent[0][0] == "1 source problem(s): s" and "the last 3 runs failed" in sent[0][1]
+    run(db, hours_ago=1, status="ok", pages=5, new=1)
+    alert_source_changes(update_source_problems(CFG, db, NOW), lambda s, t: sent.append((s, t)))
+    assert len(sent) == 2 and "cleared" in sent[1][0] and "no longer failing" in sent[1][1]
