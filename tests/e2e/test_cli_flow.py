@@ -105,3 +105,27 @@ def test_unknown_source_is_named(config_path: Path) -> None:
     run = unionwatch("crawl", "nope", "--config", str(config_path))
     assert run.code == 1
     assert "unknown source nope" in run.stderr and "azattyq" in run.stderr
+
+
+def test_two_crawls_at_once_neither_lock_nor_crawl_a_source_twice(config_path: Path, db_url: str) -> None:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "scheduler.cli", "crawl", "--config", str(config_path), "--json"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+        assert "database is locked" not in err
+    import json
+
+    reports = [json.loads(o) for o, _ in outs]
+    per_source: dict[str, list[str]] = {}
+    for r in reports:
+        for s in r["sources"]:
+            per_source.setdefault(s["source"], []).append(s["status"])
+    # Each source was crawled by one of the two, or by both one after the other; never twice at once.
+    assert all("ok" in statuses for statuses in per_source.values()), per_source
+    assert sum(s["new"] for r in reports for s in r["sources"]) == len(DEMO_ARTICLE_PATHS)
+    assert rows(db_url, Article) == len(DEMO_ARTICLE_PATHS)
