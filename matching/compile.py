@@ -10,7 +10,6 @@ from matching.engine import Watchlist
 from matching.given_names import names as lexicon_names
 from matching.index import Acronym, Person, Phrase, PhraseRef, SurnameRef, WordIndex, WordPattern
 from matching.morphology import (
-    MASCULINE,
     NOMINATIVE,
     Endings,
     generic_endings,
@@ -94,13 +93,11 @@ class _Builder:
     def __init__(self) -> None:
         self.index: WordIndex[SurnameRef | PhraseRef] = WordIndex()
         self.acronyms: dict[str, list[Acronym]] = {}
-        self.persons: list[Person] = []
-        self.phrases: list[Phrase] = []
-        self.extra_given: WordIndex[str] = WordIndex()
+        self.given: WordIndex[int] = WordIndex()  # payload: the person's index
 
     def person(self, n: int, spec: EntitySpec) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
-        person = Person(n, spec.id, spec.match == "full_name", None, exclude=exclude)
+        person = Person(n, exclude=exclude)
         given_words: list[str] = []
         surnames: list[str] = []
         for full in (spec.name, *spec.aliases):
@@ -127,21 +124,16 @@ class _Builder:
             for nk in _name_keys(word):
                 initials.add(nk[:1])
                 p = paradigm(nk, "given")
-                person.given.add(p.stem, p.endings, word)
-                self.extra_given.add(p.stem, p.endings, "")
-                if person.gender is None:
-                    genders = {g for g, _, _ in lexicon.lookup(nk)}
-                    if len(genders) == 1:
-                        person.gender = genders.pop()
-                    elif p.cls in MASCULINE:
-                        person.gender = "m"
+                self.given.add(p.stem, p.endings, n)
+                genders = {g for g, _, _ in lexicon.lookup(nk)}
+                if person.gender is None and len(genders) == 1:
+                    person.gender = genders.pop()
         person.initials = frozenset(i for i in initials if i)
-        self.persons.append(person)
 
     def acronym(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         word = clean(text.strip())
-        entry = Acronym(n, spec.id, tier, group, word, exclude)
+        entry = Acronym(n, tier, group, word, exclude)
         self.acronyms.setdefault(fold_kazakh(word), []).append(entry)
 
     def phrase(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
@@ -151,8 +143,7 @@ class _Builder:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         patterns = tuple(_word_pattern(w) for w in words)
         capitalised = tier == "name" and words[0][:1].isupper()
-        phrase = Phrase(n, spec.id, tier, group, patterns, capitalised, text.strip(), exclude)
-        self.phrases.append(phrase)
+        phrase = Phrase(n, tier, group, patterns, capitalised, text.strip(), exclude)
         for stem, endings in patterns[0]:
             self.index.add(stem, endings, PhraseRef(phrase))
 
@@ -190,5 +181,5 @@ def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
         index=b.index,
         acronyms={k: tuple(v) for k, v in b.acronyms.items()},
         lexicon=given_name_lexicon(),
-        extra_given=b.extra_given,
+        given=b.given,
     )

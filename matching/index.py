@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -31,6 +32,13 @@ class WordIndex(Generic[P]):
             self._lengths.sort()
         self._max_end = max(self._max_end, max(map(len, endings), default=0))
 
+    def forms(self) -> Iterator[str]:
+        """Every key this index recognises (stem + ending), e.g. for a regex baseline."""
+        for stem, entries in self._stems.items():
+            for endings, _ in entries:
+                for ending in endings:
+                    yield stem + ending
+
     def lookup(self, k: str) -> list[tuple[P, str, tuple[Ending, ...]]]:
         """Every (payload, ending, meanings) whose stem + ending spells k."""
         out: list[tuple[P, str, tuple[Ending, ...]]] = []
@@ -54,13 +62,10 @@ class WordIndex(Generic[P]):
 
 @dataclass(eq=False)
 class Person:
-    """A watched person, compiled: its given-name forms, initials and exclusions."""
+    """A watched person, compiled: gender, initials, exclusions (given names are indexed apart)."""
 
     index: int
-    id: str
-    full_name_required: bool
-    gender: str | None
-    given: WordIndex[str] = field(default_factory=WordIndex)
+    gender: str | None = None  # "m" | "f" from the surname's form or the given name
     initials: frozenset[str] = frozenset()
     exclude: tuple[tuple[str, ...], ...] = ()
     surname_display: dict[bool, str] = field(default_factory=dict)  # by "is Latin"
@@ -82,7 +87,6 @@ class Phrase:
     """An organisation name or a topic keyword: words in a row, each stem-aware."""
 
     entity: int
-    entity_id: str
     tier: str  # "name" | "term"
     group: int  # keyword group of a term; 0 for organisations
     words: tuple[WordPattern, ...]
@@ -99,11 +103,7 @@ class PhraseRef:
 @dataclass(frozen=True, eq=False)
 class Acronym:
     entity: int
-    entity_id: str
     tier: str  # "acronym" | "term"
     group: int
     display: str
     exclude: tuple[tuple[str, ...], ...]
-
-
-Ref = SurnameRef | PhraseRef

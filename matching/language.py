@@ -32,11 +32,12 @@ _RU_LIST = """
 _RU_WORDS = frozenset(_RU_LIST.split())
 _RU_TAILS_LIST = """
 ого его ому ему ыми ими ая яя ое ые ый ий ться тся ение ание ости ость ией ями ами ует ают
-яют ил ила ило или ала ало али ела ели ыла ыли
+яют ил ила ило или ала ало али ела ели ыла ыли ёл
 """
 _RU_TAILS = tuple(_RU_TAILS_LIST.split())
 _EN_LIST = "the a an of and to in was is for on with by said from that has have had were are at"
 _EN_WORDS = frozenset(_EN_LIST.split())
+FUNCTION_WORDS = _KK_WORDS | _RU_WORDS | _EN_WORDS
 
 
 def guess(words: Iterable[str]) -> str | None:

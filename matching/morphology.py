@@ -103,19 +103,18 @@ _RU = {
     ),
     "M_II": _table("nominative: - | genitive/accusative: я | dative: ю | instrumental: ем"),
     "F_A": _table(
-        "nominative: а | genitive: ы и | dative/prepositional: е | accusative: у"
-        " | instrumental: ой ою ей"
+        "nominative: а | genitive: ы и | dative/prepositional: е | accusative: у | instrumental: ой ою ей"
     ),
     "F_IA": _table(
         "nominative: я | genitive/dative/prepositional: и | dative/prepositional: е"
         " | accusative: ю | instrumental: ей ею ией"
     ),
     "M_CONS": _table(
-        "nominative: - | genitive/accusative: а | dative: у | instrumental: ом ем"
-        " | prepositional: е"
+        "nominative: - | genitive/accusative: а | dative: у | instrumental: ом ем | prepositional: е"
     ),
-    "M_SOFT": _table(  # Игорь: Игоря, Игорю, Игорем
-        "nominative: - | genitive/accusative: я | dative: ю | instrumental: ем | prepositional: е"
+    # -р / -л given names, hard or soft (the key cannot see ь): Анвара, Анваром; Игоря, Игорем
+    "M_SOFT": _table(
+        "nominative: - | genitive/accusative: а я | dative: у ю | instrumental: ом ем | prepositional: е"
     ),
     "INDECL": _table("nominative: -"),
 }
@@ -303,9 +302,7 @@ def _kk_combinations() -> frozenset[str]:
 
 
 KK_SUFFIX_KEYS = _kk_combinations()
-_CYRILLIC_GENERIC = (
-    frozenset({key(s) for s in (*_RU_GENERIC, *_RU_DERIVED, *_KK_DERIVED)}) | KK_SUFFIX_KEYS
-)
+_CYRILLIC_GENERIC = frozenset({key(s) for s in (*_RU_GENERIC, *_RU_DERIVED, *_KK_DERIVED)}) | KK_SUFFIX_KEYS
 _LATIN_GENERIC = frozenset(_EN_GENERIC)
 
 

@@ -15,47 +15,14 @@ IGNORABLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 _WORD = r"\w\u00ad\u200b-\u200f\u2060\ufeff\u0300-\u036f\u0483-\u0489"
 # Inner hyphens and apostrophes stay inside a token: ҚТКК-ны, Қасым-Жомарт, Kushakbaev's.
 TOKEN_RE = re.compile(rf"[{_WORD}]+(?:[-\u2010\u2011'\u2019\u02bc][{_WORD}]+)*")
-HYPHENS = "-\u2010\u2011"
 _HYPHEN_SPLIT = re.compile(r"[-\u2010\u2011]")
 
 _DELETE = dict.fromkeys(map(ord, IGNORABLE))
 _PUNCT = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'", "\u02bc": "'"})
 # Latin letters that look like Cyrillic ones, typed inside Cyrillic words.
 _LOOKALIKE = str.maketrans(
-    {
-        "a": "а",
-        "c": "с",
-        "e": "е",
-        "o": "о",
-        "p": "р",
-        "x": "х",
-        "y": "у",
-        "i": "і",
-        "k": "к",
-        "m": "м",
-        "t": "т",
-        "h": "һ",
-        "ə": "ә",
-        "ǝ": "ә",
-        "ö": "ө",
-        "ü": "ү",
-        "A": "А",
-        "B": "В",
-        "C": "С",
-        "E": "Е",
-        "H": "Н",
-        "I": "І",
-        "K": "К",
-        "M": "М",
-        "O": "О",
-        "P": "Р",
-        "T": "Т",
-        "X": "Х",
-        "Y": "У",
-        "Ə": "Ә",
-        "Ö": "Ө",
-        "Ü": "Ү",
-    }
+    "acepoxyikmthəǝöüABCEHIKMOPTXYƏÖÜ",
+    "асерохуікмтһәәөүАВСЕНІКМОРТХУӘӨҮ",
 )
 
 
@@ -64,9 +31,7 @@ def _is_cyrillic(c: str) -> bool:
 
 
 def _repair_part(part: str) -> str:
-    if any(_is_cyrillic(c) for c in part) and any(
-        c.isalpha() and not _is_cyrillic(c) for c in part
-    ):
+    if any(_is_cyrillic(c) for c in part) and any(c.isalpha() and not _is_cyrillic(c) for c in part):
         return part.translate(_LOOKALIKE)
     return part
 

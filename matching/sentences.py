@@ -24,7 +24,7 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
         return True
     if m.group()[0] != ".":
         return True
-    w = _WORD_BEFORE.search(text, 0, m.start())
+    w = _WORD_BEFORE.search(text, max(0, m.start() - 32), m.start())
     if w is None:
         return True
     word = w.group(1)

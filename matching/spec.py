@@ -10,7 +10,6 @@ from typing import Any
 
 KINDS = ("person", "organisation", "term")
 MATCH_MODES = ("surname", "full_name")
-TIERS = ("full_name", "surname", "initial", "name", "acronym", "term")
 
 
 def _strings(value: Any, field: str) -> tuple[str, ...]:

@@ -14,83 +14,25 @@ from functools import lru_cache
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
+
+def _pairs(spec: str) -> dict[str, str]:
+    """ "а=a б=b ъ=" -> {"а": "a", "б": "b", "ъ": ""}."""
+    return dict(pair.split("=") for pair in spec.split())
+
+
 # Cyrillic (Russian + Kazakh + a few neighbours) straight to the final key alphabet, so that
 # the Latin clean-up rules below only ever change Latin input (ы and й become i, not y).
-_CYRILLIC = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "д": "d",
-    "е": "e",
-    "ё": "e",
-    "ж": "j",
-    "з": "z",
-    "и": "i",
-    "й": "i",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "h",
-    "ц": "c",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "sh",
-    "ъ": "",
-    "ы": "i",
-    "ь": "",
-    "э": "e",
-    "ю": "iu",
-    "я": "ia",
-    "ә": "a",
-    "ғ": "g",
-    "қ": "k",
-    "ң": "n",
-    "ө": "o",
-    "ұ": "u",
-    "ү": "u",
-    "һ": "h",
-    "і": "i",
-    "ў": "u",
-    "ї": "i",
-    "є": "e",
-    "ґ": "g",
-    "ј": "j",
-}
-# Latin letters that NFKD would not reduce to ASCII, plus apostrophes and dash variants.
-_LATIN = {
-    "ş": "sh",
-    "ç": "ch",
-    "ğ": "g",
-    "ñ": "n",
-    "ŋ": "n",
-    "ı": "i",
-    "ə": "a",
-    "ǝ": "a",
-    "ß": "ss",
-    "æ": "ae",
-    "ø": "o",
-    "đ": "d",
-    "ł": "l",
-    "'": "",
-    "’": "",
-    "ʼ": "",
-    "`": "",
-    "´": "",
-    "ʻ": "",
-    "′": "",
-    "‘": "",
-    "‐": "-",
-    "‑": "-",
-}
+_CYRILLIC = _pairs(
+    "а=a б=b в=v г=g д=d е=e ё=e ж=j з=z и=i й=i к=k л=l м=m н=n о=o п=p р=r с=s т=t у=u "
+    "ф=f х=h ц=c ч=ch ш=sh щ=sh ъ= ы=i ь= э=e ю=iu я=ia "
+    "ә=a ғ=g қ=k ң=n ө=o ұ=u ү=u һ=h і=i "
+    "ў=u ї=i є=e ґ=g ј=j"
+)
+# Latin letters that NFKD would not reduce well (ISO 9 and Kazakh Latin letters for digraphs),
+# apostrophes (dropped) and dash variants.
+_LATIN = _pairs(
+    "ş=sh ç=ch š=sh č=ch ž=zh ğ=g ñ=n ŋ=n ı=i ə=a ǝ=a ß=ss æ=ae ø=o đ=d ł=l '= ’= ʼ= `= ´= ʻ= ′= ‘= ‐=- ‑=-"
+)
 _TABLE = str.maketrans({**_CYRILLIC, **_LATIN})
 _SINGLE = str.maketrans({"y": "i", "q": "k", "w": "u"})
 _DIGRAPHS = (("shch", "sh"), ("zh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("ts", "c"))
