@@ -26,18 +26,20 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from notifier.digest import create_digest  # noqa: E402
-from notifier.select import unassigned_articles  # noqa: E402
-from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.models import Article, Mention  # noqa: E402
+from notifier import render, select
+from notifier.batch import create_digests
+from notifier.select import unassigned_articles
+from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec
+from storage import migrate
+from storage.database import Database
+from storage.models import Article, Mention
 
 NOW = dt.datetime(2025, 11, 25, 3, 0, tzinfo=dt.UTC)
-WORDS = (
-    "кәсіподақ жетекшісі сот үкімі Ақтау мұнай жұмысшылары аштық жариялады профсоюз суд "
-    "приговор union leader court hearing strike workers confederation liquidated"
-).split()
+WORDS = [
+    "кәсіподақ", "жетекшісі", "сот", "үкімі", "Ақтау", "мұнай", "жұмысшылары", "аштық",
+    "жариялады", "профсоюз", "суд", "приговор", "union", "leader", "court", "hearing",
+    "strike", "workers", "confederation", "liquidated",
+]
 ENTITIES_PER_SUBSCRIBER = 5
 
 
@@ -102,6 +104,7 @@ def main() -> None:
     ap.add_argument("--per-subscriber", type=int, default=50)
     ap.add_argument("--url", help="database URL (default: a fresh SQLite file in a temp dir)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=2, help="processes for create_digests")
     args = ap.parse_args()
 
     per_entity = args.per_subscriber // ENTITIES_PER_SUBSCRIBER
@@ -139,11 +142,13 @@ def main() -> None:
             selected += len(unassigned_articles(s, sub.id, sub.entity_ids))
     baseline = time.perf_counter() - t
 
+    select.clear_caches()  # the baseline warmed them; the timed run starts cold
+    render.clear_caches()
     t = time.perf_counter()
-    made = 0
-    for sub in subs:
-        made += create_digest(db, sub, entities, NOW) is not None
+    made = sum(d is not None for d in create_digests(db, subs, entities, NOW,
+                                                      workers=args.workers).values())
     built = time.perf_counter() - t
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak = peak_rss_mib()
 
     print(f"database: {db.dialect}; {args.articles:,} articles, {n_entities:,} entities, "
@@ -152,11 +157,13 @@ def main() -> None:
           f"{selected / max(1, len(subs)):.1f}")
     print(f"baseline (selection query only): {baseline:.2f} s "
           f"({baseline / len(subs) * 1000:.2f} ms/subscriber)")
-    print(f"create_digest (select, group, render email+telegram, write outbox): {built:.2f} s "
-          f"({built / len(subs) * 1000:.2f} ms/subscriber), {made:,} digests")
+    print(f"create_digests, {args.workers} worker(s) (select, group, render email+telegram, "
+          f"write outbox): {built:.2f} s ({built / len(subs) * 1000:.2f} ms/subscriber), "
+          f"{made:,} digests")
     print(f"ratio to baseline: {built / baseline:.1f}x")
-    print(f"peak RSS: {peak:.0f} MiB (after seeding {rss_after_seed:.0f} MiB)")
-    verdict = "OK" if built <= 60 and peak <= 1024 else "OVER TARGET"
+    print(f"peak RSS: {peak:.0f} MiB in the main process (after seeding {rss_after_seed:.0f} MiB), "
+          f"{children:.0f} MiB in the largest worker")
+    verdict = "OK" if built <= 60 and max(peak, children) <= 1024 else "OVER TARGET"
     print(f"target ≤ 60 s and ≤ 1024 MiB at 10,000 × 50 of 100,000: {verdict}")
     db.dispose()
     tmp.cleanup()

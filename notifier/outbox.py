@@ -272,8 +272,24 @@ class _Run:
                 self.failed(c, f"channel disabled: {reason}", alert=False)
             else:
                 active.append(c)
+        fresh = True  # just claimed: no need to renew before the first pass
         while active:
+            if not fresh:
+                self.renew(active)
+            fresh = False
             active = [c for c in active if self.step(c)]
+
+    def renew(self, waiting: list[_Claimed]) -> None:
+        """Keep the claims of rows still waiting their turn (pacing, flood waits) alive."""
+        if not waiting:
+            return
+        with self.db.write() as s:
+            s.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([c.msg.delivery_id for c in waiting]))
+                .values(next_attempt_at=self.now() + self.claim_ttl)
+                .execution_options(synchronize_session=False)
+            )
 
     def step(self, c: _Claimed) -> bool:
         """Send the next unit of one delivery; True while it has units left."""

@@ -32,6 +32,7 @@ ENV = Environment(
 )
 
 
+@lru_cache(maxsize=65536)
 def safe_url(url: str) -> str | None:
     """The URL if it is fit for an href: http(s) only (autoescape does not stop javascript:)."""
     url = url.strip()
@@ -56,8 +57,8 @@ class StoryView:
     date: str
     language: str
     snippet: Snippet | None
-    entity_names: list[str]
-    also_in: list[Link]
+    entity_names: tuple[str, ...]
+    also_in: tuple[Link, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class DigestView:
     groups: list[GroupView]
 
 
+@lru_cache(maxsize=65536)
 def _local_date(dt: datetime | None, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).strftime("%Y-%m-%d") if dt else ""
 
@@ -84,14 +86,14 @@ def _local_date(dt: datetime | None, tz: ZoneInfo) -> str:
 def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo) -> StoryView:
     art = story.primary
     return StoryView(
-        title=art.title,
+        title=squash(art.title),
         url=safe_url(art.url),
         source=art.source,
         date=_local_date(art.published or art.fetched, tz),
         language=(art.language or "").upper(),
         snippet=story.snippet_for(group.entity.id),
-        entity_names=[preview.entity(e).name for e in story.entity_ids],
-        also_in=[Link(c.source, safe_url(c.url)) for c in story.copies],
+        entity_names=tuple(squash(preview.entity(e).name) for e in story.entity_ids),
+        also_in=tuple(Link(c.source, safe_url(c.url)) for c in story.copies),
     )
 
 
@@ -131,6 +133,35 @@ def view(preview: DigestPreview) -> DigestView:
 @lru_cache(maxsize=8)
 def _template(name: str) -> Template:
     return ENV.get_template(name)
+
+
+# Many subscribers watch the same names, so one story appears in many digests: render each
+# story once and reuse the fragment (a StoryView is immutable and hashable, so it is the key).
+# A real day has hundreds of matching stories; the size covers the 20,000 of bench/digest.py
+# (about 2 KB per story for the three fragments).
+ITEM_CACHE = 32768
+@lru_cache(maxsize=ITEM_CACHE)
+def _html_item(s: StoryView) -> Markup:
+    html: Markup = _template("items.html.j2").module.item(s)  # type: ignore[attr-defined]
+    return html  # autoescaped by the template, so already safe
+
+
+@lru_cache(maxsize=ITEM_CACHE)
+def _text_item(s: StoryView) -> str:
+    return str(_template("items.txt.j2").module.item(s)).rstrip()  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=ITEM_CACHE)
+def _telegram_item(s: StoryView) -> str:
+    return str(_template("telegram.html.j2").module.item(s)).strip()  # type: ignore[attr-defined]
+
+
+ENV.globals.update(html_item=_html_item, text_item=_text_item)
+
+
+def clear_caches() -> None:
+    for fn in (_html_item, _text_item, _telegram_item, _local_date, safe_url):
+        fn.cache_clear()
 
 
 def email_text(v: DigestView) -> str:
@@ -190,7 +221,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
         cont = str(mod.group(g, True)).strip()  # type: ignore[attr-defined]
         first = True
         for s in g.stories:
-            item = str(mod.item(s)).strip()  # type: ignore[attr-defined]
+            item = _telegram_item(s)
             piece = _fit(f"{heading}\n\n{item}" if first else item, limit)
             candidate = f"{current}\n\n{piece}" if current else piece
             if tg_len(candidate) <= limit:

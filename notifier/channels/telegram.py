@@ -96,6 +96,10 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
+    def paused_for(self) -> float:
+        """Seconds left of a flood-control pause (0 when none)."""
+        return max(0.0, self._paused_until - self.clock())
+
 
 def _chat_param(chat: str) -> int | str:
     try:
@@ -160,6 +164,11 @@ class TelegramSender:
         floods = 0
         migrations = 0
         while True:
+            paused = self.pacer.paused_for()
+            if paused > self.max_inline_wait:
+                # A long flood ban: leave the rest of the run to the outbox's schedule instead
+                # of sleeping through it while holding claims.
+                raise TransientError("Telegram flood control in force", retry_after=paused)
             payload: dict[str, Any] = {
                 "chat_id": _chat_param(chat),
                 "text": text,
