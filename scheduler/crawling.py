@@ -91,6 +91,8 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
             timeout=c.timeout,
             max_page_bytes=c.max_page_bytes,
             allow_private_networks=c.allow_private_networks,
+            # Let a source close gracefully (its items flushed) before the parent's hard kill.
+            max_source_seconds=float(max(c.max_run_seconds - 30, c.max_run_seconds // 2)),
         ),
         sources=[source_spec(s) for s in sources],
     )
