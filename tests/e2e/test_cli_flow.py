@@ -129,3 +129,31 @@ def test_two_crawls_at_once_neither_lock_nor_crawl_a_source_twice(config_path: P
     assert all("ok" in statuses for statuses in per_source.values()), per_source
     assert sum(s["new"] for r in reports for s in r["sources"]) == len(DEMO_ARTICLE_PATHS)
     assert rows(db_url, Article) == len(DEMO_ARTICLE_PATHS)
+
+
+def test_a_crawl_past_its_time_limit_is_stopped_and_the_next_run_finishes(
+    config_path: Path, db_url: str, site: object
+) -> None:
+    import time
+
+    import yaml
+
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    base = data["sources"][0]["urls"][0].split("/azattyq/")[0]
+    data["crawl"]["max_run_seconds"] = 10
+    data["crawl"]["per_host_concurrency"] = 1
+    data["sources"] = [{"id": "slow", "type": "listing", "urls": [f"{base}/faults/listing?n=40&sleep=1"],
+                        "language": "en", "link_selector": "a.item", "schedule": "1h"}]
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    started = time.monotonic()
+    run = unionwatch("crawl", "--config", str(config_path), "--json")
+    took = time.monotonic() - started
+    assert took < 40, f"the crawl ran {took:.0f} s despite its 10 s limit"
+    [slow] = run.json()["sources"]
+    assert slow["status"] in ("partial", "failed"), slow
+    stored = rows(db_url, Article)
+    assert 0 < stored < 40
+    again = unionwatch("crawl", "--config", str(config_path), "--json")
+    [slow2] = again.json()["sources"]
+    assert slow2["status"] != "skipped", "the first run's lease was released"
+    assert rows(db_url, Article) > stored, "the next run picks up where the first stopped"
