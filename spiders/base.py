@@ -62,6 +62,14 @@ class SourceSpider(scrapy.Spider):
         kind, message = describe(failure)
         self.run.error(url, kind, message, entry=entry)
 
+    def not_modified(self, response: Response, kind: str, entry: bool) -> bool:
+        """A 304 to a conditional GET: nothing new behind this feed or sitemap."""
+        if response.status != 304:
+            return False
+        self.run.page(response.url, kind, entry=entry)
+        self.run.not_modified += 1
+        return True
+
     def too_old(self, when: datetime | None) -> bool:
         return self.cutoff is not None and when is not None and when < self.cutoff
 

@@ -18,10 +18,12 @@ from twisted.internet.defer import TimeoutError as DeferTimeoutError
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from spiders.politeness import RateLimited
 from spiders.ssrf import BlockedRequest
 
 _BY_TYPE: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((BlockedRequest,), "blocked"),
+    ((RateLimited,), "rate_limited"),
     ((DownloadTimeoutError, DeferTimeoutError, TimeoutError, twisted_error.TimeoutError,
       twisted_error.TCPTimedOutError), "timeout"),
     ((CannotResolveHostError, twisted_error.DNSLookupError), "dns"),
@@ -39,7 +41,9 @@ def classify(exc: BaseException) -> str:
         if isinstance(exc, types):
             return kind
     message = str(exc).lower()
-    if isinstance(exc, (DownloadCancelledError, CancelledError)) or "max size" in message:
+    if isinstance(exc, (DownloadCancelledError, CancelledError)) or any(
+        marker in message for marker in ("max size", "download_maxsize")
+    ):
         return "too_large"
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in message:

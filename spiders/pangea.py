@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 _WS = re.compile(r"\s+")
@@ -34,6 +35,19 @@ DROP_SELECTORS = (
     "div.media-pholder",
     "div.c-mmp",
 )
+
+
+def _css(selector: str) -> CSSSelector:
+    # Compiled once: translating CSS to XPath on every call cost more than parsing the page.
+    return CSSSelector(selector, translator="html")
+
+
+_BODY = [_css(s) for s in BODY_SELECTORS]
+_DROP = _css(", ".join(DROP_SELECTORS))
+_TITLES = [_css(s) for s in ("h1.title", "h1.pg-title", "h1")]
+_BYLINE = _css(".publishing-details .links__item-link, .authors .links__item a")
+_TIMES = [_css(s) for s in (".publishing-details time[datetime]", "time[pubdate]",
+                            "time[datetime]")]
 BLOCK_TAGS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "section",
      "article", "table", "tr", "pre", "dl", "dt", "dd", "hr"}
@@ -45,8 +59,8 @@ def is_pangea(root: HtmlElement) -> bool:
 
 
 def body_element(root: HtmlElement) -> HtmlElement | None:
-    for sel in BODY_SELECTORS:
-        found = root.cssselect(sel)
+    for sel in _BODY:
+        found = sel(root)
         if found:
             return found[0]
     return None
@@ -63,8 +77,8 @@ def paragraphs(container: HtmlElement) -> list[str]:
     so the whole container is walked rather than its <p> children picked.
     """
     el = copy.deepcopy(container)
-    for sel in DROP_SELECTORS:
-        for node in el.cssselect(sel):
+    for node in _DROP(el):
+        if node.getparent() is not None:  # not already gone with a dropped ancestor
             node.drop_tree()  # keeps the tail text, which belongs to the body
     out: list[str] = []
     buf: list[str] = []
@@ -97,8 +111,8 @@ def paragraphs(container: HtmlElement) -> list[str]:
 
 
 def title(root: HtmlElement) -> str | None:
-    for sel in ("h1.title", "h1.pg-title", "h1"):
-        found = root.cssselect(sel)
+    for sel in _TITLES:
+        found = sel(root)
         if found:
             text = _norm(found[0].text_content())
             if text:
@@ -110,14 +124,14 @@ def byline(root: HtmlElement) -> list[str]:
     """Names linked in the publishing details ("By <a>Name</a>")."""
     return [
         _norm(a.text_content())
-        for a in root.cssselect(".publishing-details .links__item-link, .authors .links__item a")
+        for a in _BYLINE(root)
     ]
 
 
 def time_datetime(root: HtmlElement) -> str | None:
     """The <time datetime> of the publishing details (offset written as &#x2B;)."""
-    for sel in (".publishing-details time[datetime]", "time[pubdate]", "time[datetime]"):
-        found = root.cssselect(sel)
+    for sel in _TIMES:
+        found = sel(root)
         if found:
             return found[0].get("datetime")
     return None

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
-import uuid
 from collections.abc import Generator
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +20,8 @@ from sqlalchemy import text
 
 from spiders import events
 from spiders.jobspec import CrawlJob, JobError, SourceSpec
-from spiders.runstate import SourceRun
+from spiders.liveness import is_dead_local_owner, owner_id
+from spiders.runstate import SourceRun, close_interrupted_runs
 from spiders.settings import REACTOR, base_settings, source_settings
 from spiders.source_spiders import spider_for
 from storage import leases, migrate
@@ -96,7 +95,7 @@ class JobRunner:
     def __init__(self, job: CrawlJob, db: Database) -> None:
         self.job = job
         self.db = db
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner_id()
         self.claimed: set[str] = set()
         self.stopping = False
         self.crashed = False
@@ -129,14 +128,20 @@ class JobRunner:
         DeferredList(groups, consumeErrors=True).addBoth(stop)
 
     def _run_group(self, group: list[SourceSpec]) -> Any:
+        from twisted.internet import task
         from twisted.internet.defer import inlineCallbacks
 
         @inlineCallbacks
         def chain() -> Generator[Any, Any, None]:
-            for source in group:
+            for n, source in enumerate(group):
                 if self.stopping:
                     events.emit("skipped", source.id, reason="child is shutting down")
                     continue
+                if n and self.job.settings.per_host_delay:
+                    # Each source has its own downloader; keep the host's delay between
+                    # the last request of one and the first of the next.
+                    yield task.deferLater(_reactor(), self.job.settings.per_host_delay,
+                                          lambda: None)
                 try:
                     yield self._run_source(source)
                 except Exception:
@@ -162,6 +167,16 @@ class JobRunner:
                 events.emit("skipped", source.id, reason=f"could not take the lease: {exc}")
                 return
             if not got:
+                # A crawl killed outright (kill -9, OOM) on this host left its lease behind;
+                # waiting out the TTL would make the next run skip the source needlessly.
+                dead = leases.holder(self.db, lease)
+                if dead and is_dead_local_owner(dead):
+                    got = leases.take_over(self.db, lease, dead, self.owner, LEASE_TTL)
+                    if got:
+                        logger.warning("took over lease %s from dead crawl %s", lease, dead)
+            if got:
+                close_interrupted_runs(self.db, source.id)
+            if not got:
                 who = leases.holder(self.db, lease) or "another process"
                 events.emit("skipped", source.id,
                             reason=f"already being crawled by {who} (lease {lease})")
@@ -172,6 +187,10 @@ class JobRunner:
 
             def closed(spider: Any, reason: str) -> None:
                 finish["reason"] = reason
+                if reason == "shutdown":
+                    # SIGTERM: Scrapy stops the running crawlers first and the reactor only
+                    # afterwards, so no later source may start in between.
+                    self.stopping = True
 
             crawler.signals.connect(closed, signal=signals.spider_closed)
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from spiders import events
+from spiders import conditional, events
 from spiders.jobspec import SourceSpec
 from storage.articles import known_url_keys
 from storage.database import Database
@@ -45,6 +45,10 @@ class SourceRun:
     duplicates: int = 0
     errors: int = 0
     known_skipped: int = 0
+    not_modified: int = 0
+    # Conditional-GET validators seen this run (url -> (etag, last_modified)); saved only
+    # if the run ends ok (spiders/conditional.py says why).
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     entries_ok: int = 0
     entries_failed: int = 0
     error_kinds: Counter[str] = field(default_factory=Counter)
@@ -124,6 +128,11 @@ class SourceRun:
         self.finished = True
         self.flush_errors()
         status = self.status(reason)
+        if status == "ok":
+            try:
+                conditional.save(self.db, self.validators)
+            except Exception:  # only costs a full fetch next time
+                logger.exception("%s: could not save HTTP validators", self.source_id)
         if self.run_id is not None:
             try:
                 with self.db.write() as s:
@@ -153,6 +162,22 @@ class SourceRun:
                 "duplicates": self.duplicates,
                 "errors": self.errors,
                 "already_known": self.known_skipped,
+                "not_modified": self.not_modified,
             },
         )
         return status
+
+
+def close_interrupted_runs(db: Database, source_id: str) -> int:
+    """Mark runs of this source left 'running' by a killed crawl as failed.
+
+    Called with the source's lease held, so no live run of the source can be among them.
+    """
+    with db.write() as s:
+        res = s.execute(
+            update(CrawlRun)
+            .where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
+            .values(status="failed", finished_at=utcnow(),
+                    error_kinds={"interrupted": 1})
+        )
+        return int(res.rowcount or 0)  # type: ignore[attr-defined]

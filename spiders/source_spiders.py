@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
@@ -11,21 +12,26 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from w3lib.encoding import http_content_type_encoding
 
 from spiders.base import ENTRY, SourceSpider
+from spiders.conditional import CONDITIONAL
 from spiders.parse_feed import FeedError, parse_feed
 from spiders.parse_sitemap import parse_sitemap
 
 MAX_SITEMAP_NESTING = 3
 DEFAULT_LINK_SELECTOR = "a[href]"
+# Conditional GET; a 304 must reach the callback rather than be dropped as an HTTP error.
+CONDITIONAL_META: dict[str, Any] = {CONDITIONAL: True, "handle_httpstatus_list": [304]}
 
 
 class FeedSpider(SourceSpider):
     kind = "feed"
 
     def entry_request(self, url: str) -> scrapy.Request:
-        return self.request(url, self.parse_feed, entry=True)
+        return self.request(url, self.parse_feed, entry=True, **CONDITIONAL_META)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entry = bool(response.meta.get(ENTRY))
+        if self.not_modified(response, "feed", entry):
+            return
         content_type = response.headers.get(b"Content-Type") or b""
         charset = http_content_type_encoding(content_type.decode("latin-1"))
         try:
@@ -64,6 +70,8 @@ class SitemapSpider(SourceSpider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         entry = bool(response.meta.get(ENTRY))
         nesting: int = response.meta.get("uw_nesting", 0)
+        if self.not_modified(response, "sitemap", entry):
+            return
         max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
         try:
             sitemap = parse_sitemap(response.body, max_size=max_size)
@@ -78,10 +86,11 @@ class SitemapSpider(SourceSpider):
                 return
             for e in sitemap.entries:
                 # An index entry's lastmod is the newest change inside that child.
+                # Children are fetched conditionally; the index itself always in full, as a
+                # 304 on it would leave us without the list of children.
                 if not self.too_old(e.lastmod):
-                    yield self.request(
-                        urljoin(response.url, e.loc), self.parse_sitemap, uw_nesting=nesting + 1
-                    )
+                    yield self.request(urljoin(response.url, e.loc), self.parse_sitemap,
+                                       uw_nesting=nesting + 1, **CONDITIONAL_META)
             return
         candidates = []
         for e in sitemap.entries:

@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.http import Response
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads

@@ -47,3 +47,14 @@ def holder(db: Database, name: str) -> str | None:
         if lease is None or lease.expires_at < utcnow():
             return None
         return lease.owner
+
+
+def take_over(db: Database, name: str, old_owner: str, new_owner: str, ttl: timedelta) -> bool:
+    """Move a lease from a holder known to be dead to us (compare-and-swap on the owner)."""
+    with db.write() as s:
+        res = s.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.owner == old_owner)
+            .values(owner=new_owner, expires_at=utcnow() + ttl)
+        )
+        return bool(res.rowcount)  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ class EncodingCase:
     header_charset: str | None  # what Content-Type claims (None: no charset)
     meta_charset: str | None = None  # <meta charset> in the page
     bom: bool = False
+    minimal: bool = False  # a fragment with no <html> wrapper, as some CMS error pages are
 
 
 ENCODING_CASES: dict[str, EncodingCase] = {
@@ -50,12 +51,24 @@ ENCODING_CASES: dict[str, EncodingCase] = {
     ),
     "utf8-bom-header-cp1251": EncodingCase(KK_TITLE, KK_BODY, "utf-8", "windows-1251", bom=True),
     "kz1048-nocharset": EncodingCase(KK_TITLE, KK_BODY, "kz1048", None),
+    # Short pages: too little text for charset-normalizer, which Scrapy 2.19 asks when
+    # ascii and utf-8 fail (it answers shift_jis or cp1125 here).
+    "cp1251-short-nocharset": EncodingCase(
+        "Акжанат", "Президент и Лариса Харькова", "cp1251", None, minimal=True
+    ),
+    "koi8r-short-nocharset": EncodingCase(
+        "Новости", "Суд в Астане. Амин Елеусинов.", "koi8_r", None, minimal=True
+    ),
     "utf8-kk-meta-koi8r": EncodingCase(KK_TITLE, KK_BODY, "utf-8", None, meta_charset="koi8-r"),
 }
 
 
 def encoding_page(case: EncodingCase) -> bytes:
     meta = f'<meta charset="{case.meta_charset}">' if case.meta_charset else ""
+    if case.minimal:
+        return f"<title>{case.title}</title><h1>{case.title}</h1><p>{case.body}</p>".encode(
+            case.encoding
+        )
     html = (
         f"<!DOCTYPE html><html><head>{meta}<title>{case.title}</title></head><body>"
         f"<article><h1>{case.title}</h1><p>{case.body}</p><p>{case.body}</p></article>"
@@ -80,6 +93,14 @@ def _malformed() -> dict[str, bytes]:
         "deep-nesting": (head.format("Deep") + f"<h1>Глубокая вложенность</h1>{deep}</body></html>")
         .encode(),
         "no-body": b"<html><head><title></title></head><body></body></html>",
+        # Markup and script in title and body: only text may be stored.
+        "script-markup": (
+            "<html><head><title>Скрипт <b>жирный</b></title>"
+            "</head><body><article><h1>Заголовок</h1>"
+            '<p>Первый абзац <b>жирный</b> <a href="javascript:alert(1)">ссылка</a>.</p>'
+            "<script>alert('xss')</script><img src=x onerror=alert(2)>"
+            f"{para}<p>Текст &lt;b&gt;экранирован&lt;/b&gt; в исходнике.</p></article></body></html>"
+        ).encode(),
         "binary": bytes(range(256)) * 20,
     }
 
@@ -135,9 +156,10 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
               + _items(base, [("/private/a/1.html", "Forbidden"),
                               ("/rferl/a/28490992.html", "Allowed")])
               + "</channel></rss>").encode()
+    # Redirects to private addresses are refused only with private networks off, and then
+    # this loopback server is refused too: tests/spiders/test_ssrf.py covers that case.
     private = (_FEED_HEAD.format(enc="utf-8", title="Redirects", base=base)
                + _items(base, [
-                   ("/faults/redirect?to=http://169.254.169.254/latest/meta-data/", "metadata"),
                    ("/faults/redirect?to=file:///etc/passwd", "file"),
                    ("/faults/redirect-loop/0", "loop"),
                ]) + "</channel></rss>").encode()
@@ -258,9 +280,15 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
     elif name == "listing":
         # A listing of `n` links to /faults/slow/0 variants, to watch politeness.
         n = int(query.get("n", ["5"])[0])
-        links = "".join(f'<a class="item" href="/faults/page/{i}">{i}</a>' for i in range(n))
+        start = int(query.get("start", ["0"])[0])
+        sleep = f"?sleep={query['sleep'][0]}" if "sleep" in query else ""
+        links = "".join(
+            f'<a class="item" href="/faults/page/{i}{sleep}">{i}</a>'
+            for i in range(start, start + n)
+        )
         h.send_bytes(200, f"<html><body>{links}</body></html>".encode(), "text/html; charset=utf-8")
     elif name == "page":
+        _sleep(h, float(query.get("sleep", ["0.05"])[0]))  # long enough to overlap if allowed
         h.send_bytes(200, (f"<html><head><title>Page {arg}</title></head><body><h1>Page {arg}</h1>"
                            f"<p>{'Body text of a numbered page for politeness tests. ' * 4}</p>"
                            "</body></html>").encode(), "text/html; charset=utf-8")

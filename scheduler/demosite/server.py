@@ -37,13 +37,15 @@ _XML_ENCODING = re.compile(r"""^<\?xml[^>]*encoding=["']([A-Za-z0-9_-]+)["']""")
 _OLD_PANGEA = re.compile(r"^/([a-z-]+)/content/(?:article|news)/(\d+)\.html$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
-    at: float  # time.monotonic()
+    at: float  # time.monotonic() when the request arrived
     method: str
     path: str
     query: str
     user_agent: str
+    conditional: bool = False  # sent If-None-Match or If-Modified-Since
+    status: int = 0  # what we answered (0: nothing yet)
 
 
 def format_date(when: datetime, fmt: str) -> str:
@@ -69,6 +71,8 @@ class DemoSite:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._log: list[Hit] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at once, over all paths
         self.stopping = threading.Event()
         self.base_url = ""
 
@@ -79,8 +83,7 @@ class DemoSite:
         handler = type("Handler", (_Handler,), {"site": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -131,6 +134,16 @@ class DemoSite:
     def reset_log(self) -> None:
         with self._lock:
             self._log.clear()
+            self.max_in_flight = self.in_flight
+
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     # -- content -----------------------------------------------------------------------
     def render(self, text: str) -> str:
@@ -208,6 +221,9 @@ def _content_type(file: Path, gz: bool, options: dict[str, Any], encoding: str) 
 class _Handler(BaseHTTPRequestHandler):
     site: DemoSite
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    # Headers and body go out in separate writes; with Nagle on, each response waits
+    # for the client's delayed ACK (~40 ms on Linux).
+    disable_nagle_algorithm = True
     server_version = "demosite/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -216,22 +232,34 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.hit.status = code
+        super().send_response(code, message)
+
     def do_GET(self, head: bool = False) -> None:
         parts = urlsplit(self.path)
-        self.site.record(
-            Hit(time.monotonic(), self.command, parts.path, parts.query,
-                self.headers.get("User-Agent", ""))
-        )
-        query = parse_qs(parts.query)
+        conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+        # Recorded on arrival: a stalled or streaming answer may never finish.
+        self.hit = Hit(time.monotonic(), self.command, parts.path, parts.query,
+                       self.headers.get("User-Agent", ""), conditional)
+        self.site.record(self.hit)
+        self.site.enter()
         try:
-            if parts.path.startswith("/faults/"):
-                faults.handle(self, parts.path, query)
+            self.dispatch(parts.path, parts.query, head)
+        finally:
+            self.site.leave()
+
+    def dispatch(self, path: str, raw_query: str, head: bool) -> None:
+        query = parse_qs(raw_query)
+        try:
+            if path.startswith("/faults/"):
+                faults.handle(self, path, query)
                 return
-            old = _OLD_PANGEA.match(parts.path)
+            old = _OLD_PANGEA.match(path)
             if old:
                 self.send_bytes(301, b"", "text/html", {"Location": f"/{old[1]}/a/{old[2]}.html"})
                 return
-            self.serve_file(parts.path, query, head)
+            self.serve_file(path, query, head)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away (a timeout test, a size cap): nothing to do
 

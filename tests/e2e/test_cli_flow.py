@@ -157,3 +157,54 @@ def test_a_crawl_past_its_time_limit_is_stopped_and_the_next_run_finishes(
     [slow2] = again.json()["sources"]
     assert slow2["status"] != "skipped", "the first run's lease was released"
     assert rows(db_url, Article) > stored, "the next run picks up where the first stopped"
+
+
+def test_kill_9_mid_crawl_leaves_a_consistent_database_and_the_next_run_finishes(
+    config_path: Path, db_url: str
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    from storage.models import CrawlRun
+
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    base = data["sources"][0]["urls"][0].split("/azattyq/")[0]
+    data["crawl"]["per_host_concurrency"] = 1
+    n = 24
+    data["sources"] = [{"id": "slowpages", "type": "listing", "language": "en",
+                        "urls": [f"{base}/faults/listing?n={n}&sleep=0.25"], "link_selector": "a.item"}]
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "crawl", "--config", str(config_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while rows(db_url, Article) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    db = Database(db_url)
+    holder = leases.holder(db, "crawl:slowpages")
+    assert holder is not None
+    child = int(holder.split(":")[1])
+    os.kill(child, signal.SIGKILL)  # the crawl child, mid-batch (as the OOM killer would)
+    os.killpg(proc.pid, signal.SIGKILL)  # and the CLI that started it
+    proc.wait(timeout=10)
+    try:
+        with db.read() as s:
+            arts = s.scalars(select(Article)).all()
+            assert 0 < len(arts) < n
+            assert all(a.title and a.body and a.content_hash for a in arts), "no half-written article"
+            assert s.scalars(select(CrawlRun.status)).all() == ["running"]
+        run = unionwatch("crawl", "--config", str(config_path), "--json")
+        assert run.code == 0, run.stderr
+        [src] = run.json()["sources"]
+        assert src["status"] == "ok", "the dead crawl's lease was taken over, not waited out"
+        with db.read() as s:
+            urls = s.scalars(select(Article.url_key)).all()
+            statuses = sorted(s.scalars(select(CrawlRun.status)).all())
+        assert len(urls) == len(set(urls)) == n, "every page stored exactly once"
+        assert statuses == ["failed", "ok"], "the interrupted run is closed as failed"
+    finally:
+        db.dispose()

@@ -186,7 +186,8 @@ def test_pangea_quirks_in_isolation() -> None:
                {"@type":"Person","name":"Азамат Жұмабек"},
                {"@type":"Organization","name":"Radio Azattyq"}]}</script>
     </head><body class="pg-article"><h1 class="title pg-title">Заголовок</h1>
-    <div class="publishing-details"><time pubdate="pubdate" datetime="2019-06-30T22:02:29&#x2B;05:00">x</time></div>
+    <div class="publishing-details">
+    <time pubdate="pubdate" datetime="2019-06-30T22:02:29&#x2B;05:00">x</time></div>
     <div id="article-content"><div class="wsw">Бірінші жол<br/>Екінші жол
     <aside>Оқи</aside><div class="wsw__embed">No media source currently available</div>
     <p>Үшінші абзац</p></div></div></body></html>"""

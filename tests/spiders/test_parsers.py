@@ -44,7 +44,8 @@ def test_windows1251_feed_with_declaration(site: DemoSite) -> None:
     body = served(site, "/vestnik/rss/news")
     assert body.startswith(b'<?xml version="1.0" encoding="windows-1251"?>')
     feed = parse_feed(body, f"{BASE}/vestnik/rss/news", header_charset=None)
-    assert [e.title for e in feed.entries][-1] == "Лидер профсоюзной конфедерации получила ограничение свободы"
+    title = "Лидер профсоюзной конфедерации получила ограничение свободы"
+    assert [e.title for e in feed.entries][-1] == title
 
 
 def test_feed_declared_utf8_but_written_in_cp1251() -> None:

@@ -1,0 +1,78 @@
+"""The crawl job: JSON round trip, validation errors that name the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scheduler.demosite import demo_sources
+from spiders.jobspec import CrawlJob, CrawlSettings, JobError, SourceSpec
+from spiders.run import host_groups
+from spiders.settings import source_settings
+
+
+def job() -> CrawlJob:
+    return CrawlJob.from_dict(
+        {
+            "database_url": "sqlite:////tmp/x.db",
+            "settings": {"user_agent": "unionwatch/0.1", "contact_url": "https://ex.org/c",
+                         "per_host_delay": 2, "allow_private_networks": True},
+            "sources": demo_sources("http://127.0.0.1:9"),
+        }
+    )
+
+
+def test_round_trip_and_demo_sources_are_valid() -> None:
+    j = job()
+    assert CrawlJob.from_json(j.to_json()) == j
+    assert j.settings.per_host_delay == 2.0
+    assert [s.type for s in j.sources] == ["feed", "feed", "sitemap", "listing", "feed", "sitemap"]
+    assert j.settings.user_agent_header() == "unionwatch/0.1 (+https://ex.org/c)"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "fragment"),
+    [
+        (lambda d: d.pop("database_url"), "database_url"),
+        (lambda d: d["sources"][0].update(type="rss"), "sources[0].type"),
+        (lambda d: d["sources"][1].update(urls=[]), "sources[1].urls"),
+        (lambda d: d["sources"][0].update(link_pattern="(unclosed"), "link_pattern"),
+        (lambda d: d["sources"][0].update(language="de"), "language"),
+        (lambda d: d["sources"][0].update(depth=0), "depth"),
+        (lambda d: d["sources"][0].update(colour="red"), "unknown keys"),
+        (lambda d: d["settings"].update(per_host_concurrency=0), "per_host_concurrency"),
+        (lambda d: d["settings"].update(obey_robots="yes"), "obey_robots"),
+        (lambda d: d["settings"].update(timeout=True), "timeout"),
+        (lambda d: d["sources"].append(dict(d["sources"][0])), "duplicate source ids"),
+        (lambda d: d["sources"][0].update(id="bad id!"), "sources[0].id"),
+    ],
+)
+def test_invalid_jobs_name_the_field(mutate: object, fragment: str) -> None:
+    data = json.loads(job().to_json())
+    mutate(data)  # type: ignore[operator]
+    with pytest.raises(JobError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
+        CrawlJob.from_dict(data)
+
+
+def test_not_json() -> None:
+    with pytest.raises(JobError, match="not valid JSON"):
+        CrawlJob.from_json("{nope")
+
+
+def test_sources_of_one_host_share_a_group() -> None:
+    a = SourceSpec("a", "feed", ["https://www.rferl.org/api/x"])
+    b = SourceSpec("b", "sitemap", ["https://rferl.org/sitemap.xml"])
+    c = SourceSpec("c", "feed", ["https://rus.azattyq.org/api/y"])
+    assert host_groups([a, c, b]) == [[a, b], [c]]
+
+
+def test_per_source_robots_override() -> None:
+    cs = CrawlSettings(obey_robots=True)
+    src = SourceSpec("a", "feed", ["https://x.org/f"], obey_robots=False)
+    assert source_settings(cs, src)["ROBOTSTXT_OBEY"] is False
+    assert source_settings(cs, SourceSpec("b", "feed", ["https://x.org/f"]))["ROBOTSTXT_OBEY"] is True
+    s = source_settings(cs, src)
+    assert s["DOWNLOAD_HANDLERS"]["file"] is None and s["DOWNLOAD_HANDLERS"]["data"] is None
+    assert s["TELNETCONSOLE_ENABLED"] is False and s["REMOTE_CONTROL_ENABLED"] is False
+    assert s["REDIRECT_MAX_TIMES"] <= 5
