@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from matching import Watchlist
 from scheduler.config import Config
@@ -33,14 +35,56 @@ def refresh_matches(cfg: Config, db: Database, wl: Watchlist | None = None) -> M
     return fresh
 
 
+class _Matcher(threading.Thread):
+    """Matches articles while the child is still crawling, so the second core does it."""
+
+    def __init__(self, db: Database, wl: Watchlist) -> None:
+        super().__init__(name="matcher", daemon=True)
+        self.db, self.wl = db, wl
+        self.wake, self.done = threading.Event(), threading.Event()
+        self.summary = MatchSummary()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.done.is_set():
+                self.wake.wait(1.0)
+                self.wake.clear()
+                self._add(match_pending(self.db, self.wl))
+            self._add(match_pending(self.db, self.wl))  # what arrived since the last pass
+        except BaseException as exc:  # re-raised in the caller's thread
+            self.error = exc
+
+    def _add(self, part: MatchSummary) -> None:
+        self.summary.articles += part.articles
+        self.summary.mentions += part.mentions
+
+
 def crawl_and_match(
     cfg: Config, job: CrawlJob, on_event: EventHandler | None = None, wl: Watchlist | None = None
 ) -> CrawlOutcome:
     # Migrate in the parent, once, before any child (or a second child) touches the schema.
     db = open_database(cfg)
     try:
-        result = run_crawl(job, on_event=on_event, timeout=cfg.crawl.max_run_seconds)
-        summary = refresh_matches(cfg, db, wl)
+        wl = wl or watchlist(cfg)
+        backfill = sync_entities(db, entity_specs(cfg), cfg.matching.backfill_days)
+        matcher = _Matcher(db, wl)
+
+        def forward(ev: dict[str, Any]) -> None:
+            if ev.get("event") == "article" and ev.get("new"):
+                matcher.wake.set()
+            if on_event:
+                on_event(ev)
+
+        matcher.start()
+        try:
+            result = run_crawl(job, on_event=forward, timeout=cfg.crawl.max_run_seconds)
+        finally:
+            matcher.done.set()
+            matcher.wake.set()
+            matcher.join()
+        if matcher.error is not None:
+            raise matcher.error
     finally:
         db.dispose()
-    return CrawlOutcome(result, summary.articles, summary.mentions)
+    return CrawlOutcome(result, matcher.summary.articles, matcher.summary.mentions + backfill.mentions)

@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.runstate import SourceRun
-from storage.articles import ArticleRecord, insert_article
+from storage.articles import ArticleRecord, insert_articles
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class StoragePipeline:
         run = self.run
         try:
             with run.db.write() as s:
-                ids = [insert_article(s, rec) for rec in batch]
+                ids = insert_articles(s, batch)
         except SQLAlchemyError as exc:
             # The whole batch rolled back: none of it is stored, so the next run refetches it.
             logger.error("%s: storing %d articles failed: %s", run.source_id, len(batch), exc)

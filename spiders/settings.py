@@ -63,6 +63,10 @@ def base_settings(cs: CrawlSettings) -> dict[str, Any]:
         # warn about `return value` (its cache is keyed by bound methods, new each time):
         # ~1-2 ms CPU per page for a check that matters only while writing a spider.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
+        # On the asyncio reactor Scrapy starts CONCURRENT_ITEMS worker tasks for every callback
+        # result, whatever its size: the default 100 costs ~100 tasks per article page, which
+        # yields one item. Our callbacks yield one item, or a feed's links, which are cheap.
+        "CONCURRENT_ITEMS": 8,
         "LOG_LEVEL": "INFO",
         "LOG_STDOUT": False,
         "LOG_INSTALL_ROOT_HANDLER": True,

@@ -61,9 +61,8 @@ def dialect_insert(session: Session) -> Callable[..., Any]:
     raise RuntimeError(f"unsupported database dialect {name!r}")
 
 
-def insert_article(session: Session, rec: ArticleRecord) -> int | None:
-    """Store an article unless it is already there; return its new id, or None if a duplicate."""
-    values = {
+def _values(rec: ArticleRecord) -> dict[str, Any]:
+    return {
         "source_id": rec.source_id,
         "url": rec.url,
         "canonical_url": canonical_url(rec.url),
@@ -78,9 +77,33 @@ def insert_article(session: Session, rec: ArticleRecord) -> int | None:
         "content_hash": content_hash(rec.title, rec.body),
         "raw_html": compress_html(rec.raw_html) if rec.raw_html else None,
     }
-    # No index_elements: a conflict on either unique key (url_key, or source+guid) is a duplicate.
-    stmt = dialect_insert(session)(Article).values(**values).on_conflict_do_nothing().returning(Article.id)
-    return session.execute(stmt).scalar_one_or_none()
+
+
+def insert_article(session: Session, rec: ArticleRecord) -> int | None:
+    """Store an article unless it is already there; return its new id, or None if a duplicate."""
+    return insert_articles(session, [rec])[0]
+
+
+def insert_articles(session: Session, recs: list[ArticleRecord]) -> list[int | None]:
+    """Store a batch in one statement; per record, its new id or None if it was a duplicate.
+
+    No index_elements: a conflict on either unique key (url_key, or source+guid) is a
+    duplicate. Only inserted rows come back, so they are matched to records by url_key, and
+    a second record of the same key in one batch counts as a duplicate.
+    """
+    if not recs:
+        return []
+    rows = [_values(r) for r in recs]
+    stmt = dialect_insert(session)(Article).on_conflict_do_nothing().returning(Article.id, Article.url_key)
+    if len(rows) == 1:
+        got = session.execute(stmt.values(**rows[0])).all()
+    else:
+        got = session.execute(stmt, rows).all()
+    ids = {key: art_id for art_id, key in got}
+    out: list[int | None] = []
+    for row in rows:
+        out.append(ids.pop(row["url_key"], None))
+    return out
 
 
 def known_url_keys(session: Session, urls: list[str]) -> set[str]:

@@ -83,3 +83,27 @@ def test_a_failed_transaction_leaves_nothing_behind(db: Database) -> None:
     except RuntimeError:
         pass
     assert count(db) == 0
+
+
+def test_a_batch_reports_new_and_duplicate_records_in_order(db: Database) -> None:
+    from storage.articles import insert_articles
+
+    with db.write() as s:
+        insert_article(s, rec("https://example.org/a/10.html"))
+    batch = [
+        rec("https://example.org/a/10.html?utm_source=x"),  # stored before
+        rec("https://example.org/a/11.html"),
+        rec("https://example.org/a/11.html/"),  # the same as the previous, in one batch
+        rec("https://example.org/a/12.html", guid="g12"),
+        rec("https://example.org/a/13.html", guid="g12"),  # same source and guid
+        rec("https://example.org/a/14.html"),
+    ]
+    with db.write() as s:
+        ids = insert_articles(s, batch)
+    assert [i is None for i in ids] == [True, False, True, False, True, False]
+    assert len({i for i in ids if i is not None}) == 3
+    assert count(db) == 4
+    with db.read() as s:
+        stored = {a.id: a.url for a in s.scalars(select(Article))}
+    assert stored[ids[1]] == "https://example.org/a/11.html"
+    assert stored[ids[5]] == "https://example.org/a/14.html"
