@@ -71,6 +71,11 @@ class Service:
             return  # removed by a reload while queued
         outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl)
         s = outcome.crawl.sources.get(source_id)
+        if not outcome.crawl.ok:
+            log.error("crawl child for %s %s:\n%s", source_id,
+                      "was killed at its time limit" if outcome.crawl.killed
+                      else f"exited with code {outcome.crawl.exit_code}",
+                      outcome.crawl.stderr_tail.strip()[-2000:])
         log.info("crawl %s: %s, %d new, %d errors", source_id, s.status if s else "?",
                  s.new if s else 0, s.errors if s else 0)
         from scheduler.source_alerts import check_sources
