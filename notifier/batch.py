@@ -1,10 +1,11 @@
-"""Many digests at once (the 08:00 rush): rendering off the write lock, on several cores."""
+"""Many digests at once (the 08:00 rush): chunked transactions, optionally several processes."""
 
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 
 from notifier import assign
@@ -12,33 +13,7 @@ from notifier.digest import DEFAULT_MESSAGE_DOMAIN
 from notifier.settings import EntityInfo, SubscriberSpec
 from storage.database import Database
 
-CHUNK = 50  # subscribers per write transaction: a short lock, few commits
-
-
-def _create_chunk(
-    db: Database,
-    subs: Sequence[SubscriberSpec],
-    entities: Mapping[str, EntityInfo],
-    now: datetime,
-    domain: str,
-) -> dict[str, int | None]:
-    """Prepare every digest under a read transaction, then write them under one write lock.
-
-    The write transaction checks that each prepared digest still holds exactly the due
-    articles (and channels) and prepares it again if not, so the result is what create_digest
-    would give; only the rendering, the bulk of the work, ran without the lock.
-    """
-    with db.read() as session:
-        prepared = {s.id: assign.prepare(session, s, entities, now) for s in subs}
-    out: dict[str, int | None] = {}
-    with db.write() as session:
-        for sub in subs:
-            prep = prepared[sub.id]
-            if prep is None or not assign.still_valid(session, prep):
-                prep = assign.prepare(session, sub, entities, now)
-            out[sub.id] = None if prep is None else assign.write(session, prep, domain)
-    return out
-
+CHUNK = 50  # subscribers per write transaction: few commits, a lock held well under a second
 
 _WORKER_DB: Database | None = None
 
@@ -48,11 +23,13 @@ def _worker_init(url: str) -> None:
     _WORKER_DB = Database(url)
 
 
-def _worker_chunk(
-    subs: Sequence[SubscriberSpec], entities: Mapping[str, EntityInfo], now: datetime, domain: str
-) -> dict[str, int | None]:
+def _prepare_chunk(
+    subs: Sequence[SubscriberSpec], entities: Mapping[str, EntityInfo], now: datetime
+) -> list[tuple[SubscriberSpec, assign.Prepared | None]]:
+    """In a worker: select and render, read-only; the parent process does every write."""
     assert _WORKER_DB is not None
-    return _create_chunk(_WORKER_DB, subs, entities, now, domain)
+    with _WORKER_DB.read() as session:
+        return [(s, assign.prepare(session, s, entities, now)) for s in subs]
 
 
 def create_digests(
@@ -61,27 +38,48 @@ def create_digests(
     entities: Mapping[str, EntityInfo],
     now: datetime,
     *,
-    workers: int = 1,
+    workers: int = 0,
     message_domain: str = DEFAULT_MESSAGE_DOMAIN,
 ) -> dict[str, int | None]:
     """create_digest for many subscribers: {subscriber id: digest id or None}.
 
-    With workers > 1, chunks run in that many processes ("spawn": safe from a threaded
-    scheduler), each rendering while another holds the write lock.
+    workers == 0: each chunk is selected, rendered and written in one write transaction,
+    exactly as create_digest does. workers >= 1: that many processes ("spawn", safe from a
+    threaded scheduler) select and render under read transactions while this process does
+    all the writing (so SQLite writers never wait on each other); on 2 cores, 1 worker is
+    right. The unique (subscriber, article) key still decides: an article assigned meanwhile
+    is dropped from the digest, and one that arrived meanwhile waits for the next.
     """
     chunks = [subscribers[i : i + CHUNK] for i in range(0, len(subscribers), CHUNK)]
     out: dict[str, int | None] = {}
-    if workers <= 1 or len(chunks) < 2:
+    if workers <= 0 or len(chunks) < 2:
         for chunk in chunks:
-            out.update(_create_chunk(db, chunk, entities, now, message_domain))
+            with db.write() as session:
+                for sub in chunk:
+                    prep = assign.prepare(session, sub, entities, now)
+                    out[sub.id] = (
+                        None if prep is None else assign.write(session, prep, entities, message_domain)
+                    )
         return out
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_worker_init, initargs=(db.url,)
     ) as pool:
-        futures = [
-            pool.submit(_worker_chunk, chunk, entities, now, message_domain) for chunk in chunks
-        ]
-        for f in futures:
-            out.update(f.result())
+        # A few chunks in flight: enough to keep workers busy, few enough to bound memory.
+        pending: deque[Future[list[tuple[SubscriberSpec, assign.Prepared | None]]]] = deque()
+        todo = iter(chunks)
+        for chunk in todo:
+            pending.append(pool.submit(_prepare_chunk, chunk, entities, now))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            done = pending.popleft().result()
+            for chunk in todo:
+                pending.append(pool.submit(_prepare_chunk, chunk, entities, now))
+                break
+            with db.write() as session:
+                for sub, prep in done:
+                    out[sub.id] = (
+                        None if prep is None else assign.write(session, prep, entities, message_domain)
+                    )
     return out

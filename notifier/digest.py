@@ -46,4 +46,4 @@ def create_digest(
     """
     with db.write() as session:
         prep = assign.prepare(session, subscriber, entities, now)
-        return None if prep is None else assign.write(session, prep, message_domain)
+        return None if prep is None else assign.write(session, prep, entities, message_domain)

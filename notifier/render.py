@@ -140,10 +140,12 @@ def _template(name: str) -> Template:
 # A real day has hundreds of matching stories; the size covers the 20,000 of bench/digest.py
 # (about 2 KB per story for the three fragments).
 ITEM_CACHE = 32768
+
+
 @lru_cache(maxsize=ITEM_CACHE)
 def _html_item(s: StoryView) -> Markup:
-    html: Markup = _template("items.html.j2").module.item(s)  # type: ignore[attr-defined]
-    return html  # autoescaped by the template, so already safe
+    fragment: Markup = _template("items.html.j2").module.item(s)  # type: ignore[attr-defined]
+    return fragment  # autoescaped by the template, so already safe
 
 
 @lru_cache(maxsize=ITEM_CACHE)
@@ -215,7 +217,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
     if not v.groups:
         return [header]
     parts: list[str] = []
-    current = header
+    current, size = header, tg_len(header)  # size kept as we go: no re-measuring the message
     for g in v.groups:
         heading = str(mod.group(g)).strip()  # type: ignore[attr-defined]
         cont = str(mod.group(g, True)).strip()  # type: ignore[attr-defined]
@@ -223,12 +225,13 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
         for s in g.stories:
             item = _telegram_item(s)
             piece = _fit(f"{heading}\n\n{item}" if first else item, limit)
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if tg_len(candidate) <= limit:
-                current = candidate
+            piece_size = tg_len(piece)
+            if size + 2 + piece_size <= limit:
+                current, size = f"{current}\n\n{piece}", size + 2 + piece_size
             else:
                 parts.append(current)
                 current = piece if first else _fit(f"{cont}\n\n{item}", limit)
+                size = tg_len(current)
             first = False
     parts.append(current)
     return parts

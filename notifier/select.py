@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, exists, select
@@ -19,11 +17,13 @@ TITLE_LIMIT = 300
 _CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 
 # Built once, so SQLAlchemy reuses the compiled form: this runs for every subscriber.
+_MENTION_COLUMNS = (
+    Mention.article_id, Mention.entity_id, Mention.field, Mention.start, Mention.end,
+    Mention.surface, Article.content_hash, Article.url_key, Article.url, Article.title,
+    Article.source_id, Article.published_at, Article.fetched_at, Article.language,
+)
 _CANDIDATES = (
-    select(
-        Mention.article_id, Mention.entity_id, Mention.field, Mention.start, Mention.end,
-        Mention.surface, Article.content_hash, Article.url_key,
-    )
+    select(*_MENTION_COLUMNS)
     .join(Article, Article.id == Mention.article_id)
     .where(
         Mention.entity_id.in_(bindparam("entity_ids", expanding=True)),
@@ -33,10 +33,15 @@ _CANDIDATES = (
         ),
     )
 )
-_ARTICLES = select(
-    Article.id, Article.url, Article.title, Article.source_id, Article.published_at,
-    Article.fetched_at, Article.language, Article.body,
-).where(Article.id.in_(bindparam("ids", expanding=True)))
+_BY_ID = (
+    select(*_MENTION_COLUMNS)
+    .join(Article, Article.id == Mention.article_id)
+    .where(
+        Mention.entity_id.in_(bindparam("entity_ids", expanding=True)),
+        Mention.article_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+_BODIES = select(Article.id, Article.body).where(Article.id.in_(bindparam("ids", expanding=True)))
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -64,25 +69,13 @@ class Lru(Generic[K, V]):
         self._data.clear()
 
 
-@dataclass(frozen=True, slots=True)
-class _Meta:
-    url: str
-    title: str
-    source: str
-    published: datetime | None
-    fetched: datetime
-    language: str | None
-
-
-# Many subscribers share stories: article metadata and sentences are computed once. Keys hold
-# the database, the URL key and the content hash, so neither a second database in the process
-# nor an article id reused after a deletion can show another article's text.
-_METAS: Lru[tuple[Any, ...], _Meta] = Lru(40_000)
+# Many subscribers share stories: each sentence is cut once. The key holds the database, the
+# URL key and the content hash, so neither a second database in the process nor an article id
+# reused after a deletion can show another article's sentence.
 _SNIPPETS: Lru[tuple[Any, ...], Snippet] = Lru(40_000)
 
 
 def clear_caches() -> None:
-    _METAS.clear()
     _SNIPPETS.clear()
 
 
@@ -111,61 +104,54 @@ def _make_snippet(text: str, start: int, end: int, surface: str) -> Snippet:
     return snippet(text, start, end)
 
 
-def candidate_pairs(
-    session: Session, subscriber_id: str, entity_ids: Sequence[str]
-) -> set[tuple[int, str]]:
-    """(article, entity) pairs that unassigned_articles would return: a cheap staleness check."""
-    if not entity_ids:
-        return set()
-    rows = session.execute(
-        _CANDIDATES, {"entity_ids": list(entity_ids), "subscriber_id": subscriber_id}
-    )
-    return {(r.article_id, r.entity_id) for r in rows}
-
-
 def unassigned_articles(
     session: Session, subscriber_id: str, entity_ids: Sequence[str]
 ) -> list[ArticleRef]:
     """Articles naming any of entity_ids that no digest of this subscriber holds yet."""
     if not entity_ids:
         return []
-    rows = session.execute(
-        _CANDIDATES, {"entity_ids": list(entity_ids), "subscriber_id": subscriber_id}
-    ).all()
+    params = {"entity_ids": list(entity_ids), "subscriber_id": subscriber_id}
+    return _refs(session, session.execute(_CANDIDATES, params).all())
+
+
+def articles_by_id(
+    session: Session, entity_ids: Sequence[str], article_ids: Sequence[int]
+) -> list[ArticleRef]:
+    """These articles, with their evidence for entity_ids (to rebuild a digest after a race)."""
+    rows: list[Any] = []
+    for i in range(0, len(article_ids), _CHUNK):
+        params = {"entity_ids": list(entity_ids), "ids": list(article_ids[i : i + _CHUNK])}
+        rows += session.execute(_BY_ID, params).all()
+    return _refs(session, rows)
+
+
+def _refs(session: Session, rows: Sequence[Any]) -> list[ArticleRef]:
+    """ArticleRefs from mention rows, loading article text only for what the caches miss."""
     best = _best_mentions(rows)
     dbkey = str(session.get_bind().engine.url)
     keyed = [
         ((dbkey, aid, m.url_key, m.content_hash, m.field, m.start, m.end, m.surface), eid, m)
         for (aid, eid), m in best.items()
     ]
-    # Load articles only for what the caches miss.
-    need = sorted(
-        {k[1] for k, _, _ in keyed if _METAS.get(k[:4]) is None or _SNIPPETS.get(k) is None}
-    )
-    loaded: dict[int, Any] = {}
+    # Bodies only for body mentions whose sentence is not cached yet.
+    need = sorted({k[1] for k, _, m in keyed if m.field == "body" and _SNIPPETS.get(k) is None})
+    bodies: dict[int, str] = {}
     for i in range(0, len(need), _CHUNK):
-        loaded.update((r.id, r) for r in session.execute(_ARTICLES, {"ids": need[i : i + _CHUNK]}))
+        bodies.update(session.execute(_BODIES, {"ids": need[i : i + _CHUNK]}).tuples().all())
 
     refs: dict[int, ArticleRef] = {}
     for key, eid, m in keyed:
-        aid, content_hash = key[1], key[3]
+        aid = m.article_id
         ref = refs.get(aid)
         if ref is None:
-            meta = _METAS.get(key[:4])
-            if meta is None:
-                a = loaded[aid]
-                meta = _Meta(a.url, clip(a.title, TITLE_LIMIT) or a.url, a.source_id,
-                             a.published_at, a.fetched_at, a.language)
-                _METAS.put(key[:4], meta)
             ref = refs[aid] = ArticleRef(
-                id=aid, url=meta.url, title=meta.title, source=meta.source,
-                published=meta.published, fetched=meta.fetched, language=meta.language,
-                content_hash=content_hash,
+                id=aid, url=m.url, title=clip(m.title, TITLE_LIMIT) or m.url, source=m.source_id,
+                published=m.published_at, fetched=m.fetched_at, language=m.language,
+                content_hash=m.content_hash,
             )
         snip = _SNIPPETS.get(key)
         if snip is None:
-            a = loaded[aid]
-            text = a.title if m.field == "title" else a.body
+            text = m.title if m.field == "title" else bodies.get(aid, "")
             snip = _make_snippet(text, m.start, m.end, m.surface)
             _SNIPPETS.put(key, snip)
         ref.entity_ids.append(eid)

@@ -197,3 +197,50 @@ def test_preview_file_and_highlighted_kazakh_sentence(db: Database, tmp_path: Pa
     assert "<mark>Елеусінов</mark>" in page
     assert "1 new: Әмин Елеусінов — Бюро шақырды" in page
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_a_digest_prepared_before_a_race_keeps_only_the_articles_it_won(db: Database) -> None:
+    from notifier import assign
+
+    a1 = add_article(db, "Елеусінов 1", "Әмин Елеусінов бірінші.", mentions={"eleusinov": "Елеусінов"})
+    a2 = add_article(db, "Харькова 2", "Лариса Харькова екінші.", language="ru",
+                     mentions={"kharkova": "Харькова"})
+    sub = subscriber(ChannelSpec("email", to="a@example.org"))
+    with db.read() as s:
+        prep = assign.prepare(s, sub, ENTITIES, NOW)
+    assert prep is not None and [aid for aid, _ in prep.items] == [a1, a2]
+    # Meanwhile another run assigns a1 (as a concurrent session or a worker process could).
+    only_a1 = subscriber(ChannelSpec("email", to="a@example.org"), entity_ids=("eleusinov",))
+    first = create_digest(db, only_a1, ENTITIES, NOW)
+
+    with db.write() as s:
+        second = assign.write(s, prep, ENTITIES, "example.org")
+
+    with db.read() as s:
+        by_digest = dict(s.execute(select(DigestItem.article_id, DigestItem.digest_id)).tuples().all())
+        body = s.scalars(select(Delivery.body_text).where(Delivery.digest_id == second)).one()
+        count = s.scalar(select(Digest.item_count).where(Digest.id == second))
+    assert by_digest == {a1: first, a2: second}
+    assert count == 1 and "Харькова 2" in body and "Елеусінов 1" not in body
+
+
+def test_create_digests_with_worker_processes_matches_the_sequential_result(
+    db: Database,
+) -> None:
+    from notifier.batch import CHUNK, create_digests
+
+    for i in range(6):
+        add_article(db, f"Елеусінов {i}", f"Әмин Елеусінов {i}.", mentions={"eleusinov": "Елеусінов"})
+    subs = [subscriber(ChannelSpec("file", path="/tmp/x"), id=f"s{i}") for i in range(CHUNK + 3)]
+    subs.append(subscriber(ChannelSpec("file", path="/tmp/x"), id="nobody", entity_ids=("none",)))
+
+    made = create_digests(db, subs, ENTITIES, NOW, workers=1)
+
+    assert made["nobody"] is None
+    assert all(made[s.id] is not None for s in subs[:-1])
+    with db.read() as s:
+        rows = s.execute(select(DigestItem.subscriber_id, DigestItem.article_id)).all()
+        deliveries = s.scalar(select(func.count()).select_from(Delivery))
+    assert len(rows) == len(set(rows)) == 6 * (CHUNK + 3)
+    assert deliveries == CHUNK + 3
+    assert create_digests(db, subs, ENTITIES, NOW, workers=0) == {s.id: None for s in subs}

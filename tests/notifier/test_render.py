@@ -7,7 +7,7 @@ import html
 
 from notifier import render
 from notifier.content import ArticleRef, DigestPreview, build_groups
-from notifier.sentences import own_sentence_span, snippet
+from notifier.sentences import sentence_span, snippet
 from tests.notifier.conftest import ENTITIES, NOW, subscriber, telegram_html_error, utf16_len
 
 
@@ -89,11 +89,11 @@ def test_an_oversized_single_item_is_cut_to_plain_text_not_inside_a_tag() -> Non
 def test_sentence_splitter_keeps_initials_and_abbreviations() -> None:
     text = "Бірінші сөйлем. Сот А. Елеусиновты г. Ақтау қаласында соттады! Келесі."
     start = text.find("Елеусиновты")
-    s, e = own_sentence_span(text, start, start + 11)
+    s, e = sentence_span(text, start, start + 11)
     assert text[s:e] == "Сот А. Елеусиновты г. Ақтау қаласында соттады!"
     para = "Бюро мәлімдемесінде\nҚұқық қорғаушылар Харькова туралы айтты\nСоңы"
     start = para.find("Харькова")
-    s, e = own_sentence_span(para, start, start + 8)
+    s, e = sentence_span(para, start, start + 8)
     assert para[s:e] == "Құқық қорғаушылар Харькова туралы айтты"
 
 

@@ -104,6 +104,26 @@ def test_long_retry_after_goes_back_to_the_outbox(db: Database, bot_api: FakeBot
     assert len(bot_api.texts("5003")) == 1
 
 
+def test_a_long_flood_ban_defers_the_other_chats_without_calling_the_api(
+    db: Database, bot_api: FakeBotApi
+) -> None:
+    _seed(db)
+    for i, chat in enumerate(("5101", "5102", "5103")):
+        sub = subscriber(ChannelSpec("telegram", chat_id=chat), id=f"s{i}")
+        create_digest(db, sub, ENTITIES, NOW)
+    bot_api.flood("5101", retry_after=600)
+    clock = FakeClock()
+
+    report = deliver_pending(db, {"telegram": _sender(bot_api, clock)}, NOW, clock=clock)
+
+    assert report.retrying == 3 and report.sent == 0
+    assert [chat for _, chat in bot_api.requests] == ["5101"]  # the others were not tried
+    assert sum(clock.sleeps) < 5  # and the run did not sleep through the ban
+    for row in _deliveries(db).values():
+        assert row.next_attempt_at is not None
+        assert row.next_attempt_at >= NOW + dt.timedelta(seconds=599)
+
+
 def test_429_storm_pauses_every_chat_and_loses_nothing(db: Database, bot_api: FakeBotApi) -> None:
     _seed(db)
     chats = [str(6000 + i) for i in range(10)]
