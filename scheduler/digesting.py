@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,11 +14,12 @@ from sqlalchemy import func, select
 
 from matching import Watchlist
 from notifier.alerts import build_alerts, send_alerts
+from notifier.batch import create_digests
 from notifier.channels.base import Sender
 from notifier.channels.email import EmailSender
 from notifier.channels.file import FileSender
 from notifier.channels.telegram import TelegramSender
-from notifier.digest import create_digest, preview_digest, write_preview
+from notifier.digest import DEFAULT_MESSAGE_DOMAIN, create_digest, preview_digest, write_preview
 from notifier.outbox import DeliveryReport, deliver_pending
 from scheduler.config import Config, SubscriberConfig
 from scheduler.output import console, print_json
@@ -40,6 +42,16 @@ def make_senders(cfg: Config) -> dict[str, Sender]:
     if ds.telegram is not None and ds.telegram.token:
         senders["telegram"] = TelegramSender(ds.telegram)
     return senders
+
+
+def message_domain(cfg: Config) -> str:
+    """The right-hand side of Message-IDs: the sender's own domain, as mail servers prefer."""
+    smtp = cfg.delivery.smtp
+    if smtp is not None:
+        addr = parseaddr(smtp.from_)[1]
+        if "@" in addr:
+            return addr.rsplit("@", 1)[1].lower()
+    return DEFAULT_MESSAGE_DOMAIN
 
 
 def _subscribers(cfg: Config, only: str | None) -> list[SubscriberConfig]:
@@ -75,7 +87,8 @@ def digest_and_deliver(
     if sub is None:
         return None
     refresh_matches(cfg, db, wl)
-    digest_id = create_digest(db, subscriber_spec(cfg, sub), entity_infos(cfg), utcnow())
+    digest_id = create_digest(db, subscriber_spec(cfg, sub), entity_infos(cfg), utcnow(),
+                              message_domain=message_domain(cfg))
     if digest_id is not None:
         deliver_outbox(cfg, db)
     return digest_id
@@ -135,9 +148,8 @@ def run_digests(cfg: Config, only: str | None, *, dry_run: bool, preview: Path |
                         console.print(f"  • {a.title} [dim]({a.source}, {', '.join(a.entity_ids)})[/]",
                                       highlight=False)
             return 0
-        created: dict[str, int | None] = {}
-        for s in subs:
-            created[s.id] = create_digest(db, subscriber_spec(cfg, s), entities, now)
+        created = create_digests(db, [subscriber_spec(cfg, s) for s in subs], entities, now,
+                                 message_domain=message_domain(cfg))
         report = deliver_outbox(cfg, db)
         rows = _delivery_rows(db, [d for d in created.values() if d is not None])
         if json_out and not quiet:
