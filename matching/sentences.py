@@ -16,7 +16,6 @@ _ABBREVIATION_LIST = """
 mr mrs ms dr st no vs jr sr inc ltd co corp gen gov sen rep prof art e g i
 """
 _ABBREVIATIONS = frozenset(_ABBREVIATION_LIST.split())
-_WORD_BEFORE = re.compile(r"([\w-]+)$")
 
 
 def _is_boundary(text: str, m: re.Match[str]) -> bool:
@@ -24,10 +23,14 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
         return True
     if m.group()[0] != ".":
         return True
-    w = _WORD_BEFORE.search(text, max(0, m.start() - 32), m.start())
-    if w is None:
+    # Walk back over the word before the full stop (a regex anchored at the end would try
+    # every start position in the window).
+    j = pos = m.start()
+    while j > 0 and pos - j < 32 and (text[j - 1].isalnum() or text[j - 1] in "_-"):
+        j -= 1
+    word = text[j:pos]
+    if not word:
         return True
-    word = w.group(1)
     if len(word) <= 2 and word[:1].isupper() and word.isalpha():
         return False  # an initial
     return word.lower() not in _ABBREVIATIONS
