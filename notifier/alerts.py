@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import make_msgid
 
 from markupsafe import escape
@@ -64,6 +65,7 @@ def send_alerts(
 ) -> list[str]:
     """Send each alert straight to every admin channel (no outbox); return the failures."""
     failures: list[str] = []
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     for alert in alerts:
         html = f"<pre>{escape(alert.text)}</pre>"
         for admin in admins:
@@ -72,7 +74,9 @@ def send_alerts(
                 failures.append(f"{admin.key}: no sender for {admin.type}")
                 continue
             msg = Outgoing(
-                delivery_id=0, digest_id=0, subscriber_id="admin", channel=admin.key,
+                # A distinct name per alert, so the file channel keeps each one.
+                delivery_id=0, digest_id=0, subscriber_id=f"admin-{stamp}-{alert.kind}",
+                channel=admin.key,
                 message_id=make_msgid(domain="unionwatch.localhost"), subject=alert.subject,
                 body_text=alert.text, body_html=html,
                 parts=[f"<b>{escape(alert.subject)}</b>\n{html}"],

@@ -41,6 +41,8 @@ def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url:
     data["sources"] = [s for s in data["sources"] if s["id"] in ("vestnik", "rightswatch")]
     for s in data["sources"]:
         s["schedule"] = "1h"
+    admin_dir = tmp_path / "admin-alerts"
+    data["admins"] = [{"id": "ops", "channels": [{"type": "file", "path": str(admin_dir)}]}]
     config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     db = Database(db_url)
 
@@ -68,6 +70,9 @@ def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url:
         good = config_path.read_text(encoding="utf-8")
         config_path.write_text(good.replace("Asia/Almaty", "Asia/Almati"), encoding="utf-8")
         wait_for(lambda: "previous config stays in force" in log_a.read_text(), 30, "the rejection")
+        wait_for(lambda: any(admin_dir.glob("*.html")), 10, "the admins' alert")
+        alert = next(admin_dir.glob("*.html")).read_text(encoding="utf-8")
+        assert "unknown time zone" in alert and "Asia/Almati" in alert
         time.sleep(1.1)  # a new mtime even on coarse file systems
         config_path.write_text(good.replace("08:00", "09:30"), encoding="utf-8")
         wait_for(lambda: "config reloaded" in log_a.read_text(), 30, "the reload")
