@@ -33,7 +33,7 @@ def _pg_available() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(PG_ADMIN_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3):
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
             return None
     except Exception as exc:  # any failure here means "skip", with the reason
         return f"PostgreSQL at {PG_ADMIN_URL} refused the connection: {exc}"
