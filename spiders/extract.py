@@ -1,4 +1,4 @@
-"""Article extraction: the Pangea adapter where the layout is known, trafilatura elsewhere."""
+"""Article extraction: the outlet's adapter where the layout is known, trafilatura elsewhere."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from spiders import metadata, pangea
+from spiders import adapters, metadata, pangea
 from spiders.language import detect_language
 
 # Control characters break lxml ("All strings must be XML compatible") and mean nothing.
@@ -34,7 +34,7 @@ class Extracted:
     published_at: datetime | None
     author: str | None
     language: str | None
-    method: str  # "pangea" or "trafilatura"
+    method: str  # an adapter's name, "<adapter>+trafilatura" or "trafilatura"
 
 
 def parse_html(html: str) -> HtmlElement:
@@ -81,43 +81,51 @@ def _meta_authors(meta: dict[str, str]) -> list[str]:
 def extract_article(html: str, url: str = "", fallback_language: str | None = None) -> Extracted:
     """Title, UTC publication time, real authors, body text and language of an article page.
 
-    Raises ExtractionError when there is no title or no body.
+    The outlet's adapter reads what it knows (spiders.adapters: chosen by host, then by
+    markers in the page); trafilatura reads the body when there is no adapter, when the
+    adapter leaves the body to it, or when the adapter's selectors find none. Whatever the
+    adapter did not find comes from JSON-LD and meta tags. Raises ExtractionError when
+    there is no title or no body.
     """
     root = parse_html(html)
     meta = metadata.meta_map(root)
     ld = metadata.json_ld_article(root)
-    ld_date = ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None
-    body_el = pangea.body_element(root)
-    if body_el is not None:
-        method = "pangea"
-        title = pangea.title(root) or meta.get("og:title") or metadata.ld_text(ld.get("headline"))
-        paras = pangea.paragraphs(body_el)
-        published = _first_date(ld_date, pangea.time_datetime(root), _meta_date(meta))
-        authors = metadata.ld_authors(ld) or _meta_authors(meta) or pangea.byline(root)
-    else:
-        method = "trafilatura"
-        doc = _trafilatura(html, url)
-        title = (
-            meta.get("og:title")
-            or metadata.ld_text(ld.get("headline"))
-            or (doc.title if doc is not None else None)
-            or pangea.title(root)
-        )
+    page = adapters.Page(url, html, root, meta, ld)
+    adapter = adapters.select(page)
+    parts = adapter.extract(page) if adapter is not None else adapters.Parts()
+    paras = parts.paragraphs or []
+    method = adapter.name if adapter is not None else "trafilatura"
+    doc = None
+    if not paras:
+        if adapter is not None and parts.paragraphs is None:
+            method = f"{adapter.name}+trafilatura"
+        else:
+            method = "trafilatura"
+        doc = _trafilatura(html, url, adapter.prune if adapter is not None else ())
         paras = _lines(doc.text if doc is not None else "")
-        time_el = pangea.time_datetime(root)
-        published = _first_date(
-            ld_date, _meta_date(meta), time_el, doc.date if doc is not None else None
-        )
-        authors = metadata.ld_authors(ld) or _meta_authors(meta)
-        if not authors and doc is not None and doc.author:
-            authors = [doc.author]
+    ld_date = ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None
+    title = (
+        parts.title
+        or meta.get("og:title")
+        or metadata.ld_text(ld.get("headline"))
+        or (doc.title if doc is not None else None)
+        or pangea.title(root)
+    )
+    published = parts.published or _first_date(
+        ld_date, _meta_date(meta), pangea.time_datetime(root), doc.date if doc is not None else None
+    )
+    authors = parts.authors or metadata.ld_authors(ld) or _meta_authors(meta)
+    if not authors and doc is not None and doc.author:
+        authors = [doc.author]
+    if adapter is not None:
+        authors = adapter.people(authors)
     title = " ".join((title or "").split())
     body = "\n\n".join(paras)
     if not title:
         raise ExtractionError("no title")
     if not body:
         raise ExtractionError("no body text")
-    language = detect_language(f"{title}\n{body}", fallback_language)
+    language = detect_language(f"{title}\n{body}", fallback_language or _page_language(root))
     return Extracted(
         title=title,
         body=body,
@@ -128,11 +136,17 @@ def extract_article(html: str, url: str = "", fallback_language: str | None = No
     )
 
 
+def _page_language(root: HtmlElement) -> str | None:
+    """kk, ru or en from <html lang>, for pages too short to tell by their letters."""
+    lang = (root.get("lang") or "").split("-")[0].split("_")[0].lower()
+    return lang if lang in ("kk", "ru", "en") else None
+
+
 def _lines(text: str) -> list[str]:
     return [ln for ln in (_WS.sub(" ", line).strip() for line in text.splitlines()) if ln]
 
 
-def _trafilatura(html: str, url: str) -> Any:
+def _trafilatura(html: str, url: str, prune: tuple[str, ...] = ()) -> Any:
     """trafilatura's Document (title, text, author, date), or None."""
     import trafilatura
 
@@ -146,5 +160,5 @@ def _trafilatura(html: str, url: str) -> Any:
         include_images=False,
         favor_precision=True,
         deduplicate=False,
-        prune_xpath=_PRUNE,
+        prune_xpath=[*_PRUNE, *prune],
     )

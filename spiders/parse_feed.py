@@ -23,6 +23,9 @@ _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.DOTALL)
 _DECL_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.DOTALL | re.IGNORECASE)
 _ROOT = re.compile(rb"<(rss|feed|rdf:RDF|RDF)[\s>]", re.IGNORECASE)
+_ROOT_TAG = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF)(?=[\s>/])", re.IGNORECASE)
+_PREFIXED_TAG = re.compile(rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
+_DECLARED = re.compile(rb"""xmlns:([A-Za-z_][\w.-]*)\s*=""")
 
 
 class FeedError(ValueError):
@@ -78,6 +81,25 @@ def check_xml_safety(body: bytes) -> None:
         raise FeedError("xml_entities", "feed declares XML entities (DTD); refused")
 
 
+def declare_unbound_prefixes(data: bytes) -> bytes:
+    """Declare on the root element any namespace prefix the feed uses but never declares.
+
+    Publishers add their own fields (Amnesty's `amn:countries`, `amn:topics`…); an
+    undeclared prefix makes the XML ill-formed, and every run would then report the feed
+    as damaged although its items are fine. Declared, the fields are simply unknown
+    elements, which feedparser ignores.
+    """
+    used = set(_PREFIXED_TAG.findall(data)) - {b"xml", b"xmlns"}
+    missing = sorted(used - set(_DECLARED.findall(data)))
+    if not missing:
+        return data
+    root = _ROOT_TAG.search(data)
+    if root is None:
+        return data
+    decls = b"".join(b' xmlns:%s="urn:unionwatch:undeclared:%s"' % (p, p) for p in missing)
+    return data[: root.end()] + decls + data[root.end():]
+
+
 def parse_feed(body: bytes, url: str, header_charset: str | None = None) -> FeedResult:
     stripped = body.strip()
     if not stripped.startswith((b"<", codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -93,6 +115,7 @@ def parse_feed(body: bytes, url: str, header_charset: str | None = None) -> Feed
     # is ever tempted to fetch it.
     data = _DOCTYPE.sub(b"", text.encode("utf-8"), count=1)
     data = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', data, count=1)
+    data = declare_unbound_prefixes(data)
     parsed = feedparser.parse(
         io.BytesIO(data),
         response_headers={"content-type": "application/xml; charset=utf-8"},

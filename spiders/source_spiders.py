@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -9,10 +10,13 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import sitemap_urls_from_robots
+from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from spiders.base import ENTRY, SourceSpider
 from spiders.conditional import CONDITIONAL
+from spiders.discovery import advertised_feeds
+from spiders.failures import describe
 from spiders.parse_feed import FeedError, parse_feed
 from spiders.parse_sitemap import parse_sitemap
 
@@ -20,13 +24,11 @@ MAX_SITEMAP_NESTING = 3
 DEFAULT_LINK_SELECTOR = "a[href]"
 # Conditional GET; a 304 must reach the callback rather than be dropped as an HTTP error.
 CONDITIONAL_META: dict[str, Any] = {CONDITIONAL: True, "handle_httpstatus_list": [304]}
+logger = logging.getLogger(__name__)
 
 
-class FeedSpider(SourceSpider):
-    kind = "feed"
-
-    def entry_request(self, url: str) -> scrapy.Request:
-        return self.request(url, self.parse_feed, entry=True, **CONDITIONAL_META)
+class FeedReader(SourceSpider):
+    """Reads feeds: the configured ones (FeedSpider) and those listing pages advertise."""
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entry = bool(response.meta.get(ENTRY))
@@ -52,6 +54,13 @@ class FeedSpider(SourceSpider):
                 hints["published"] = e.published.isoformat()
             candidates.append((e.url, {k: v for k, v in hints.items() if v}))
         yield from self.article_requests(candidates)
+
+
+class FeedSpider(FeedReader):
+    kind = "feed"
+
+    def entry_request(self, url: str) -> scrapy.Request:
+        return self.request(url, self.parse_feed, entry=True, **CONDITIONAL_META)
 
 
 class SitemapSpider(SourceSpider):
@@ -101,8 +110,15 @@ class SitemapSpider(SourceSpider):
         yield from self.article_requests(candidates)
 
 
-class ListingSpider(SourceSpider):
+class ListingSpider(FeedReader):
+    """Article links from a listing page and its next pages, plus the articles of any feed
+    those pages advertise (each feed once per run; link_pattern and dedup apply as usual)."""
+
     kind = "listing"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.discovered_feeds: set[str] = set()
 
     def entry_request(self, url: str) -> scrapy.Request:
         return self.request(url, self.parse_listing, entry=True, uw_page=1)
@@ -122,12 +138,33 @@ class ListingSpider(SourceSpider):
             if href:
                 hrefs.append(response.urljoin(href.strip()))
         yield from self.article_requests((h, {}) for h in hrefs)
+        yield from self.feed_requests(response)
         if self.source.next_selector and page < self.source.depth:
             nxt = response.css(self.source.next_selector)
             href = (nxt.attrib.get("href") or nxt.css("a::attr(href)").get()) if nxt else None
             if href:
                 yield self.request(response.urljoin(href.strip()), self.parse_listing,
                                    uw_page=page + 1)
+
+
+    def feed_requests(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        for url in advertised_feeds(response):
+            if url in self.discovered_feeds or url in self.source.urls:
+                continue
+            self.discovered_feeds.add(url)
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_feed_error,
+                                 meta={ENTRY: False, **CONDITIONAL_META})
+
+    def on_feed_error(self, failure: Failure) -> None:
+        """A discovered feed that robots.txt disallows (Pangea's /api/) is policy, not an
+        error of the source: logged, not recorded. Other failures are recorded as usual."""
+        kind, message = describe(failure)
+        if kind == "robots":
+            request = getattr(failure, "request", None)
+            logger.info("%s: advertised feed %s not fetched: %s", self.source.id,
+                        request.url if request is not None else "?", message)
+            return
+        self.on_error(failure)
 
 
 SPIDERS: dict[str, type[SourceSpider]] = {
