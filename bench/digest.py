@@ -104,7 +104,8 @@ def main() -> None:
     ap.add_argument("--per-subscriber", type=int, default=50)
     ap.add_argument("--url", help="database URL (default: a fresh SQLite file in a temp dir)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--workers", type=int, default=1, help="render processes (0: all in one)")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="render processes (0: all in one); 2 suits this 2-core machine")
     args = ap.parse_args()
 
     per_entity = args.per_subscriber // ENTITIES_PER_SUBSCRIBER

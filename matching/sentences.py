@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 MAX_SNIPPET = 300
-_LOOK = 4 * MAX_SNIPPET
+# A sentence start further back than this is clipped away anyway, so only this much text is
+# scanned for sentence ends (a digest cuts one snippet per article and watched name).
+_LOOK = MAX_SNIPPET + 40
 
 # A sentence ends at . ! ? … (closing quotes or brackets may follow) before white space,
 # or at a line break.

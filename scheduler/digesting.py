@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -30,6 +31,7 @@ from storage.models import Article, Delivery, Digest, Mention
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+BATCH_WORKERS_FROM = 500
 
 
 def make_senders(cfg: Config) -> dict[str, Sender]:
@@ -148,8 +150,10 @@ def run_digests(cfg: Config, only: str | None, *, dry_run: bool, preview: Path |
                         console.print(f"  • {a.title} [dim]({a.source}, {', '.join(a.entity_ids)})[/]",
                                       highlight=False)
             return 0
+        # Render processes pay for their start-up only with many subscribers.
+        workers = min(2, os.cpu_count() or 1) if len(subs) >= BATCH_WORKERS_FROM else 0
         created = create_digests(db, [subscriber_spec(cfg, s) for s in subs], entities, now,
-                                 message_domain=message_domain(cfg))
+                                 workers=workers, message_domain=message_domain(cfg))
         report = deliver_outbox(cfg, db)
         rows = _delivery_rows(db, [d for d in created.values() if d is not None])
         if json_out and not quiet:
