@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +52,13 @@ class CrawlResult:
         return self.exit_code == 0 and not self.killed
 
 
+def _shared(model: Any, target: type) -> dict[str, Any]:
+    """The config fields that the child's dataclass has too, under the same names."""
+    return dict(model.model_dump(include={f.name for f in fields(target)}))
+
+
 def source_spec(src: SourceConfig) -> SourceSpec:
-    return SourceSpec(
-        id=src.id,
-        type=src.type,
-        urls=src.all_urls,
-        language=src.language,
-        link_pattern=src.link_pattern,
-        max_age_days=src.max_age_days,
-        obey_robots=src.obey_robots,
-        link_selector=src.link_selector,
-        next_selector=src.next_selector,
-        depth=src.depth,
-    )
+    return SourceSpec(**{**_shared(src, SourceSpec), "urls": src.all_urls})
 
 
 def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
@@ -83,14 +77,7 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
     return CrawlJob(
         database_url=cfg.database.url,
         settings=CrawlSettings(
-            user_agent=c.user_agent,
-            contact_url=c.contact_url,
-            obey_robots=c.obey_robots,
-            per_host_concurrency=c.per_host_concurrency,
-            per_host_delay=c.per_host_delay,
-            timeout=c.timeout,
-            max_page_bytes=c.max_page_bytes,
-            allow_private_networks=c.allow_private_networks,
+            **_shared(c, CrawlSettings),
             # Let a source close gracefully (its items flushed) before the parent's hard kill.
             max_source_seconds=float(max(c.max_run_seconds - 30, c.max_run_seconds // 2)),
         ),

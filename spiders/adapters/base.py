@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -51,7 +52,7 @@ class Parts:
     authors: list[str] = field(default_factory=list)
 
 
-class Adapter:
+class Adapter(ABC):
     """One outlet's layout: which hosts serve it, how to recognise it, how to read it."""
 
     name: ClassVar[str] = ""
@@ -65,12 +66,13 @@ class Adapter:
     def serves(self, host: str) -> bool:
         return any(host == h or host.endswith("." + h) for h in self.hosts)
 
+    @abstractmethod
     def detect(self, page: Page) -> bool:
         """Markers of the layout in the page itself (for mirrors and loopback fixtures)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def extract(self, page: Page) -> Parts:
-        raise NotImplementedError
+        """Title, paragraphs, date and bylines, as far as this layout tells them."""
 
     def people(self, names: list[str]) -> list[str]:
         """Names minus the outlet's own bylines (metadata.real_authors then keeps people)."""
