@@ -246,6 +246,8 @@ class DeliveryConfig(Strict):
     telegram: TelegramConfig | None = None
     list_id: str = "digest.unionwatch.localhost"
     unsubscribe_mailto: str | None = None
+    # A relay that dies mid-send holds its messages this long before another run resends them.
+    claim_timeout: float = Field(600.0, ge=1, le=86400)
 
 
 class Config(Strict):

@@ -62,7 +62,8 @@ def _subscribers(cfg: Config, only: str | None) -> list[SubscriberConfig]:
 
 def deliver_outbox(cfg: Config, db: Database) -> DeliveryReport:
     """Send what is due in the outbox, then tell the admins what needs their attention."""
-    report = deliver_pending(db, make_senders(cfg), utcnow())
+    report = deliver_pending(db, make_senders(cfg), utcnow(),
+                             claim_ttl=timedelta(seconds=cfg.delivery.claim_timeout))
     alerts = build_alerts(report)
     admins = delivery_settings(cfg).admins
     if alerts and admins:
