@@ -91,3 +91,50 @@ def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url:
         db.dispose()
     assert b is not None and b.returncode == 0, log_b.read_text()[-2000:]
     assert "Traceback" not in log_a.read_text(), log_a.read_text()[-3000:]
+
+
+def test_a_digest_missed_while_down_is_sent_once_on_start(
+    config_path: Path, db_url: str, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from storage.models import Digest
+    from storage.types import utcnow
+    from tests.e2e.conftest import unionwatch
+
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    data["sources"] = [s for s in data["sources"] if s["id"] == "vestnik"]
+    data["sources"][0]["schedule"] = "1d"
+    config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert unionwatch("crawl", "--config", str(config_path)).code == 0
+    db = Database(db_url)
+    # The last digest went out two days ago; the service was down at today's digest time.
+    two_days_ago = utcnow() - timedelta(days=2)
+    with db.write() as s:
+        s.add(Digest(subscriber_id="kibhr-desk", created_at=two_days_ago, period_end=two_days_ago))
+
+    def digests() -> int:
+        with db.read() as s:
+            return len(s.scalars(select(Digest)).all())
+
+    try:
+        for attempt in range(2):
+            log = tmp_path / f"run{attempt}.log"
+            proc = start(config_path, log)
+            try:
+                if attempt == 0:
+                    wait_for(lambda: digests() == 2, 60, "the catch-up digest")
+                    wait_for(lambda: any((tmp_path / "digests").glob("*.eml")), 30, "its delivery")
+                else:
+                    wait_for(lambda path=log: "scheduler running" in path.read_text(), 30,
+                             "the second start")
+                    time.sleep(3)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=60) == 0, log.read_text()[-2000:]
+        assert digests() == 2
+        assert "missed while the service was down" in (tmp_path / "run0.log").read_text()
+        assert "missed while the service was down" not in (tmp_path / "run1.log").read_text(), (
+            "caught up once, not at every start")
+    finally:
+        db.dispose()
