@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,10 @@ def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "scheduler.cli", "run", "--config", str(config), "-v"],
         stdout=subprocess.DEVNULL, stderr=log.open("wb"), env={**os.environ},
     )
+
+
+def _contains(path: Path, text: str) -> bool:
+    return text in path.read_text()
 
 
 def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
@@ -126,8 +131,7 @@ def test_a_digest_missed_while_down_is_sent_once_on_start(
                     wait_for(lambda: digests() == 2, 60, "the catch-up digest")
                     wait_for(lambda: any((tmp_path / "digests").glob("*.eml")), 30, "its delivery")
                 else:
-                    wait_for(lambda path=log: "scheduler running" in path.read_text(), 30,
-                             "the second start")
+                    wait_for(partial(_contains, log, "scheduler running"), 30, "the second start")
                     time.sleep(3)
             finally:
                 proc.send_signal(signal.SIGTERM)
