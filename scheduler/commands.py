@@ -53,7 +53,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
     result = outcome.crawl
     rows = [s.as_dict() for s in result.sources.values()]
     if quiet:
-        pass
+        pass  # the demo prints its own summary
     elif json_out:
         print_json({"sources": rows, "matched": outcome.matched_articles,
                     "mentions": outcome.mentions, "exit_code": result.exit_code,

@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scheduler.config import INTERVAL, ConfigError, SubscriberConfig, load_config, parse_interval
 from scheduler.crawling import crawl_job, stop_all_crawls
 from scheduler.pipeline import crawl_and_match
+from scheduler.source_alerts import check_sources
 from scheduler.wiring import open_database, watchlist
 from storage import leases
 from storage.database import Database
@@ -78,8 +79,6 @@ class Service:
                       outcome.crawl.stderr_tail.strip()[-2000:])
         log.info("crawl %s: %s, %d new, %d errors", source_id, s.status if s else "?",
                  s.new if s else 0, s.errors if s else 0)
-        from scheduler.source_alerts import check_sources
-
         check_sources(cfg, self.db, lambda subject, text: self._alert_admins(subject, text),
                       sources=[source_id])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -137,6 +137,3 @@ def sync_entities(
     summary.removed_entities = removed
     return summary
 
-
-def entity_ids(entities: Iterable[EntitySpec]) -> list[str]:
-    return [e.id for e in entities]

@@ -116,5 +116,3 @@ def known_url_keys(session: Session, urls: list[str]) -> set[str]:
 def article_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article)) or 0
 
-
-_insert = dialect_insert  # kept for callers written before the public name
