@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from matching import EntitySpec, Watchlist, compile_watchlist, entity_fingerprint
+from storage.articles import dialect_insert
 from storage.database import Database
 from storage.models import Article, EntityState, Mention
 from storage.types import utcnow
@@ -50,12 +51,10 @@ def _mention_rows(watchlist: Watchlist, art_id: int, title: str, body: str) -> l
 
 
 def _store(session: Session, rows: list[dict[str, object]]) -> None:
-    seen: set[tuple[object, ...]] = set()
-    for r in rows:
-        key = (r["article_id"], r["entity_id"], r["field"], r["start"])
-        if key not in seen:
-            seen.add(key)
-            session.add(Mention(**r))
+    # DO NOTHING: another process (a hand-started crawl beside the daemon) may be matching
+    # the same article at the same moment; its rows are the same rows.
+    if rows:
+        session.execute(dialect_insert(session)(Mention).on_conflict_do_nothing(), rows)
 
 
 def match_pending(db: Database, watchlist: Watchlist, progress: Progress | None = None) -> MatchSummary:
@@ -68,6 +67,9 @@ def match_pending(db: Database, watchlist: Watchlist, progress: Progress | None 
                 .where(Article.matched_at.is_(None))
                 .order_by(Article.id)
                 .limit(BATCH)
+                # PostgreSQL: a second matcher takes the next batch instead of this one.
+                # SQLite has one writer at a time anyway and renders no FOR UPDATE.
+                .with_for_update(skip_locked=True)
             ).all()
             if not batch:
                 return summary
@@ -127,11 +129,13 @@ def sync_entities(
         summary.backfilled_entities = ids
     with db.write() as s:
         for e in changed:
-            state = s.get(EntityState, e.id)
-            if state is None:
-                s.add(EntityState(entity_id=e.id, fingerprint=current[e.id], updated_at=now))
-            else:
-                state.fingerprint, state.updated_at = current[e.id], now
+            # An upsert: two processes syncing the same new entity must not collide.
+            s.execute(
+                dialect_insert(s)(EntityState)
+                .values(entity_id=e.id, fingerprint=current[e.id], updated_at=now)
+                .on_conflict_do_update(index_elements=[EntityState.entity_id],
+                                       set_={"fingerprint": current[e.id], "updated_at": now})
+            )
         if removed:
             s.execute(delete(EntityState).where(EntityState.entity_id.in_(removed)))
     summary.removed_entities = removed

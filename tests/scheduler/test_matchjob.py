@@ -86,3 +86,37 @@ def test_an_edited_alias_rematches_and_a_removed_entity_matches_nothing_new(db: 
     new = add(db, 2, "Сот", "Елеусіновтің адвокаты мәлімдеді.")
     match_pending(db, compile_watchlist([KHARKOVA]))
     assert all(r[0] != new for r in mentions(db))
+
+
+def test_two_processes_syncing_and_matching_at_once_do_not_collide(db_url: str) -> None:
+    import threading
+
+    setup = Database(db_url)
+    for i in range(60):
+        add(setup, i, "Суд", f"Амин Елеусинов и Лариса Харькова, выпуск {i}.", days_ago=1)
+    setup.dispose()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        db = Database(db_url)
+        try:
+            barrier.wait()
+            sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW)
+            match_pending(db, compile_watchlist([ELEUSINOV, KHARKOVA]))
+        except BaseException as exc:  # what this test looks for
+            errors.append(exc)
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    check = Database(db_url)
+    got = mentions(check)
+    assert len(got) == len(set(got))
+    assert {(r[0], r[1]) for r in got} == {(a, e) for a in range(1, 61) for e in ("eleusinov", "kharkova")}
+    check.dispose()
