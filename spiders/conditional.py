@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from sqlalchemy import select
 
+from storage.articles import dialect_insert
 from storage.database import Database
 from storage.models import HttpCache
 from storage.types import utcnow
@@ -41,8 +42,10 @@ def save(db: Database, validators: dict[str, tuple[str | None, str | None]]) -> 
     with db.write() as s:
         for url, (etag, last_modified) in validators.items():
             if len(url) <= MAX_URL:
-                s.merge(HttpCache(url=url, etag=etag, last_modified=last_modified,
-                                  checked_at=utcnow()))
+                # An upsert: two sources may share a feed URL and finish at the same moment.
+                values = {"etag": etag, "last_modified": last_modified, "checked_at": utcnow()}
+                s.execute(dialect_insert(s)(HttpCache).values(url=url, **values)
+                          .on_conflict_do_update(index_elements=[HttpCache.url], set_=values))
 
 
 def original_url(request: Request) -> str:
