@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ ENTRY = "uw_entry"  # meta: this request is one of the source's configured URLs
 HINTS = "uw_hints"  # meta: what a feed or sitemap said about the article (small strings)
 
 
-class SourceSpider(scrapy.Spider):
+class SourceSpider(scrapy.Spider, ABC):
     """A spider bound to one configured source and its run record."""
 
     kind: ClassVar[str] = "source"
@@ -47,8 +48,9 @@ class SourceSpider(scrapy.Spider):
         for url in self.source.urls:
             yield self.entry_request(url)
 
+    @abstractmethod
     def entry_request(self, url: str) -> scrapy.Request:
-        raise NotImplementedError
+        """The first request for one of the source's URLs (feed, sitemap or listing page)."""
 
     def request(self, url: str, callback: Any, entry: bool = False, **meta: Any) -> scrapy.Request:
         return scrapy.Request(
