@@ -28,6 +28,14 @@ def run_checks(path: Path) -> dict[str, Any]:
         report["summary"].append(f"watchlists compile ({n_entities} entities)")
     except Exception as exc:  # a matcher refusal is a config problem to show, not a crash
         report["problems"].append(f"{path}: watchlists: cannot compile: {exc}")
+    from sqlalchemy.engine import make_url
+
+    url = make_url(cfg.database.url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        # Checking must not leave an empty database file behind.
+        report["summary"].append(f"database {url.database} does not exist yet; the first run creates it")
+        report["ok"] = not report["problems"]
+        return report
     try:
         from sqlalchemy import text
 

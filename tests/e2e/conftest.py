@@ -27,10 +27,11 @@ class Run:
         return json.loads(self.stdout)
 
 
-def unionwatch(*args: str, timeout: float = 240, env: dict[str, str] | None = None) -> Run:
+def unionwatch(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
+               cwd: Path | None = None) -> Run:
     proc = subprocess.run(
         [sys.executable, "-m", "scheduler.cli", *args],
-        capture_output=True, text=True, encoding="utf-8", timeout=timeout,
+        capture_output=True, text=True, encoding="utf-8", timeout=timeout, cwd=cwd,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)

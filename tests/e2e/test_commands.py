@@ -15,9 +15,11 @@ DEV = ROOT / "tests" / "matching" / "data"
 
 
 def test_check_accepts_the_shipped_config_and_names_bad_lines(tmp_path: Path) -> None:
-    ok = unionwatch("check", "--config", str(ROOT / "config.yaml"))
+    ok = unionwatch("check", "--config", str(ROOT / "config.yaml"), cwd=tmp_path,
+                    env={"PYTHONPATH": str(ROOT)})
     assert ok.code == 0, ok.stderr
-    assert "valid" in ok.stdout
+    assert "valid" in ok.stdout and "does not exist yet" in ok.stdout
+    assert list(tmp_path.iterdir()) == [], "checking leaves no database file behind"
     bad = tmp_path / "config.yaml"
     bad.write_text((ROOT / "config.yaml").read_text(encoding="utf-8").replace(
         "timezone: Asia/Almaty", "timezone: Asia/Almati"), encoding="utf-8")
