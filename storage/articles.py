@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.database import Database
 from storage.models import Article
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
@@ -116,3 +117,17 @@ def known_url_keys(session: Session, urls: list[str]) -> set[str]:
 def article_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article)) or 0
 
+
+
+def count_fetched_since(db: Database, source_id: str, since: datetime) -> int:
+    """How many articles of the source were stored since then."""
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(Article)
+                        .where(Article.source_id == source_id, Article.fetched_at >= since)) or 0
+
+
+def latest_fetch_times(db: Database, source_id: str, limit: int) -> list[datetime]:
+    """When the source's newest articles were stored, newest first."""
+    with db.read() as s:
+        return list(s.scalars(select(Article.fetched_at).where(Article.source_id == source_id)
+                              .order_by(Article.fetched_at.desc()).limit(limit)))

@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_S = 30.0
+# What a failed query raises, for callers that must not import sqlalchemy themselves.
+DatabaseError = SQLAlchemyError
 
 
 def _prepare_sqlite(engine: Engine) -> None:

@@ -104,7 +104,7 @@ class CrawlRun(Base):
     source_id: Mapped[str] = mapped_column(String(64), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed
+    status: Mapped[str] = mapped_column(String(16), default="running")  # storage.crawl_runs.CrawlStatus
     pages: Mapped[int] = mapped_column(Integer, default=0)
     new_articles: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
@@ -228,4 +228,3 @@ class SourceProblem(Base):
     problem: Mapped[str] = mapped_column(String(32), primary_key=True)
     message: Mapped[str] = mapped_column(Text, default="")
     since: Mapped[datetime] = mapped_column(default=utcnow)
-    alerted_at: Mapped[datetime | None]

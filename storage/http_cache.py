@@ -1,0 +1,46 @@
+"""Validators for conditional GET of feeds and sitemaps (ETag, Last-Modified), per URL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from storage.articles import dialect_insert
+from storage.database import Database
+from storage.models import HttpCache
+from storage.types import utcnow
+
+MAX_URL = 2048  # HttpCache.url length: longer URLs are never cached
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def lookup(db: Database, url: str) -> Validators | None:
+    if len(url) > MAX_URL:
+        return None
+    with db.read() as s:
+        row = s.execute(
+            select(HttpCache.etag, HttpCache.last_modified).where(HttpCache.url == url)
+        ).first()
+    return Validators(row[0], row[1]) if row else None
+
+
+def save(db: Database, validators: Mapping[str, Validators], *, now: datetime | None = None) -> None:
+    """Store these validators, replacing what each URL had."""
+    if not validators:
+        return
+    checked = now or utcnow()
+    with db.write() as s:
+        for url, v in validators.items():
+            if len(url) <= MAX_URL:
+                # An upsert: two sources may share a feed URL and finish at the same moment.
+                values = {"etag": v.etag, "last_modified": v.last_modified, "checked_at": checked}
+                s.execute(dialect_insert(s)(HttpCache).values(url=url, **values)
+                          .on_conflict_do_update(index_elements=[HttpCache.url], set_=values))
