@@ -12,42 +12,40 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scheduler.config import Config
+from scheduler.config import Config, UnknownSource
 from scheduler.output import console, err_console, fail, print_json
+from storage.crawl_runs import CrawlStatus
 from storage.types import utcnow
 
 
+ERROR_SHOWN = 200  # characters of an error message in the status table
+
+
 def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: bool = False) -> int:
-    from scheduler.crawling import crawl_job
+    from scheduler.crawling import SourceSummary, apply_event, crawl_job
     from scheduler.pipeline import crawl_and_match
+    from spiders.events import Event
 
     try:
         job = crawl_job(cfg, source_ids)
-    except KeyError as exc:
+    except UnknownSource as exc:
         known = ", ".join(s.id for s in cfg.sources) or "none"
-        fail(f"unknown source {exc.args[0]} (known: {known})")
+        fail(f"{exc} (known: {known})")
     if not job.sources:
         fail("no sources to crawl: config.yaml has no enabled sources")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=json_out) as progress:
         tasks = {s.id: progress.add_task(f"{s.id}: waiting", total=None) for s in job.sources}
-        counts: dict[str, list[int]] = {s.id: [0, 0, 0] for s in job.sources}
+        shown = {s.id: SourceSummary(s.id) for s in job.sources}
 
-        def on_event(ev: dict[str, Any]) -> None:
-            src = ev.get("source")
-            if src not in tasks:
+        def on_event(ev: Event) -> None:
+            if ev.source not in tasks:
                 return
-            c = counts[src]
-            kind = ev.get("event")
-            if kind == "page":
-                c[0] += 1
-            elif kind == "article" and ev.get("new"):
-                c[1] += 1
-            elif kind == "error":
-                c[2] += 1
-            state = {"skipped": "skipped", "done": ev.get("status", "done")}.get(str(kind), "crawling")
-            progress.update(tasks[src], description=(
-                f"{src}: {state} · {c[0]} pages · {c[1]} new · {c[2]} errors"))
+            apply_event(shown, ev)
+            s = shown[ev.source]
+            state = {CrawlStatus.RUNNING: "crawling", CrawlStatus.PENDING: "crawling"}.get(s.status, s.status)
+            progress.update(tasks[ev.source], description=(
+                f"{s.source}: {state} · {s.fetched} pages · {s.new} new · {s.errors} errors"))
 
         outcome = crawl_and_match(cfg, job, on_event=on_event)
     result = outcome.crawl
@@ -79,7 +77,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
         for line in tail:
             err_console.print(f"  {line}", highlight=False, markup=False)
         return 1
-    return 1 if any(s.status == "failed" for s in result.sources.values()) else 0
+    return 1 if any(s.status == CrawlStatus.FAILED for s in result.sources.values()) else 0
 
 
 def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Path | None,
@@ -187,7 +185,7 @@ def search_command(cfg: Config, *, query: str | None, entity: str | None, source
 
 
 def status_command(cfg: Config, *, json_out: bool) -> int:
-    from scheduler.health import outbox_counts, scheduler_holder, source_health
+    from scheduler.health import RECENT_ERRORS, outbox_counts, scheduler_holder, source_health
     from scheduler.wiring import open_database
 
     db = open_database(cfg)
@@ -213,6 +211,13 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     for h in health:
         for w in h.warnings:
             console.print(f"[yellow]⚠ {h.source}: {escape(w)}[/]", highlight=False)
+    errors = Table("source", "at", "kind", "url", "message", title=f"recent crawl errors (last {RECENT_ERRORS})")
+    for h in health:
+        for e in h.recent_errors:
+            errors.add_row(h.source, e.at.strftime("%Y-%m-%d %H:%M"), e.kind, escape(e.url),
+                           escape(e.message[:ERROR_SHOWN]))
+    if errors.row_count:
+        console.print(errors)
     console.print("outbox: " + (", ".join(f"{n} {k}" for k, n in sorted(outbox.items())) or "empty"))
     console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
     return 0

@@ -21,12 +21,13 @@ from pydantic import (
 )
 
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
+from spiders.jobspec import CrawlPolicy, SourceSpec
+from storage.types import ID_PATTERN
 
 DEFAULT_CONFIG = Path("config.yaml")
 SECRET_KEYS = re.compile(r"^(password|passwd|secret|token|api_key|apikey|bot_token)$", re.I)
 # A Telegram bot token or an obvious credential pasted as a value.
 SECRET_VALUES = re.compile(r"^\d{6,12}:[A-Za-z0-9_-]{30,}$")
-IDENT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 
 
@@ -77,7 +78,7 @@ def _env_name(value: str) -> str:
     return value
 
 
-Ident = Annotated[str, Field(pattern=IDENT)]
+Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 TimeZone = Annotated[str, AfterValidator(_timezone)]
 Schedule = Annotated[str, AfterValidator(_schedule)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
@@ -87,15 +88,9 @@ class DatabaseConfig(Strict):
     url: str = "sqlite:///data/unionwatch.db"
 
 
-class CrawlConfig(Strict):
-    user_agent: str = "unionwatch/0.1"
-    contact_url: str = "https://github.com/unionwatch/unionwatch"
-    obey_robots: bool = True
-    per_host_concurrency: int = Field(1, ge=1, le=16)
-    per_host_delay: float = Field(1.0, ge=0)
-    timeout: float = Field(30.0, gt=0, le=600)
-    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1024)
-    allow_private_networks: bool = False
+class CrawlConfig(CrawlPolicy):
+    """The crawl policy (spiders' model) and how long one crawl child may run."""
+
     max_run_seconds: int = Field(3600, ge=10)
 
 
@@ -103,42 +98,39 @@ class MatchingConfig(Strict):
     backfill_days: int = Field(7, ge=0, le=3650)
 
 
-class SourceConfig(Strict):
-    id: Ident
-    type: Literal["feed", "sitemap", "listing"]
-    url: str | None = None
-    urls: list[str] = Field(default_factory=list)
-    language: Literal["kk", "ru", "en", "auto"] = "auto"
+class UnknownSource(KeyError):
+    """Source ids that config.yaml does not define (a KeyError, for lookups by id)."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(", ".join(ids))
+        self.ids = ids
+
+    def __str__(self) -> str:
+        return f"unknown source {', '.join(self.ids)}"
+
+
+class SourceConfig(SourceSpec):
+    """A source as spiders take it (SourceSpec), plus when to crawl it; `url` may stand
+    for a one-element `urls`."""
+
     schedule: Schedule = "1h"
-    link_pattern: str | None = None
-    max_age_days: int | None = Field(None, ge=1)
-    obey_robots: bool | None = None
-    link_selector: str | None = None
-    next_selector: str | None = None
-    depth: int = Field(1, ge=1, le=50)
     enabled: bool = True
 
-    @model_validator(mode="after")
-    def _one_url_field(self) -> SourceConfig:
-        if self.url and self.urls:
+    @model_validator(mode="before")
+    @classmethod
+    def _url_or_urls(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        url, urls = data.get("url"), data.get("urls")
+        if url and urls:
             raise ValueError("give either url or urls, not both")
-        if not self.url and not self.urls:
+        if not url and not urls:
             raise ValueError("a source needs url or urls")
-        for u in self.all_urls:
-            if not re.match(r"^https?://[^/\s]+", u):
-                raise ValueError(f"'{u}' is not an http(s) URL")
-        if self.type == "listing" and not self.link_selector:
-            raise ValueError("a listing source needs link_selector (CSS for article links)")
-        if self.link_pattern:
-            try:
-                re.compile(self.link_pattern)
-            except re.error as exc:
-                raise ValueError(f"link_pattern is not a valid regex: {exc}") from None
-        return self
-
-    @property
-    def all_urls(self) -> list[str]:
-        return [self.url] if self.url else list(self.urls)
+        if "url" in data:
+            data = {k: v for k, v in data.items() if k != "url"}
+            if url:
+                data["urls"] = [url]
+        return data
 
 
 class EntityConfig(Strict):
@@ -264,7 +256,7 @@ class Config(Strict):
         for s in self.sources:
             if s.id == source_id:
                 return s
-        raise KeyError(source_id)
+        raise UnknownSource([source_id])
 
     @property
     def entities(self) -> list[EntityConfig]:
@@ -360,7 +352,7 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...]
             msg = msg[len("Value error, "):]
         elif err["type"] == "missing":
             msg = "required key is missing"
-        elif err["type"] == "literal_error":
+        elif err["type"] in ("literal_error", "enum"):
             msg = f"{msg} (got {err.get('input')!r})"
         elif err["type"] == "string_pattern_mismatch":
             msg = f"'{err.get('input')}' is not a valid id (letters, digits, _ . -; at most 64)"

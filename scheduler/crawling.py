@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -11,24 +10,27 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scheduler.config import Config, SourceConfig
-from spiders.jobspec import CrawlJob, CrawlSettings, SourceSpec
+from scheduler.config import Config, UnknownSource
+from spiders.events import ArticleStored, Done, Error, Event, Page, Skipped, Start, read_events
+from spiders.jobspec import CrawlJob, CrawlSettings, CrawlPolicy, SourceSpec
+from storage.crawl_runs import CrawlStatus
 
 log = logging.getLogger(__name__)
-EventHandler = Callable[[dict[str, Any]], None]
+EventHandler = Callable[[Event], None]
 # Children still running, so that a daemon shutting down can stop them too.
 _RUNNING: set[subprocess.Popen[str]] = set()
 _RUNNING_LOCK = threading.Lock()
+ERROR_SAMPLES = 5
 
 
 @dataclass
 class SourceSummary:
     source: str
-    status: str = "pending"
+    status: CrawlStatus = CrawlStatus.PENDING
     fetched: int = 0
     new: int = 0
     duplicates: int = 0
@@ -52,21 +54,12 @@ class CrawlResult:
         return self.exit_code == 0 and not self.killed
 
 
-def _shared(model: Any, target: type) -> dict[str, Any]:
-    """The config fields that the child's dataclass has too, under the same names."""
-    return dict(model.model_dump(include={f.name for f in fields(target)}))
-
-
-def source_spec(src: SourceConfig) -> SourceSpec:
-    return SourceSpec(**{**_shared(src, SourceSpec), "urls": src.all_urls})
-
-
 def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
-    """The job for the child; unknown ids are a KeyError naming them."""
+    """The job for the child; unknown ids raise UnknownSource naming them."""
     if source_ids:
         unknown = [s for s in source_ids if s not in {x.id for x in cfg.sources}]
         if unknown:
-            raise KeyError(", ".join(unknown))
+            raise UnknownSource(unknown)
         sources = [cfg.source(s) for s in source_ids]
     else:
         sources = [s for s in cfg.sources if s.enabled]
@@ -77,42 +70,35 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
     return CrawlJob(
         database_url=cfg.database.url,
         settings=CrawlSettings(
-            **_shared(c, CrawlSettings),
+            **dict(CrawlPolicy.part_of(c)),
             # Let a source close gracefully (its items flushed) before the parent's hard kill.
             max_source_seconds=float(max(c.max_run_seconds - 30, c.max_run_seconds // 2)),
         ),
-        sources=[source_spec(s) for s in sources],
+        sources=[SourceSpec.part_of(s) for s in sources],
     )
 
 
-def apply_event(summaries: dict[str, SourceSummary], ev: dict[str, Any]) -> None:
-    src = ev.get("source")
-    if not isinstance(src, str):
-        return
-    s = summaries.setdefault(src, SourceSummary(src))
-    kind = ev.get("event")
-    if kind == "start":
-        s.status = "running"
-    elif kind == "page":
-        s.fetched += 1
-    elif kind == "article":
-        if ev.get("new"):
+def apply_event(summaries: dict[str, SourceSummary], ev: Event) -> None:
+    s = summaries.setdefault(ev.source, SourceSummary(ev.source))
+    match ev:
+        case Start():
+            s.status = CrawlStatus.RUNNING
+        case Page():
+            s.fetched += 1
+        case ArticleStored(new=True):
             s.new += 1
-        else:
+        case ArticleStored():
             s.duplicates += 1
-    elif kind == "error":
-        s.errors += 1
-        if len(s.error_samples) < 5:
-            s.error_samples.append(f"{ev.get('kind')}: {ev.get('url')}: {ev.get('message')}")
-    elif kind == "skipped":
-        s.status, s.reason = "skipped", ev.get("reason")
-    elif kind == "done":
-        stats = ev.get("stats") or {}
-        s.status = ev.get("status", "ok")
-        s.fetched = stats.get("fetched", s.fetched)
-        s.new = stats.get("new", s.new)
-        s.duplicates = stats.get("duplicates", s.duplicates)
-        s.errors = stats.get("errors", s.errors)
+        case Error():
+            s.errors += 1
+            if len(s.error_samples) < ERROR_SAMPLES:
+                s.error_samples.append(f"{ev.kind}: {ev.url}: {ev.message}")
+        case Skipped():
+            s.status, s.reason = CrawlStatus.SKIPPED, ev.reason
+        case Done():
+            s.status = ev.status
+            s.fetched, s.new = ev.stats.fetched, ev.stats.new
+            s.duplicates, s.errors = ev.stats.duplicates, ev.stats.errors
 
 
 def run_crawl(
@@ -154,14 +140,7 @@ def run_crawl(
             timer.daemon = True
             timer.start()
         assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                ev = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for ev in read_events(proc.stdout):
             apply_event(summaries, ev)
             if on_event:
                 on_event(ev)
@@ -174,8 +153,8 @@ def run_crawl(
     finally:
         Path(job_path).unlink(missing_ok=True)
     for s in summaries.values():
-        if s.status in ("pending", "running"):
-            s.status = "failed" if (code or killed) else s.status
+        if s.status in (CrawlStatus.PENDING, CrawlStatus.RUNNING) and (code or killed):
+            s.status = CrawlStatus.FAILED
     return CrawlResult(summaries, code, "".join(stderr_lines[-20:]), killed)
 
 

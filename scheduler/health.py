@@ -9,65 +9,63 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import func, select
-
 from scheduler.config import Config
+from storage import articles, crawl_runs, leases, outbox
+from storage.crawl_runs import CrawlStatus, ErrorRecord
 from storage.database import Database
-from storage.models import Article, CrawlRun, Delivery, Lease
 from storage.types import utcnow
 
 RECENT_RUNS = 10
+RECENT_ERRORS = 5
+SCHEDULER_LEASE = "scheduler"
 
 
 @dataclass
 class SourceHealth:
     source: str
     last_run: datetime | None = None
-    last_status: str | None = None
+    last_status: CrawlStatus | None = None
     last_success: datetime | None = None
     articles_7d: int = 0
     error_rate: float | None = None
     problems: dict[str, str] = field(default_factory=dict)  # key -> message
+    recent_errors: list[ErrorRecord] = field(default_factory=list)  # newest first
 
     @property
     def warnings(self) -> list[str]:
         return list(self.problems.values())
 
+    @property
+    def last_error(self) -> ErrorRecord | None:
+        return self.recent_errors[0] if self.recent_errors else None
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "warnings": self.warnings}
+        last = self.last_error
+        return {**asdict(self), "warnings": self.warnings, "last_error": asdict(last) if last else None}
 
 
 def source_health(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceHealth]:
     now = now or utcnow()
     out = []
-    with db.read() as s:
-        for src in cfg.sources:
-            h = SourceHealth(src.id)
-            runs = s.scalars(
-                select(CrawlRun).where(CrawlRun.source_id == src.id)
-                .order_by(CrawlRun.started_at.desc()).limit(RECENT_RUNS)
-            ).all()
-            if runs:
-                h.last_run, h.last_status = runs[0].started_at, runs[0].status
-                attempts = sum(r.pages + r.errors for r in runs)
-                h.error_rate = round(sum(r.errors for r in runs) / attempts, 3) if attempts else None
-            h.last_success = s.scalar(
-                select(func.max(CrawlRun.finished_at))
-                .where(CrawlRun.source_id == src.id, CrawlRun.status.in_(("ok", "partial")))
-            )
-            h.articles_7d = s.scalar(
-                select(func.count()).select_from(Article)
-                .where(Article.source_id == src.id, Article.fetched_at >= now - timedelta(days=7))
-            ) or 0
-            h.problems = _problems(s, src.id, runs, now)
-            out.append(h)
+    for src in cfg.sources:
+        h = SourceHealth(src.id)
+        runs = crawl_runs.recent(db, src.id, RECENT_RUNS)
+        if runs:
+            h.last_run, h.last_status = runs[0].started_at, runs[0].status
+            attempts = sum(r.pages + r.errors for r in runs)
+            h.error_rate = round(sum(r.errors for r in runs) / attempts, 3) if attempts else None
+        h.last_success = crawl_runs.last_success(db, src.id)
+        h.articles_7d = articles.count_fetched_since(db, src.id, now - timedelta(days=7))
+        h.problems = _problems(runs, articles.latest_fetch_times(db, src.id, 30), now)
+        h.recent_errors = crawl_runs.recent_errors(db, src.id, RECENT_ERRORS)
+        out.append(h)
     return out
 
 
-def _problems(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -> dict[str, str]:
+def _problems(runs: Sequence[crawl_runs.Run], times: Sequence[datetime], now: datetime) -> dict[str, str]:
     problems: dict[str, str] = {}
     finished = [r for r in runs if r.finished_at is not None]
-    if len(finished) >= 3 and all(r.status == "failed" for r in finished[:3]):
+    if len(finished) >= 3 and all(r.status == CrawlStatus.FAILED for r in finished[:3]):
         problems["failing"] = f"the last {min(len(finished), 3)} runs failed"
     # A source that used to yield articles and now fetches pages but finds none has
     # probably changed its layout or its feed address.
@@ -76,10 +74,6 @@ def _problems(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -
         r.new_articles > 0 for r in older
     ):
         problems["no_articles"] = "yields no articles any more (layout or feed change?)"
-    times = s.scalars(
-        select(Article.fetched_at).where(Article.source_id == source_id)
-        .order_by(Article.fetched_at.desc()).limit(30)
-    ).all()
     if len(times) >= 5:
         gaps = [(a - b).total_seconds() for a, b in pairwise(times)]
         usual = statistics.median(gaps)
@@ -92,14 +86,9 @@ def _problems(s: Any, source_id: str, runs: Sequence[CrawlRun], now: datetime) -
 
 
 def outbox_counts(db: Database) -> dict[str, int]:
-    with db.read() as s:
-        rows = s.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
-    return {state: n for state, n in rows}
+    return outbox.state_counts(db)
 
 
 def scheduler_holder(db: Database) -> dict[str, Any] | None:
-    with db.read() as s:
-        lease = s.get(Lease, "scheduler")
-        if lease is None or lease.expires_at < utcnow():
-            return None
-        return {"owner": lease.owner, "expires_at": lease.expires_at}
+    holder = leases.holder(db, SCHEDULER_LEASE)
+    return {"owner": holder.owner, "expires_at": holder.expires_at} if holder else None

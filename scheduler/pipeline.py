@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from matching import Watchlist
 from scheduler.config import Config
 from scheduler.crawling import CrawlResult, EventHandler, run_crawl
 from scheduler.matchjob import MatchSummary, match_pending, sync_entities
 from scheduler.wiring import entity_specs, open_database, watchlist
+from spiders.events import ArticleStored, Event
 from spiders.jobspec import CrawlJob
 from storage.database import Database
 
@@ -70,8 +70,8 @@ def crawl_and_match(
         backfill = sync_entities(db, entity_specs(cfg), cfg.matching.backfill_days)
         matcher = _Matcher(db, wl)
 
-        def forward(ev: dict[str, Any]) -> None:
-            if ev.get("event") == "article" and ev.get("new"):
+        def forward(ev: Event) -> None:
+            if isinstance(ev, ArticleStored) and ev.new:
                 matcher.wake.set()
             if on_event:
                 on_event(ev)

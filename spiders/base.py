@@ -13,12 +13,15 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from spiders import signals
+from spiders.context import CrawlContext
+from spiders.events import PageKind
 from spiders.extract import ExtractionError, extract_article
 from spiders.failures import describe
-from spiders.jobspec import SourceSpec
+from spiders.jobspec import Language, SourceSpec, SourceType
 from spiders.links import clean_link
-from spiders.runstate import SourceRun
-from storage.articles import ArticleRecord
+from spiders.recorder import RunCounts
+from storage.articles import ArticleRecord, known_url_keys
 from storage.types import utcnow
 from storage.urls import url_key
 
@@ -28,21 +31,41 @@ HINTS = "uw_hints"  # meta: what a feed or sitemap said about the article (small
 
 
 class SourceSpider(scrapy.Spider, ABC):
-    """A spider bound to one configured source and its run record."""
+    """A spider bound to one configured source (a spider argument: `crawl(source=...)`).
 
-    kind: ClassVar[str] = "source"
+    What it finds it reports with `page()` and `error()`, signals that the run recorder
+    (spiders/recorder.py) counts and records.
+    """
 
-    def __init__(self, source: SourceSpec, run: SourceRun, **kwargs: Any) -> None:
+    kind: ClassVar[SourceType]
+
+    def __init__(self, source: SourceSpec, **kwargs: Any) -> None:
         super().__init__(name=source.id, **kwargs)
         self.source = source
-        self.run = run
         self.link_re = re.compile(source.link_pattern) if source.link_pattern else None
         self.cutoff: datetime | None = (
             utcnow() - timedelta(days=source.max_age_days)
             if source.max_age_days is not None
             else None
         )
-        self.fallback_language = None if source.language == "auto" else source.language
+        self.fallback_language = None if source.language == Language.AUTO else source.language.value
+
+    @property
+    def context(self) -> CrawlContext:
+        return CrawlContext.of(self.crawler)
+
+    @property
+    def counts(self) -> RunCounts:
+        return RunCounts(self.crawler.stats)
+
+    def page(self, url: str, kind: PageKind, entry: bool = False) -> None:
+        """A page fetched and read."""
+        self.crawler.signals.send_catch_log(signals.page_fetched, url=url, kind=kind, entry=entry)
+
+    def error(self, url: str, kind: str, message: str, entry: bool = False) -> None:
+        """A URL that failed; `entry`: one of the source's configured URLs."""
+        self.crawler.signals.send_catch_log(signals.url_failed, url=url, kind=kind, message=message,
+                                            entry=entry)
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.source.urls:
@@ -62,14 +85,14 @@ class SourceSpider(scrapy.Spider, ABC):
         url = request.url if request is not None else "?"
         entry = bool(request.meta.get(ENTRY)) if request is not None else False
         kind, message = describe(failure)
-        self.run.error(url, kind, message, entry=entry)
+        self.error(url, kind, message, entry=entry)
 
-    def not_modified(self, response: Response, kind: str, entry: bool) -> bool:
+    def not_modified(self, response: Response, kind: PageKind, entry: bool) -> bool:
         """A 304 to a conditional GET: nothing new behind this feed or sitemap."""
         if response.status != 304:
             return False
-        self.run.page(response.url, kind, entry=entry)
-        self.run.not_modified += 1
+        self.page(response.url, kind, entry=entry)
+        self.counts.inc("not_modified")
         return True
 
     def too_old(self, when: datetime | None) -> bool:
@@ -87,32 +110,39 @@ class SourceSpider(scrapy.Spider, ABC):
             if self.link_re is not None and not self.link_re.search(url):
                 continue
             key = url_key(url)
-            if key in self.run.claimed or key in fresh:
+            if key in self.context.claimed or key in fresh:
                 continue
             fresh[key] = (url, hints)
-        known = self.run.known([u for u, _ in fresh.values()])
+        known = self.known([u for u, _ in fresh.values()])
         for key, (url, hints) in fresh.items():
             if url in known:
-                self.run.known_skipped += 1
+                self.counts.inc("already_known")
                 continue
-            self.run.claimed.add(key)
+            self.context.claimed.add(key)
             yield scrapy.Request(
                 url, callback=self.parse_article, errback=self.on_error, meta={HINTS: hints}
             )
 
+    def known(self, urls: list[str]) -> set[str]:
+        """Those of these URLs whose article is stored already."""
+        if not urls:
+            return set()
+        with self.context.db.read() as s:
+            return known_url_keys(s, urls)
+
     def parse_article(self, response: Response) -> Iterator[ArticleRecord]:
-        self.run.page(response.url, "article")
+        self.page(response.url, PageKind.ARTICLE)
         if not isinstance(response, TextResponse):
-            self.run.error(response.url, "not_html", "the article URL did not return text/HTML")
+            self.error(response.url, "not_html", "the article URL did not return text/HTML")
             return
         try:
             ex = extract_article(response.text, response.url, self.fallback_language)
         except ExtractionError as exc:
-            self.run.error(response.url, "parse", f"parse failed: {exc}")
+            self.error(response.url, "parse", f"parse failed: {exc}")
             return
         except Exception as exc:  # lxml and trafilatura can fail in many ways on bad markup
             logger.exception("%s: extraction crashed on %s", self.source.id, response.url)
-            self.run.error(response.url, "parse", f"parse failed: {type(exc).__name__}: {exc}")
+            self.error(response.url, "parse", f"parse failed: {type(exc).__name__}: {exc}")
             return
         hints: dict[str, str] = response.meta.get(HINTS) or {}
         published = ex.published_at

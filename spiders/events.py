@@ -1,24 +1,128 @@
 """Progress events of a crawl child: one JSON object per line on the events stream (stdout).
 
-Events (every one has "event" and "source"):
-- {"event": "start", "source": id}
-- {"event": "page", "source": id, "url": ..., "kind": "feed"|"sitemap"|"listing"|"article"}
-- {"event": "article", "source": id, "new": bool, "url": ..., "id": article id or null}
-- {"event": "error", "source": id, "url": ..., "kind": ..., "message": ...}
-- {"event": "skipped", "source": id, "reason": ...}
-- {"event": "done", "source": id, "status": "ok"|"partial"|"failed",
-   "stats": {"fetched": n, "new": n, "duplicates": n, "errors": n}}
-A parent must ignore keys it does not know.
+Every event has "event" (its type) and "source". The child writes them with EventWriter;
+a parent reads them back with `read_events`, the same models. Unknown keys are ignored,
+so a newer child may add some; a line that is not an event is logged and skipped.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from typing import Annotated, Literal, TextIO
 
-EVENT_TYPES = frozenset({"start", "page", "article", "error", "skipped", "done"})
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from storage.crawl_runs import CrawlStatus
+
+logger = logging.getLogger(__name__)
+
+
+class PageKind(StrEnum):
+    FEED = "feed"
+    SITEMAP = "sitemap"
+    LISTING = "listing"
+    ARTICLE = "article"
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event: str
+    source: str
+
+
+class Start(_Event):
+    event: Literal["start"] = "start"
+
+
+class Page(_Event):
+    """A page fetched and read (a 304 counts: it was asked for and answered)."""
+
+    event: Literal["page"] = "page"
+    url: str
+    kind: PageKind
+
+
+class ArticleStored(_Event):
+    """An article offered to storage: `new` with its id, or a duplicate (id null)."""
+
+    event: Literal["article"] = "article"
+    new: bool
+    url: str
+    id: int | None
+
+
+class Error(_Event):
+    """A URL that failed; `kind` is a short name (http_404, timeout, robots, parse...)."""
+
+    event: Literal["error"] = "error"
+    url: str
+    kind: str
+    message: str
+
+
+class Skipped(_Event):
+    """A source not crawled: its lease is held elsewhere, or the child is stopping."""
+
+    event: Literal["skipped"] = "skipped"
+    reason: str
+
+
+class Stats(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    already_known: int = 0  # links not fetched because their article is stored already
+    not_modified: int = 0  # feeds and sitemaps answered 304
+
+
+class Done(_Event):
+    """A source's run is over; `reason` is Scrapy's close reason (finished, shutdown...)."""
+
+    event: Literal["done"] = "done"
+    status: CrawlStatus
+    reason: str
+    stats: Stats
+
+
+Event = Annotated[Start | Page | ArticleStored | Error | Skipped | Done, Field(discriminator="event")]
+_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+class MalformedEvent(ValueError):
+    """A line of the events stream that is not an event."""
+
+
+def parse_event(line: str) -> Event:
+    try:
+        return _EVENT.validate_json(line)
+    except ValidationError as exc:
+        raise MalformedEvent(f"not an event: {line.strip()[:300]!r} ({exc.error_count()} problems: "
+                             f"{exc.errors()[0]['msg']})") from None
+
+
+def read_events(lines: Iterable[str]) -> Iterator[Event]:
+    """The events of a stream as they arrive; a malformed line is logged and skipped."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield parse_event(line)
+        except MalformedEvent as exc:
+            logger.warning("crawl child: %s", exc)
+
+
+def parse_events(text: str) -> list[Event]:
+    """A whole stream read back (for tests); raises MalformedEvent on a bad line."""
+    return [parse_event(line) for line in text.splitlines() if line.strip()]
 
 
 class EventWriter:
@@ -32,34 +136,8 @@ class EventWriter:
     def stream(self) -> TextIO:
         return self._stream if self._stream is not None else sys.stdout
 
-    def emit(self, event: str, source: str, **fields: Any) -> None:
-        if event not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {event!r}")
-        line = json.dumps({"event": event, "source": source, **fields}, ensure_ascii=False)
+    def emit(self, event: Event) -> None:
+        line = json.dumps(event.model_dump(mode="json"), ensure_ascii=False)
         with self._lock:
             self.stream.write(line + "\n")
             self.stream.flush()
-
-
-_writer = EventWriter()
-
-
-def set_writer(writer: EventWriter) -> None:
-    global _writer
-    _writer = writer
-
-
-def emit(event: str, source: str, **fields: Any) -> None:
-    _writer.emit(event, source, **fields)
-
-
-def parse_events(text: str) -> list[dict[str, Any]]:
-    """Read an events stream back (for parents and tests); raises on a malformed line."""
-    out = []
-    for line in text.splitlines():
-        if line.strip():
-            obj = json.loads(line)
-            if not isinstance(obj, dict) or obj.get("event") not in EVENT_TYPES:
-                raise ValueError(f"not an event: {line!r}")
-            out.append(obj)
-    return out

@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 from scrapy.crawler import Crawler
-from sqlalchemy.exc import SQLAlchemyError
 
-from spiders.runstate import SourceRun
+from spiders import signals
+from spiders.context import CrawlContext, source_id
 from storage.articles import ArticleRecord, insert_articles
+from storage.database import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 class StoragePipeline:
     def __init__(self, crawler: Crawler, batch_size: int, max_wait: float) -> None:
         self.crawler = crawler
+        self.context = CrawlContext.of(crawler)
+        self.source = source_id(crawler)
         self.batch_size = batch_size
         self.max_wait = max_wait
         self._buffer: list[ArticleRecord] = []
@@ -34,11 +37,6 @@ class StoragePipeline:
             crawler.settings.getint("UNIONWATCH_BATCH_SIZE", 20),
             crawler.settings.getfloat("UNIONWATCH_BATCH_SECONDS", 2.0),
         )
-
-    @property
-    def run(self) -> SourceRun:
-        run: SourceRun = self.crawler.spider.run  # type: ignore[union-attr]
-        return run
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleRecord):
@@ -57,15 +55,15 @@ class StoragePipeline:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
-        run = self.run
+        send = self.crawler.signals.send_catch_log
         try:
-            with run.db.write() as s:
+            with self.context.db.write() as s:
                 ids = insert_articles(s, batch)
-        except SQLAlchemyError as exc:
+        except DatabaseError as exc:
             # The whole batch rolled back: none of it is stored, so the next run refetches it.
-            logger.error("%s: storing %d articles failed: %s", run.source_id, len(batch), exc)
+            logger.error("%s: storing %d articles failed: %s", self.source, len(batch), exc)
             for rec in batch:
-                run.error(rec.url, "db", f"{type(exc).__name__}: {exc}")
+                send(signals.url_failed, url=rec.url, kind="db", message=f"{type(exc).__name__}: {exc}")
             return
         for rec, article_id in zip(batch, ids, strict=True):
-            run.stored(rec.url, article_id)
+            send(signals.article_stored, url=rec.url, article_id=article_id)

@@ -10,21 +10,26 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Generator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from sqlalchemy import text
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.spiders import Spider
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
+from twisted.internet.defer import Deferred, DeferredList
 
-from spiders import events
+from spiders.context import CrawlContext
+from spiders.events import EventWriter, Skipped
 from spiders.jobspec import CrawlJob, JobError, SourceSpec
 from spiders.liveness import is_dead_local_owner, owner_id
-from spiders.runstate import SourceRun, close_interrupted_runs
+from spiders.recorder import RunRecorder
 from spiders.settings import REACTOR, base_settings, source_settings
 from spiders.source_spiders import spider_for
-from storage import leases, migrate
+from storage import crawl_runs, leases, migrate
 from storage.database import Database
 
 logger = logging.getLogger("spiders.run")
@@ -59,9 +64,7 @@ def open_database(url: str) -> Database:
     """Connect and check the schema; raise RuntimeError with an operator-facing message."""
     db = Database(url)
     try:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        current = migrate.is_current(db)
+        current = migrate.is_current(db)  # connects: an unreachable server fails here
     except Exception as exc:
         db.dispose()
         raise RuntimeError(f"database unreachable: {type(exc).__name__}: {exc}") from exc
@@ -92,21 +95,26 @@ def _reactor() -> Any:
 
 
 class JobRunner:
-    def __init__(self, job: CrawlJob, db: Database) -> None:
+    """Crawls a job's sources in one reactor: hosts in parallel, each source under its lease.
+
+    The coroutines below await Deferreds (run by Deferred.fromCoroutine), so each resumes
+    in the reactor's callback chain, as Scrapy's own code does.
+    """
+
+    def __init__(self, job: CrawlJob, db: Database, events: EventWriter) -> None:
         self.job = job
         self.db = db
+        self.context = CrawlContext(db, events)
         self.owner = owner_id()
-        self.claimed: set[str] = set()
         self.stopping = False
         self.crashed = False
 
     def run(self) -> int:
-        from scrapy.crawler import CrawlerProcess
         from scrapy.utils.reactor import install_reactor
 
         install_reactor(REACTOR)
-        reactor = _reactor()
         self.process = CrawlerProcess(base_settings(self.job.settings))
+        reactor = _reactor()
         reactor.callWhenRunning(self._start_all)
         reactor.addSystemEventTrigger("before", "shutdown", self._on_shutdown)
         self.process.start(stop_after_crawl=False)
@@ -116,122 +124,89 @@ class JobRunner:
         self.stopping = True
 
     def _start_all(self) -> None:
-        from twisted.internet.defer import DeferredList
+        groups = [Deferred.fromCoroutine(self._crawl_host(g)) for g in host_groups(self.job.sources)]
+        DeferredList(groups, consumeErrors=True).addBoth(self._stop_reactor)
 
+    def _stop_reactor(self, _: Any) -> None:
         reactor = _reactor()
-        groups = [self._run_group(g) for g in host_groups(self.job.sources)]
+        if reactor.running:
+            reactor.stop()
 
-        def stop(_: Any) -> None:
-            if reactor.running:
-                reactor.stop()
+    def _skip(self, source: SourceSpec, reason: str) -> None:
+        self.context.events.emit(Skipped(source=source.id, reason=reason))
 
-        DeferredList(groups, consumeErrors=True).addBoth(stop)
-
-    def _run_group(self, group: list[SourceSpec]) -> Any:
-        from twisted.internet import task
-        from twisted.internet.defer import inlineCallbacks
-
-        @inlineCallbacks
-        def chain() -> Generator[Any, Any, None]:
-            for n, source in enumerate(group):
-                if self.stopping:
-                    events.emit("skipped", source.id, reason="child is shutting down")
-                    continue
-                if n and self.job.settings.per_host_delay:
-                    # Each source has its own downloader; keep the host's delay between
-                    # the last request of one and the first of the next.
-                    yield task.deferLater(_reactor(), self.job.settings.per_host_delay,
-                                          lambda: None)
-                try:
-                    yield self._run_source(source)
-                except Exception:
-                    self.crashed = True
-                    logger.exception("crawl of %s failed", source.id)
-
-        return chain()
-
-    def _run_source(self, source: SourceSpec) -> Any:
-        from scrapy import signals
-        from scrapy.crawler import Crawler
-        from twisted.internet.defer import inlineCallbacks
-        from twisted.internet.task import LoopingCall
-
-        lease = f"crawl:{source.id}"
-
-        @inlineCallbacks
-        def crawl() -> Generator[Any, Any, None]:
+    async def _crawl_host(self, group: list[SourceSpec]) -> None:
+        for n, source in enumerate(group):
+            if self.stopping:
+                self._skip(source, "child is shutting down")
+                continue
+            if n and self.job.settings.per_host_delay:
+                # Each source has its own downloader; keep the host's delay between the
+                # last request of one and the first of the next.
+                await task.deferLater(_reactor(), self.job.settings.per_host_delay, lambda: None)
             try:
-                got = leases.acquire(self.db, lease, self.owner, LEASE_TTL)
-            except Exception as exc:
-                logger.exception("lease %s", lease)
-                events.emit("skipped", source.id, reason=f"could not take the lease: {exc}")
-                return
-            if not got:
-                # A crawl killed outright (kill -9, OOM) on this host left its lease behind;
-                # waiting out the TTL would make the next run skip the source needlessly.
-                dead = leases.holder(self.db, lease)
-                if dead and is_dead_local_owner(dead):
-                    got = leases.take_over(self.db, lease, dead, self.owner, LEASE_TTL)
-                    if got:
-                        logger.warning("took over lease %s from dead crawl %s", lease, dead)
-            if got:
-                close_interrupted_runs(self.db, source.id)
-            if not got:
-                who = leases.holder(self.db, lease) or "another process"
-                events.emit("skipped", source.id,
-                            reason=f"already being crawled by {who} (lease {lease})")
-                return
-            run = SourceRun(source=source, db=self.db, claimed=self.claimed)
-            finish = {"reason": "finished"}
-            crawler = Crawler(spider_for(source.type), source_settings(self.job.settings, source))
+                await self._crawl_source(source)
+            except Exception:
+                self.crashed = True
+                logger.exception("crawl of %s failed", source.id)
 
-            def closed(spider: Any, reason: str) -> None:
-                finish["reason"] = reason
-                if reason == "shutdown":
-                    # SIGTERM: Scrapy stops the running crawlers first and the reactor only
-                    # afterwards, so no later source may start in between.
-                    self.stopping = True
+    async def _crawl_source(self, source: SourceSpec) -> None:
+        name = f"crawl:{source.id}"
+        try:
+            # A crawl killed outright (kill -9, OOM) on this host left its lease behind;
+            # waiting out the TTL would make the next run skip the source needlessly.
+            lease = leases.take(self.db, name, self.owner, LEASE_TTL, is_dead=is_dead_local_owner)
+        except leases.LeaseHeld as held:
+            self._skip(source, f"already being crawled by {held.holder or 'another process'} (lease {name})")
+            return
+        except Exception as exc:
+            logger.exception("lease %s", name)
+            self._skip(source, f"could not take the lease: {exc}")
+            return
+        if lease.taken_from:
+            logger.warning("took over lease %s from dead crawl %s", name, lease.taken_from)
+        with lease:
+            crawl_runs.close_interrupted(self.db, source.id)
+            await self._crawl_leased(source, lease)
 
-            crawler.signals.connect(closed, signal=signals.spider_closed)
+    async def _crawl_leased(self, source: SourceSpec, lease: leases.HeldLease) -> None:
+        crawler = Crawler(spider_for(source.type), source_settings(self.job.settings, source, self.context))
+        crawler.signals.connect(self._on_spider_closed, signal=signals.spider_closed)
+        renewer = task.LoopingCall(self._renew, lease, crawler)
+        renewer.start(LEASE_RENEW_SECONDS, now=False)
+        reason = "finished"
+        try:
+            await self.process.crawl(crawler, source=source)
+        except Exception as exc:
+            logger.exception("source %s crashed", source.id)
+            RunRecorder.of(crawler).crashed(source.urls[0], exc)
+            reason = "crashed"
+        finally:
+            renewer.stop()
+            RunRecorder.of(crawler).finish(reason)  # a no-op once spider_closed has finished it
 
-            def renew() -> None:
-                try:
-                    ok = leases.renew(self.db, lease, self.owner, LEASE_TTL)
-                except Exception:
-                    logger.exception("renewing lease %s", lease)
-                    return  # a transient DB error: try again at the next tick
-                if not ok and crawler.engine is not None:
-                    logger.error("lost lease %s; stopping this source", lease)
-                    from scrapy.utils.defer import deferred_from_coro
+    def _on_spider_closed(self, spider: Spider, reason: str) -> None:
+        if reason == "shutdown":
+            # SIGTERM: Scrapy stops the running crawlers first and the reactor only
+            # afterwards, so no later source may start in between.
+            self.stopping = True
 
-                    deferred_from_coro(crawler.engine.close_spider_async(reason="lease_lost"))
-
-            renewer = LoopingCall(renew)
-            try:
-                run.begin()
-                renewer.start(LEASE_RENEW_SECONDS, now=False)
-                yield self.process.crawl(crawler, source=source, run=run)
-            except Exception as exc:
-                logger.exception("source %s crashed", source.id)
-                run.error(source.urls[0], "internal", f"{type(exc).__name__}: {exc}", entry=True)
-                finish["reason"] = "crashed"
-            finally:
-                if renewer.running:
-                    renewer.stop()
-                run.finish(finish["reason"])
-                try:
-                    leases.release(self.db, lease, self.owner)
-                except Exception:
-                    logger.exception("releasing lease %s (it will expire)", lease)
-
-        return crawl()
+    def _renew(self, lease: leases.HeldLease, crawler: Crawler) -> None:
+        try:
+            still_ours = lease.renew()
+        except Exception:
+            logger.exception("renewing lease %s", lease.name)
+            return  # a transient DB error: try again at the next tick
+        if not still_ours and crawler.engine is not None:
+            logger.error("lost lease %s; stopping this source", lease.name)
+            deferred_from_coro(crawler.engine.close_spider_async(reason="lease_lost"))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0] in ("-h", "--help"):
         return _fail(EXIT_BAD_JOB, "usage: python -m spiders.run JOB.json  (or - for stdin)")
-    events.set_writer(events.EventWriter(claim_stdout()))
+    events = EventWriter(claim_stdout())
     try:
         job = load_job(args[0])
     except JobError as exc:
@@ -241,9 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         return _fail(EXIT_DATABASE, str(exc))
     try:
-        return JobRunner(job, db).run()
+        return JobRunner(job, db, events).run()
     except Exception as exc:
-        logging.getLogger(__name__).exception("fatal")
+        logger.exception("fatal")
         return _fail(EXIT_FATAL, f"fatal error: {type(exc).__name__}: {exc}")
     finally:
         db.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spiders.context import SETTING, SOURCE_ID, CrawlContext
 from spiders.jobspec import CrawlSettings, SourceSpec
 
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -58,6 +59,7 @@ def base_settings(cs: CrawlSettings) -> dict[str, Any]:
         "TWISTED_DNS_RESOLVER": "spiders.ssrf.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"spiders.pipeline.StoragePipeline": 300},
+        "EXTENSIONS": {"spiders.recorder.RunRecorder": 500},
         "CLOSESPIDER_TIMEOUT": cs.max_source_seconds,
         # Scrapy re-reads and re-parses a generator callback's source on every response to
         # warn about `return value` (its cache is keyed by bound methods, new each time):
@@ -76,8 +78,13 @@ def base_settings(cs: CrawlSettings) -> dict[str, Any]:
     }
 
 
-def source_settings(cs: CrawlSettings, source: SourceSpec) -> dict[str, Any]:
+def source_settings(cs: CrawlSettings, source: SourceSpec,
+                    context: CrawlContext | None = None) -> dict[str, Any]:
+    """The settings of one source's crawler; `context` is what the child's crawlers share."""
     settings = base_settings(cs)
+    settings[SOURCE_ID] = source.id
+    if context is not None:
+        settings[SETTING] = context
     if source.obey_robots is not None:
         settings["ROBOTSTXT_OBEY"] = source.obey_robots
     return settings

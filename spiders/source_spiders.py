@@ -16,12 +16,13 @@ from w3lib.encoding import http_content_type_encoding
 from spiders.base import ENTRY, SourceSpider
 from spiders.conditional import CONDITIONAL
 from spiders.discovery import advertised_feeds
+from spiders.events import PageKind
 from spiders.failures import describe
+from spiders.jobspec import SourceSpec, SourceType
 from spiders.parse_feed import FeedError, parse_feed
 from spiders.parse_sitemap import parse_sitemap
 
 MAX_SITEMAP_NESTING = 3
-DEFAULT_LINK_SELECTOR = "a[href]"
 # Conditional GET; a 304 must reach the callback rather than be dropped as an HTTP error.
 CONDITIONAL_META: dict[str, Any] = {CONDITIONAL: True, "handle_httpstatus_list": [304]}
 logger = logging.getLogger(__name__)
@@ -32,19 +33,19 @@ class FeedReader(SourceSpider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entry = bool(response.meta.get(ENTRY))
-        if self.not_modified(response, "feed", entry):
+        if self.not_modified(response, PageKind.FEED, entry):
             return
         content_type = response.headers.get(b"Content-Type") or b""
         charset = http_content_type_encoding(content_type.decode("latin-1"))
         try:
             feed = parse_feed(response.body, response.url, charset)
         except FeedError as exc:
-            self.run.page(response.url, "feed")
-            self.run.error(response.url, exc.kind, str(exc), entry=entry)
+            self.page(response.url, PageKind.FEED)
+            self.error(response.url, exc.kind, str(exc), entry=entry)
             return
-        self.run.page(response.url, "feed", entry=entry)
+        self.page(response.url, PageKind.FEED, entry=entry)
         if feed.problem:
-            self.run.error(response.url, "feed_malformed", feed.problem)
+            self.error(response.url, "feed_malformed", feed.problem)
         candidates = []
         for e in feed.entries:
             if self.too_old(e.published):
@@ -57,14 +58,14 @@ class FeedReader(SourceSpider):
 
 
 class FeedSpider(FeedReader):
-    kind = "feed"
+    kind = SourceType.FEED
 
     def entry_request(self, url: str) -> scrapy.Request:
         return self.request(url, self.parse_feed, entry=True, **CONDITIONAL_META)
 
 
 class SitemapSpider(SourceSpider):
-    kind = "sitemap"
+    kind = SourceType.SITEMAP
 
     def entry_request(self, url: str) -> scrapy.Request:
         if url.rstrip("/").endswith("/robots.txt"):
@@ -72,26 +73,26 @@ class SitemapSpider(SourceSpider):
         return self.request(url, self.parse_sitemap, entry=True, uw_nesting=0)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        self.run.page(response.url, "sitemap", entry=True)
+        self.page(response.url, PageKind.SITEMAP, entry=True)
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             yield self.request(url, self.parse_sitemap, uw_nesting=0)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         entry = bool(response.meta.get(ENTRY))
         nesting: int = response.meta.get("uw_nesting", 0)
-        if self.not_modified(response, "sitemap", entry):
+        if self.not_modified(response, PageKind.SITEMAP, entry):
             return
         max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
         try:
             sitemap = parse_sitemap(response.body, max_size=max_size)
         except FeedError as exc:
-            self.run.page(response.url, "sitemap")
-            self.run.error(response.url, exc.kind, str(exc), entry=entry)
+            self.page(response.url, PageKind.SITEMAP)
+            self.error(response.url, exc.kind, str(exc), entry=entry)
             return
-        self.run.page(response.url, "sitemap", entry=entry)
+        self.page(response.url, PageKind.SITEMAP, entry=entry)
         if sitemap.kind == "index":
             if nesting >= MAX_SITEMAP_NESTING:
-                self.run.error(response.url, "sitemap_nesting", "sitemap index nested too deep")
+                self.error(response.url, "sitemap_nesting", "sitemap index nested too deep")
                 return
             for e in sitemap.entries:
                 # An index entry's lastmod is the newest change inside that child.
@@ -114,10 +115,13 @@ class ListingSpider(FeedReader):
     """Article links from a listing page and its next pages, plus the articles of any feed
     those pages advertise (each feed once per run; link_pattern and dedup apply as usual)."""
 
-    kind = "listing"
+    kind = SourceType.LISTING
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, source: SourceSpec, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)
+        if not source.link_selector:
+            raise ValueError(f"listing source {source.id} has no link_selector")
+        self.link_selector = source.link_selector
         self.discovered_feeds: set[str] = set()
 
     def entry_request(self, url: str) -> scrapy.Request:
@@ -127,13 +131,12 @@ class ListingSpider(FeedReader):
         entry = bool(response.meta.get(ENTRY))
         page: int = response.meta.get("uw_page", 1)
         if not isinstance(response, TextResponse):
-            self.run.page(response.url, "listing")
-            self.run.error(response.url, "not_html", "listing page is not HTML", entry=entry)
+            self.page(response.url, PageKind.LISTING)
+            self.error(response.url, "not_html", "listing page is not HTML", entry=entry)
             return
-        self.run.page(response.url, "listing", entry=entry)
-        selector = self.source.link_selector or DEFAULT_LINK_SELECTOR
+        self.page(response.url, PageKind.LISTING, entry=entry)
         hrefs: list[str] = []
-        for el in response.css(selector):
+        for el in response.css(self.link_selector):
             href = el.attrib.get("href") or el.css("a::attr(href)").get()
             if href:
                 hrefs.append(response.urljoin(href.strip()))
@@ -145,7 +148,6 @@ class ListingSpider(FeedReader):
             if href:
                 yield self.request(response.urljoin(href.strip()), self.parse_listing,
                                    uw_page=page + 1)
-
 
     def feed_requests(self, response: TextResponse) -> Iterator[scrapy.Request]:
         for url in advertised_feeds(response):
@@ -167,13 +169,9 @@ class ListingSpider(FeedReader):
         self.on_error(failure)
 
 
-SPIDERS: dict[str, type[SourceSpider]] = {
-    "feed": FeedSpider,
-    "sitemap": SitemapSpider,
-    "listing": ListingSpider,
-}
+SPIDERS: dict[SourceType, type[SourceSpider]] = {s.kind: s for s in (FeedSpider, SitemapSpider, ListingSpider)}
 
 
-def spider_for(kind: str) -> type[SourceSpider]:
+def spider_for(kind: SourceType) -> type[SourceSpider]:
     return SPIDERS[kind]
 

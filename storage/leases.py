@@ -17,10 +17,9 @@ from sqlalchemy import delete, update
 from storage.articles import dialect_insert
 from storage.database import Database
 from storage.models import Lease
-from storage.types import utcnow
+from storage.types import Clock, utcnow
 
 logger = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

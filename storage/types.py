@@ -1,13 +1,18 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the shape of the ids that name rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+# Ids of sources, watchlists, entities and subscribers: they name rows (source_id is
+# String(64)) and leases ("crawl:<id>"), so they hold no ":" and at most 64 characters.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -37,3 +42,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# What takes `clock=`: utcnow, or a test's clock that it moves by hand.
+Clock = Callable[[], datetime]

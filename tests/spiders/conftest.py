@@ -6,19 +6,25 @@ cannot import their neighbours.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, TypeVar
 
 import pytest
 
 from scheduler.demosite import DemoSite
-from spiders.events import parse_events
+from spiders.base import SourceSpider
+from spiders.context import CrawlContext
+from spiders.events import EventWriter, parse_events
 from spiders.jobspec import CrawlJob, CrawlSettings, SourceSpec
+from spiders.recorder import RunCounts
+from spiders.settings import source_settings
 from storage import migrate
 from storage.database import Database
 
@@ -71,12 +77,36 @@ def run_job(tmp_path: Path, job: CrawlJob, name: str = "job") -> CrawlResult:
         timeout=CHILD_TIMEOUT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    events = parse_events(proc.stdout) if proc.stdout.strip() else []
-    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, events)
+    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, wire_events(proc.stdout))
+
+
+def wire_events(stdout: str) -> list[dict[str, Any]]:
+    """The events as the child wrote them, each line also checked by the parents' parser."""
+    parse_events(stdout)  # raises on a line that is not an event
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
 def make_job(db_url: str, sources: list[dict[str, Any]], **settings: Any) -> CrawlJob:
-    return CrawlJob(db_url, fast_settings(**settings), [SourceSpec(**s) for s in sources])
+    return CrawlJob(database_url=db_url, settings=fast_settings(**settings),
+                    sources=[SourceSpec(**s) for s in sources])
+
+
+SpiderT = TypeVar("SpiderT", bound=SourceSpider)
+
+
+def source_spider(spidercls: type[SpiderT], source: SourceSpec, db: Database,
+                  events: TextIO | None = None) -> tuple[SpiderT, RunCounts]:
+    """A source's spider in a crawler of its own, not crawling: for calling its methods.
+
+    Its run recorder is installed, so what the spider reports is counted (the RunCounts)
+    and emitted as events (to `events`, by default nowhere).
+    """
+    from scrapy.utils.test import get_crawler
+
+    context = CrawlContext(db, EventWriter(events or io.StringIO()))
+    crawler = get_crawler(spidercls, source_settings(fast_settings(), source, context))
+    spider = spidercls.from_crawler(crawler, source=source)
+    return spider, RunCounts(crawler.stats)
 
 
 def fresh_sqlite(path: Path) -> str:

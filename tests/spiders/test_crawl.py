@@ -204,7 +204,7 @@ def fault_sources(base: str) -> list[dict[str, Any]]:
     def feed(name: str) -> dict[str, Any]:
         return {"id": name, "type": "feed", "urls": [f"{base}/faults/feed/{name}"]}
 
-    def page(name: str, path: str, selector: str | None = None) -> dict[str, Any]:
+    def page(name: str, path: str, selector: str = "a[href]") -> dict[str, Any]:
         return {"id": name, "type": "listing", "urls": [f"{base}{path}"], "link_selector": selector}
 
     return [
@@ -380,10 +380,9 @@ def test_sigterm_stops_gracefully_records_the_run_and_frees_the_lease(
     out, err = proc.communicate(timeout=60)
     assert time.monotonic() - sent < 10, "the scheduler SIGKILLs after 10 s"
     assert proc.returncode == 0, err[-3000:]
-    from spiders.events import parse_events
+    from tests.spiders.conftest import wire_events
 
-    result = CrawlResult(proc.returncode, "".join(lines) + out, err,
-                         parse_events("".join(lines) + out))
+    result = CrawlResult(proc.returncode, "".join(lines) + out, err, wire_events("".join(lines) + out))
     done = result.done("slow")
     assert (done["status"], done["reason"]) == ("partial", "shutdown")
     assert done["stats"]["new"] < 5

@@ -61,17 +61,17 @@ def test_not_json() -> None:
 
 
 def test_sources_of_one_host_share_a_group() -> None:
-    a = SourceSpec("a", "feed", ["https://www.rferl.org/api/x"])
-    b = SourceSpec("b", "sitemap", ["https://rferl.org/sitemap.xml"])
-    c = SourceSpec("c", "feed", ["https://rus.azattyq.org/api/y"])
+    a = SourceSpec(id="a", type="feed", urls=["https://www.rferl.org/api/x"])
+    b = SourceSpec(id="b", type="sitemap", urls=["https://rferl.org/sitemap.xml"])
+    c = SourceSpec(id="c", type="feed", urls=["https://rus.azattyq.org/api/y"])
     assert host_groups([a, c, b]) == [[a, b], [c]]
 
 
 def test_per_source_robots_override() -> None:
     cs = CrawlSettings(obey_robots=True)
-    src = SourceSpec("a", "feed", ["https://x.org/f"], obey_robots=False)
+    src = SourceSpec(id="a", type="feed", urls=["https://x.org/f"], obey_robots=False)
     assert source_settings(cs, src)["ROBOTSTXT_OBEY"] is False
-    assert source_settings(cs, SourceSpec("b", "feed", ["https://x.org/f"]))["ROBOTSTXT_OBEY"] is True
+    assert source_settings(cs, SourceSpec(id="b", type="feed", urls=["https://x.org/f"]))["ROBOTSTXT_OBEY"] is True
     s = source_settings(cs, src)
     assert s["DOWNLOAD_HANDLERS"]["file"] is None and s["DOWNLOAD_HANDLERS"]["data"] is None
     assert s["TELNETCONSOLE_ENABLED"] is False and s["REMOTE_CONTROL_ENABLED"] is False

@@ -49,7 +49,7 @@ def test_one_request_at_a_time_and_the_delay_between_them(demosite: DemoSite,
 def test_short_retry_after_is_waited_for(demosite: DemoSite, tmp_path: Path) -> None:
     url = f"{demosite.base_url}/faults/status/429?retry_after=1"
     job = make_job(fresh_sqlite(tmp_path / "r.db"),
-                   [{"id": "limited", "type": "listing", "urls": [url]}])
+                   [{"id": "limited", "type": "listing", "urls": [url], "link_selector": "a[href]"}])
     result = run_job(tmp_path, job)
     assert result.returncode == 0, result.stderr[-3000:]
     hits = [h for h in demosite.log if h.path == "/faults/status/429"]
@@ -62,7 +62,8 @@ def test_long_retry_after_defers_the_host_to_the_next_run(demosite: DemoSite,
                                                           tmp_path: Path) -> None:
     base = demosite.base_url
     sources = [
-        {"id": "limited", "type": "listing", "urls": [f"{base}/faults/status/429?retry_after=120"]},
+        {"id": "limited", "type": "listing", "urls": [f"{base}/faults/status/429?retry_after=120"],
+         "link_selector": "a[href]"},
         {"id": "same-host", "type": "listing", "urls": [f"{base}/faults/listing?n=2"],
          "link_selector": "a.item"},
     ]
