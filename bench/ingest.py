@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "scheduler" / "demosite" / "sites" / "rferl" / "a" / "29220970.html"
+TEMPLATE = ROOT / "scheduler" / "demo" / "sites" / "rferl" / "a" / "29220970.html"
 CONCURRENCY = 8
 WORDS = [
     "union", "leader", "court", "sentence", "strike", "workers", "oil", "company",
@@ -237,9 +237,10 @@ def run_variant(mode: str, server: BenchServer, size: int, workdir: Path) -> Sam
         db = Database(url)
         migrate.upgrade(db)
         db.dispose()
-        job = CrawlJob(url, CrawlSettings(per_host_concurrency=CONCURRENCY, per_host_delay=0.0,
-                                          allow_private_networks=True),
-                       [SourceSpec("bench", "feed", [feed], language="en")])
+        job = CrawlJob(database_url=url,
+                       settings=CrawlSettings(per_host_concurrency=CONCURRENCY, per_host_delay=0.0,
+                                              allow_private_networks=True),
+                       sources=[SourceSpec(id="bench", type="feed", urls=[feed], language="en")])
         job_file = workdir / "job.json"
         job_file.write_text(job.to_json(), encoding="utf-8")
         cmd = [sys.executable, "-m", "spiders.run", str(job_file)]

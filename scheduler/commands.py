@@ -17,7 +17,6 @@ from scheduler.output import console, err_console, fail, print_json
 from storage.crawl_runs import CrawlStatus
 from storage.types import utcnow
 
-
 ERROR_SHOWN = 200  # characters of an error message in the status table
 
 
@@ -211,7 +210,8 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     for h in health:
         for w in h.warnings:
             console.print(f"[yellow]⚠ {h.source}: {escape(w)}[/]", highlight=False)
-    errors = Table("source", "at", "kind", "url", "message", title=f"recent crawl errors (last {RECENT_ERRORS})")
+    errors = Table("source", "at", "kind", "url", "message",
+                   title=f"recent crawl errors (last {RECENT_ERRORS} per source)")
     for h in health:
         for e in h.recent_errors:
             errors.add_row(h.source, e.at.strftime("%Y-%m-%d %H:%M"), e.kind, escape(e.url),

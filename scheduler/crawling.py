@@ -16,7 +16,7 @@ from typing import Any
 
 from scheduler.config import Config, UnknownSource
 from spiders.events import ArticleStored, Done, Error, Event, Page, Skipped, Start, read_events
-from spiders.jobspec import CrawlJob, CrawlSettings, CrawlPolicy, SourceSpec
+from spiders.jobspec import CrawlJob, CrawlPolicy, CrawlSettings, SourceSpec
 from storage.crawl_runs import CrawlStatus
 
 log = logging.getLogger(__name__)

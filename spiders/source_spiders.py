@@ -169,7 +169,9 @@ class ListingSpider(FeedReader):
         self.on_error(failure)
 
 
-SPIDERS: dict[SourceType, type[SourceSpider]] = {s.kind: s for s in (FeedSpider, SitemapSpider, ListingSpider)}
+SPIDERS: dict[SourceType, type[SourceSpider]] = {
+    s.kind: s for s in (FeedSpider, SitemapSpider, ListingSpider)
+}
 
 
 def spider_for(kind: SourceType) -> type[SourceSpider]:

@@ -30,7 +30,7 @@ class Holder:
     expires_at: datetime
 
 
-class LeaseHeld(Exception):  # noqa: N818 - it is a state, not a failure of ours
+class LeaseHeld(Exception):
     """The lease is held by someone else (`holder`, or None if it was released meanwhile)."""
 
     def __init__(self, name: str, holder: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from scheduler.demo import demo_config
-from scheduler.demosite import DemoSite
+from tests.support.fixture_site import FixtureSite
 
 
 @dataclass
@@ -38,12 +38,12 @@ def unionwatch(*args: str, timeout: float = 240, env: dict[str, str] | None = No
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[DemoSite]:
-    with DemoSite() as s:
+def site() -> Iterator[FixtureSite]:
+    with FixtureSite() as s:
         yield s
 
 
 @pytest.fixture
-def config_path(tmp_path: Path, db_url: str, site: DemoSite) -> Path:
+def config_path(tmp_path: Path, db_url: str, site: FixtureSite) -> Path:
     """The demo's config, pointed at the test database and a temp digest folder."""
     return demo_config(tmp_path, site.base_url, database_url=db_url)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.demosite import DEMO_ARTICLE_PATHS
 from storage import leases
 from storage.database import Database
 from storage.models import Article, Delivery, Digest, DigestItem
 from tests.e2e.conftest import unionwatch
+from tests.support.sources import DEMO_ARTICLE_PATHS
 
 pytestmark = pytest.mark.slow
 

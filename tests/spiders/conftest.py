@@ -18,7 +18,6 @@ from typing import Any, TextIO, TypeVar
 
 import pytest
 
-from scheduler.demosite import DemoSite
 from spiders.base import SourceSpider
 from spiders.context import CrawlContext
 from spiders.events import EventWriter, parse_events
@@ -27,6 +26,7 @@ from spiders.recorder import RunCounts
 from spiders.settings import source_settings
 from storage import migrate
 from storage.database import Database
+from tests.support.fixture_site import FixtureSite
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
@@ -118,12 +118,12 @@ def fresh_sqlite(path: Path) -> str:
 
 
 @pytest.fixture
-def demosite() -> Iterator[DemoSite]:
-    with DemoSite() as site:
+def demosite() -> Iterator[FixtureSite]:
+    with FixtureSite() as site:
         yield site
 
 
 @pytest.fixture(scope="module")
-def module_demosite() -> Iterator[DemoSite]:
-    with DemoSite() as site:
+def module_demosite() -> Iterator[FixtureSite]:
+    with FixtureSite() as site:
         yield site

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.demosite import DEMO_ARTICLE_PATHS, DemoSite, demo_sources
 from storage import leases
 from storage.articles import decompress_html
 from storage.database import Database
 from storage.models import Article, CrawlError, CrawlRun, HttpCache, Lease
 from storage.urls import url_key
 from tests.spiders.conftest import CrawlResult, fresh_sqlite, make_job, run_job
+from tests.support.fixture_site import FixtureSite
+from tests.support.sources import DEMO_ARTICLE_PATHS, demo_sources
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +53,7 @@ def article_rows(db: Database) -> list[Article]:
 
 
 def test_demo_crawl_stores_each_article_once_and_rerun_fetches_nothing_twice(
-    db_url: str, demosite: DemoSite, tmp_path: Path
+    db_url: str, demosite: FixtureSite, tmp_path: Path
 ) -> None:
     sources = demo_sources(demosite.base_url)
     job = make_job(db_url, sources)
@@ -124,7 +125,7 @@ def test_demo_crawl_stores_each_article_once_and_rerun_fetches_nothing_twice(
         db.dispose()
 
 
-def test_loopback_refused_when_private_networks_off(demosite: DemoSite, tmp_path: Path) -> None:
+def test_loopback_refused_when_private_networks_off(demosite: FixtureSite, tmp_path: Path) -> None:
     url = fresh_sqlite(tmp_path / "ssrf.db")
     feed = f"{demosite.base_url}/azattyq/api/zivqrkrvil"
     job = make_job(url, [{"id": "azattyq", "type": "feed", "urls": [feed]}],
@@ -148,7 +149,7 @@ def test_loopback_refused_when_private_networks_off(demosite: DemoSite, tmp_path
         db.dispose()
 
 
-def test_source_whose_lease_is_held_elsewhere_is_skipped(demosite: DemoSite, tmp_path: Path) -> None:
+def test_source_whose_lease_is_held_elsewhere_is_skipped(demosite: FixtureSite, tmp_path: Path) -> None:
     from datetime import timedelta
 
     url = fresh_sqlite(tmp_path / "lease.db")
@@ -220,8 +221,8 @@ def fault_sources(base: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def fault_crawl(
-    module_demosite: DemoSite, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[CrawlResult, Database, DemoSite]:
+    module_demosite: FixtureSite, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[CrawlResult, Database, FixtureSite]:
     tmp = tmp_path_factory.mktemp("faults")
     url = fresh_sqlite(tmp / "faults.db")
     job = make_job(url, fault_sources(module_demosite.base_url), timeout=2.0,
@@ -302,7 +303,7 @@ def test_redirects_to_file_refused_and_loops_stopped(fault_crawl: Any) -> None:
 
 
 def test_encoding_matrix_end_to_end(fault_crawl: Any) -> None:
-    from scheduler.demosite.faults import ENCODING_CASES
+    from tests.support.faults import ENCODING_CASES
 
     result, db, _ = fault_crawl
     assert not result.errors("encodings")
@@ -316,7 +317,7 @@ def test_encoding_matrix_end_to_end(fault_crawl: Any) -> None:
 
 def test_malformed_html_never_crashes(fault_crawl: Any) -> None:
     """Each page is stored with a title or recorded as "parse failed"; the child goes on."""
-    from scheduler.demosite.faults import MALFORMED
+    from tests.support.faults import MALFORMED
 
     result, db, _ = fault_crawl
     kinds = {e["url"].rsplit("/", 1)[-1]: e["kind"] for e in result.errors("malformed")}
@@ -346,7 +347,7 @@ def test_hostile_responses_fail_cleanly(fault_crawl: Any, source: str, kind: str
 
 
 def test_sigterm_stops_gracefully_records_the_run_and_frees_the_lease(
-    demosite: DemoSite, tmp_path: Path
+    demosite: FixtureSite, tmp_path: Path
 ) -> None:
     import os
     import signal

@@ -9,8 +9,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 
-from scheduler.demosite.faults import ENCODING_CASES, EncodingCase, encoding_page
 from spiders.decoding import EncodingFixMiddleware, cyrillic_score, detect_encoding
+from tests.support.faults import ENCODING_CASES, EncodingCase, encoding_page
 
 MOJIBAKE = re.compile("[ÃÐÑÏ]|Р[°±µ]|С[‚ЃЊ]")
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler.demosite import DemoSite
 from spiders.decoding import declared_encoding, detect_encoding
 from spiders.extract import ExtractionError, extract_article
 from tests.spiders.conftest import DATA
+from tests.support.fixture_site import FixtureSite
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 # Player, share, caption and navigation chrome that must never reach a body.
@@ -101,13 +101,13 @@ EXPECTED = [
 
 
 @pytest.fixture(scope="module")
-def site() -> DemoSite:
-    s = DemoSite(now=NOW)
+def site() -> FixtureSite:
+    s = FixtureSite(now=NOW)
     s.base_url = "http://demo.test"  # rendering only: no server needed
     return s
 
 
-def served_text(site: DemoSite, path: str) -> str:
+def served_text(site: FixtureSite, path: str) -> str:
     """Decode what the server sends the way the crawler does (the vestnik site is cp1251)."""
     found = site.content(path)
     assert found is not None, path
@@ -117,7 +117,7 @@ def served_text(site: DemoSite, path: str) -> str:
 
 
 @pytest.mark.parametrize("exp", EXPECTED, ids=[e.path for e in EXPECTED])
-def test_fixture_article(site: DemoSite, exp: Expected) -> None:
+def test_fixture_article(site: FixtureSite, exp: Expected) -> None:
     got = extract_article(served_text(site, exp.path), site.base_url + exp.path, None)
     assert got.title == exp.title
     assert got.published_at == exp.published
@@ -132,7 +132,7 @@ def test_fixture_article(site: DemoSite, exp: Expected) -> None:
     assert "\ufffd" not in got.body + got.title
 
 
-def test_pangea_body_without_paragraphs_keeps_every_line(site: DemoSite) -> None:
+def test_pangea_body_without_paragraphs_keeps_every_line(site: FixtureSite) -> None:
     """The Kazakh seed article is bare text and <br> (no <p>), as older Azattyq bodies are."""
     html = served_text(site, "/azattyq/a/28491234.html")
     assert "<p>" not in html.split('class="wsw"')[1].split("</div>")[0]

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from scheduler.demosite import demo_sources
 from spiders.jobspec import CrawlJob, CrawlSettings, JobError, SourceSpec
 from spiders.run import host_groups
 from spiders.settings import source_settings
+from tests.support.sources import demo_sources
 
 
 def job() -> CrawlJob:
@@ -71,7 +71,8 @@ def test_per_source_robots_override() -> None:
     cs = CrawlSettings(obey_robots=True)
     src = SourceSpec(id="a", type="feed", urls=["https://x.org/f"], obey_robots=False)
     assert source_settings(cs, src)["ROBOTSTXT_OBEY"] is False
-    assert source_settings(cs, SourceSpec(id="b", type="feed", urls=["https://x.org/f"]))["ROBOTSTXT_OBEY"] is True
+    b = SourceSpec(id="b", type="feed", urls=["https://x.org/f"])
+    assert source_settings(cs, b)["ROBOTSTXT_OBEY"] is True
     s = source_settings(cs, src)
     assert s["DOWNLOAD_HANDLERS"]["file"] is None and s["DOWNLOAD_HANDLERS"]["data"] is None
     assert s["TELNETCONSOLE_ENABLED"] is False and s["REMOTE_CONTROL_ENABLED"] is False

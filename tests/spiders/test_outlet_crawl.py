@@ -9,17 +9,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from scheduler.demosite import OUTLET_ARTICLE_PATHS, DemoSite, outlet_sources
 from storage.database import Database
 from storage.models import Article
 from tests.spiders.conftest import fresh_sqlite, make_job, run_job
+from tests.support.fixture_site import FixtureSite
+from tests.support.sources import OUTLET_ARTICLE_PATHS, outlet_sources
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def outlet_crawl(
-    module_demosite: DemoSite, tmp_path_factory: pytest.TempPathFactory
+    module_demosite: FixtureSite, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
     tmp = tmp_path_factory.mktemp("outlets")
     url = fresh_sqlite(tmp / "outlets.db")
@@ -110,7 +111,7 @@ def test_rerun_fetches_no_article_again(outlet_crawl: Any) -> None:
     assert feed_hits == [(False, 200), (True, 304)]
 
 
-def test_outlet_fixture_paths_are_served(module_demosite: DemoSite) -> None:
+def test_outlet_fixture_paths_are_served(module_demosite: FixtureSite) -> None:
     """Guards the list itself: each expected path is a page the server has."""
     for path in OUTLET_ARTICLE_PATHS:
         assert module_demosite.content(path) is not None, path

@@ -14,13 +14,13 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from twisted.python.failure import Failure
 
-from scheduler.demosite import DemoSite
 from spiders import adapters, metadata
 from spiders.adapters.base import Page, text_datetime
 from spiders.adapters.fergana import moscow_time
 from spiders.discovery import advertised_feeds
 from spiders.extract import extract_article, parse_html
 from spiders.parse_feed import declare_unbound_prefixes, parse_feed
+from tests.support.fixture_site import FixtureSite
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 BASE = "http://demo.test"
@@ -179,26 +179,26 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def site() -> DemoSite:
-    s = DemoSite(now=NOW)
+def site() -> FixtureSite:
+    s = FixtureSite(now=NOW)
     s.base_url = BASE  # rendering only: no server needed
     return s
 
 
-def served(site: DemoSite, path: str) -> str:
+def served(site: FixtureSite, path: str) -> str:
     found = site.content(path)
     assert found is not None, path
     return found[0].decode("utf-8")
 
 
-def page_of(site: DemoSite, path: str, url: str | None = None) -> Page:
+def page_of(site: FixtureSite, path: str, url: str | None = None) -> Page:
     html = served(site, path)
     root = parse_html(html)
     return Page(url or BASE + path, html, root, metadata.meta_map(root), metadata.json_ld_article(root))
 
 
 @pytest.mark.parametrize("exp", PAGES, ids=[p.path for p in PAGES])
-def test_outlet_page_extracts_by_markers(site: DemoSite, exp: Outlet) -> None:
+def test_outlet_page_extracts_by_markers(site: FixtureSite, exp: Outlet) -> None:
     """Served from a loopback base URL, each page is recognised by its markers."""
     page = page_of(site, exp.path)
     assert adapters.for_host(page.host) is None
@@ -221,7 +221,7 @@ def test_outlet_page_extracts_by_markers(site: DemoSite, exp: Outlet) -> None:
 
 
 @pytest.mark.parametrize("exp", PAGES, ids=[p.path for p in PAGES])
-def test_outlet_page_extracts_by_host_alike(site: DemoSite, exp: Outlet) -> None:
+def test_outlet_page_extracts_by_host_alike(site: FixtureSite, exp: Outlet) -> None:
     """At the outlet's real address the host picks the adapter, with the same result."""
     html = served(site, exp.path).replace(BASE, f"{urlsplit(exp.real_url).scheme}://"
                                           f"{urlsplit(exp.real_url).netloc}")
@@ -256,7 +256,7 @@ def test_other_hosts_have_no_adapter(host: str) -> None:
     assert adapters.for_host(host) is None
 
 
-def test_pangea_fixtures_still_go_to_the_pangea_adapter(site: DemoSite) -> None:
+def test_pangea_fixtures_still_go_to_the_pangea_adapter(site: FixtureSite) -> None:
     for path in ("/azattyq/a/28491234.html", "/rus-azattyq/a/28503666.html", "/rferl/a/28490992.html"):
         chosen = adapters.select(page_of(site, path))
         assert chosen is not None and chosen.name == "pangea"
@@ -265,7 +265,7 @@ def test_pangea_fixtures_still_go_to_the_pangea_adapter(site: DemoSite) -> None:
     assert (got.method, got.author, got.language) == ("pangea", "Dana Kemel", "en")
 
 
-def test_hrw_like_page_of_another_site_stays_with_trafilatura(site: DemoSite) -> None:
+def test_hrw_like_page_of_another_site_stays_with_trafilatura(site: FixtureSite) -> None:
     """The demo's `rightswatch` copies HRW's Drupal classes but is not HRW: markers need
     the site name too, so the generic extractor (and its tests) keep that page."""
     path = "/rightswatch/news/2017/05/17/kazakhstan-trade-union-leader-jailed"
@@ -363,7 +363,7 @@ def _paragraphs_of(fragment: str) -> str:
     return "\n\n".join(" ".join(el.text_content().split()) for el in root.xpath("./p | ./h2"))
 
 
-def test_hrw_feed_description_is_the_full_article_the_adapter_reads(site: DemoSite) -> None:
+def test_hrw_feed_description_is_the_full_article_the_adapter_reads(site: FixtureSite) -> None:
     body = site.content("/hrw/rss/news")
     assert body is not None
     parsed = parse_feed(body[0], BASE + "/hrw/rss/news")
@@ -382,7 +382,7 @@ def test_hrw_feed_description_is_the_full_article_the_adapter_reads(site: DemoSi
         assert page.body == _paragraphs_of(entry.description), path
 
 
-def test_amnesty_feeds_amn_fields_are_ignored_declared_or_not(site: DemoSite) -> None:
+def test_amnesty_feeds_amn_fields_are_ignored_declared_or_not(site: FixtureSite) -> None:
     en = site.content("/amnesty/en/feed/")
     ru = site.content("/amnesty/ru/feed/")
     assert en is not None and ru is not None
@@ -419,7 +419,7 @@ def test_undeclared_prefixes_are_declared_on_the_root_only_when_missing() -> Non
         ("/fergana/kazakhstan", []),  # 2018 Fergana linked its rss.php only from the menu
     ],
 )
-def test_feeds_advertised_by_section_pages(site: DemoSite, path: str, feeds: list[str]) -> None:
+def test_feeds_advertised_by_section_pages(site: FixtureSite, path: str, feeds: list[str]) -> None:
     response = HtmlResponse(BASE + path, body=served(site, path).encode("utf-8"), encoding="utf-8")
     assert advertised_feeds(response) == [BASE + f for f in feeds]
 

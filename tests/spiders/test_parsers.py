@@ -8,28 +8,28 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.demosite import DemoSite
-from scheduler.demosite.faults import feeds
 from spiders.parse_feed import FeedError, parse_feed
 from spiders.parse_sitemap import parse_sitemap
+from tests.support.faults import feeds
+from tests.support.fixture_site import FixtureSite
 
 BASE = "http://demo.test"
 
 
 @pytest.fixture(scope="module")
-def site() -> DemoSite:
-    s = DemoSite(now=datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+def site() -> FixtureSite:
+    s = FixtureSite(now=datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
     s.base_url = BASE
     return s
 
 
-def served(site: DemoSite, path: str) -> bytes:
+def served(site: FixtureSite, path: str) -> bytes:
     found = site.content(path)
     assert found is not None
     return found[0]
 
 
-def test_pangea_feed(site: DemoSite) -> None:
+def test_pangea_feed(site: FixtureSite) -> None:
     feed = parse_feed(served(site, "/rus-azattyq/api/zrqiteuuir"), f"{BASE}/rus-azattyq/api/x")
     assert feed.problem is None
     urls = [e.url for e in feed.entries]
@@ -40,7 +40,7 @@ def test_pangea_feed(site: DemoSite) -> None:
     assert e.title == "Бюро по правам человека призвало освободить Кушакбаева и Елеусинова"
 
 
-def test_windows1251_feed_with_declaration(site: DemoSite) -> None:
+def test_windows1251_feed_with_declaration(site: FixtureSite) -> None:
     body = served(site, "/vestnik/rss/news")
     assert body.startswith(b'<?xml version="1.0" encoding="windows-1251"?>')
     feed = parse_feed(body, f"{BASE}/vestnik/rss/news", header_charset=None)
@@ -104,7 +104,7 @@ def test_atom_and_relative_links() -> None:
     assert feed.entries[0].published == datetime(2017, 5, 16, 5, 0, tzinfo=UTC)
 
 
-def test_sitemap_index_and_gzipped_news_child(site: DemoSite) -> None:
+def test_sitemap_index_and_gzipped_news_child(site: FixtureSite) -> None:
     index = parse_sitemap(served(site, "/rus-azattyq/sitemap.xml"))
     assert index.kind == "index"
     assert [e.loc for e in index.entries] == [
@@ -120,7 +120,7 @@ def test_sitemap_index_and_gzipped_news_child(site: DemoSite) -> None:
     assert entry.title == "В Алматы начали ремонт дорог в центре города"
 
 
-def test_sitemap_lastmod_and_trailing_slash_variant(site: DemoSite) -> None:
+def test_sitemap_lastmod_and_trailing_slash_variant(site: FixtureSite) -> None:
     urlset = parse_sitemap(served(site, "/rus-azattyq/sitemap_1_1.xml.gz"))
     by_loc = {e.loc: e for e in urlset.entries}
     variant = f"{BASE}/rus-azattyq/a/28503666.html/"

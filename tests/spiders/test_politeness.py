@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from scheduler.demosite import DemoSite
 from spiders.politeness import retry_after_seconds
 from storage.database import Database
 from storage.models import Article, HttpCache
 from tests.spiders.conftest import fresh_sqlite, make_job, run_job
+from tests.support.fixture_site import FixtureSite
 
 pytestmark = pytest.mark.slow
 DELAY = 0.4
 SLACK = 0.05  # timer granularity between the reactor and the server's clock
 
 
-def test_one_request_at_a_time_and_the_delay_between_them(demosite: DemoSite,
+def test_one_request_at_a_time_and_the_delay_between_them(demosite: FixtureSite,
                                                           tmp_path: Path) -> None:
     base = demosite.base_url
     sources = [
@@ -46,7 +46,7 @@ def test_one_request_at_a_time_and_the_delay_between_them(demosite: DemoSite,
     assert sum(gaps) >= len(gaps) * DELAY - SLACK, gaps
 
 
-def test_short_retry_after_is_waited_for(demosite: DemoSite, tmp_path: Path) -> None:
+def test_short_retry_after_is_waited_for(demosite: FixtureSite, tmp_path: Path) -> None:
     url = f"{demosite.base_url}/faults/status/429?retry_after=1"
     job = make_job(fresh_sqlite(tmp_path / "r.db"),
                    [{"id": "limited", "type": "listing", "urls": [url], "link_selector": "a[href]"}])
@@ -58,7 +58,7 @@ def test_short_retry_after_is_waited_for(demosite: DemoSite, tmp_path: Path) -> 
     assert [e["kind"] for e in result.errors("limited")] == ["http_429"]
 
 
-def test_long_retry_after_defers_the_host_to_the_next_run(demosite: DemoSite,
+def test_long_retry_after_defers_the_host_to_the_next_run(demosite: FixtureSite,
                                                           tmp_path: Path) -> None:
     base = demosite.base_url
     sources = [
@@ -86,7 +86,7 @@ def test_retry_after_values(value: bytes | str | None, seconds: float | None) ->
     assert retry_after_seconds(value) == seconds
 
 
-def test_validators_are_kept_only_after_a_clean_run(demosite: DemoSite, tmp_path: Path) -> None:
+def test_validators_are_kept_only_after_a_clean_run(demosite: FixtureSite, tmp_path: Path) -> None:
     base = demosite.base_url
     feed = f"{base}/rightswatch/rss/news"
     url = fresh_sqlite(tmp_path / "c.db")
@@ -112,7 +112,7 @@ def test_validators_are_kept_only_after_a_clean_run(demosite: DemoSite, tmp_path
         db.dispose()
 
 
-def test_markup_and_script_never_reach_stored_text(demosite: DemoSite, tmp_path: Path) -> None:
+def test_markup_and_script_never_reach_stored_text(demosite: FixtureSite, tmp_path: Path) -> None:
     page = f"{demosite.base_url}/faults/html/script-markup"
     job = make_job(fresh_sqlite(tmp_path / "m.db"),
                    [{"id": "m", "type": "listing", "urls": [f"{demosite.base_url}/faults/html/"],

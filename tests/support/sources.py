@@ -1,35 +1,21 @@
-"""The demo sources, in config.yaml's source shape, for `unionwatch demo` and the tests."""
+"""The fixture sites' sources, in config.yaml's source shape, and what a crawl of them stores."""
 
 from __future__ import annotations
 
 from typing import Any
 
-# Pangea article URLs: /a/<id>.html, optionally /a/<slug>/<id>.html.
-PANGEA_ARTICLE = r"/a/(?:[^/]+/)?\d+\.html"
+import yaml
+
+from tests.support.fixture_site import ROOT
+
+DEMO_SOURCES = ROOT / "scheduler" / "demo" / "sources.yaml"  # read as a file: the demo ships it
 
 
 def demo_sources(base_url: str) -> list[dict[str, Any]]:
-    """Six sources over five fixture sites: feeds, sitemaps and a paginated listing.
-
-    `rus-azattyq` (feed) and `rus-azattyq-sitemap` link one article under two URL
-    variants (utm parameters, trailing slash): it must be stored once.
-    """
+    """The demo's six sources (scheduler/demo/sources.yaml) on a server at base_url."""
+    sources: list[dict[str, Any]] = yaml.safe_load(DEMO_SOURCES.read_text(encoding="utf-8"))
     b = base_url.rstrip("/")
-    return [
-        {"id": "azattyq", "type": "feed", "urls": [f"{b}/azattyq/api/zivqrkrvil"],
-         "language": "kk", "link_pattern": PANGEA_ARTICLE},
-        {"id": "rus-azattyq", "type": "feed", "urls": [f"{b}/rus-azattyq/api/zrqiteuuir"],
-         "language": "ru", "link_pattern": PANGEA_ARTICLE},
-        {"id": "rus-azattyq-sitemap", "type": "sitemap", "urls": [f"{b}/rus-azattyq/sitemap.xml"],
-         "language": "ru", "link_pattern": PANGEA_ARTICLE},
-        {"id": "rferl", "type": "listing", "urls": [f"{b}/rferl/z/5567"], "language": "en",
-         "link_pattern": PANGEA_ARTICLE, "link_selector": ".media-block__content > a",
-         "next_selector": "a.link-showMore", "depth": 2},
-        {"id": "rightswatch", "type": "feed", "urls": [f"{b}/rightswatch/rss/news"],
-         "language": "en", "link_pattern": r"/rightswatch/news/"},
-        {"id": "vestnik", "type": "sitemap", "urls": [f"{b}/vestnik/sitemap.xml"],
-         "language": "ru", "link_pattern": r"/vestnik/doc/\d+"},
-    ]
+    return [{**s, "urls": [u.replace("{base}", b) for u in s["urls"]]} for s in sources]
 
 
 # What a full crawl of demo_sources() stores: one row per article, whatever the route.

@@ -1,13 +1,15 @@
-"""A threaded HTTP server on 127.0.0.1 serving the bundled fixture sites and fault routes.
+"""The tests' web server on 127.0.0.1: the demo's sites, the outlet fixture sites and the
+fault routes, with a log of every request (what a crawler fetched, when, how politely).
 
-    with DemoSite() as site:
+    with FixtureSite() as site:
         feed = f"{site.base_url}/azattyq/api/zivqrkrvil"
         ...
         assert site.hits("/private/a/1.html") == 0
 
-Fixture files may hold two placeholders, filled in when served: `{{base}}` (this server's
-base URL) and `{{date:N:FORMAT}}` (N days before the server started; FORMAT is iso, space,
-naive, day or rfc822), so "recent" articles stay recent whenever the tests run.
+It serves files by the rules of the demo's own server (scheduler/demo/server.py: the
+placeholders `{{base}}` and `{{date:N:FORMAT}}`, path variants, gzip, site.json), which
+tests/scheduler/test_demo_sites.py holds it to; it cannot import that server, since the
+spiders' tests use it and must not import scheduler. README.md lists every site and route.
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from scheduler.demosite import faults
+from tests.support import faults
 
-SITES_DIR = Path(__file__).with_name("sites")
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_SITES = ROOT / "scheduler" / "demo" / "sites"  # read as files: the demo ships them
+OUTLET_SITES = Path(__file__).with_name("sites")
 _DATE = re.compile(r"\{\{date:(\d+):(iso|space|naive|day|rfc822)\}\}")
 _XML_ENCODING = re.compile(r"""^<\?xml[^>]*encoding=["']([A-Za-z0-9_-]+)["']""")
-# Pangea's old article URLs redirect to /a/<id>.html (shared/notes/sources.md).
+# Pangea's old article URLs (/content/article/<id>.html) redirect to /a/<id>.html.
 _OLD_PANGEA = re.compile(r"^/([a-z-]+)/content/(?:article|news)/(\d+)\.html$")
+_FORMATS = {"iso": "%Y-%m-%dT%H:%M:%SZ", "space": "%Y-%m-%d %H:%M:%SZ", "naive": "%Y-%m-%dT%H:%M:%S",
+            "day": "%Y-%m-%d"}
 
 
 @dataclass(slots=True)
@@ -48,23 +54,12 @@ class Hit:
     status: int = 0  # what we answered (0: nothing yet)
 
 
-def format_date(when: datetime, fmt: str) -> str:
-    if fmt == "iso":
-        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if fmt == "space":
-        return when.strftime("%Y-%m-%d %H:%M:%SZ")  # Pangea's JSON-LD form
-    if fmt == "naive":
-        return when.strftime("%Y-%m-%dT%H:%M:%S")
-    if fmt == "day":
-        return when.strftime("%Y-%m-%d")
-    return format_datetime(when, usegmt=True)
-
-
-class DemoSite:
+class FixtureSite:
     """The fixture web server. `start()` returns the base URL; `stop()` shuts it down."""
 
-    def __init__(self, sites_dir: Path = SITES_DIR, now: datetime | None = None) -> None:
-        self.sites_dir = sites_dir
+    def __init__(self, roots: tuple[Path, ...] = (DEMO_SITES, OUTLET_SITES),
+                 now: datetime | None = None) -> None:
+        self.roots = roots
         # Whole minutes: a page rendered twice is byte-identical (stable ETags).
         self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         self._server: ThreadingHTTPServer | None = None
@@ -81,7 +76,7 @@ class DemoSite:
         if self._server is not None:
             return self.base_url
         handler = type("Handler", (_Handler,), {"site": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # the port is the server's pick
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
@@ -100,16 +95,12 @@ class DemoSite:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> DemoSite:
+    def __enter__(self) -> FixtureSite:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.stop()
 
     # -- what the crawler did ----------------------------------------------------------
@@ -147,84 +138,63 @@ class DemoSite:
 
     # -- content -----------------------------------------------------------------------
     def render(self, text: str) -> str:
-        text = text.replace("{{base}}", self.base_url)
-        return _DATE.sub(
-            lambda m: format_date(self.now - timedelta(days=int(m.group(1))), m.group(2)), text
-        )
+        def date(m: re.Match[str]) -> str:
+            when = self.now - timedelta(days=int(m[1]))
+            return format_datetime(when, usegmt=True) if m[2] == "rfc822" else when.strftime(_FORMATS[m[2]])
 
-    def site_options(self, path: str) -> dict[str, Any]:
-        site = path.strip("/").split("/", 1)[0]
-        options = self.sites_dir / site / "site.json"
-        if site and options.is_file():
-            data: dict[str, Any] = json.loads(options.read_text(encoding="utf-8"))
-            return data
-        return {}
+        return _DATE.sub(date, text.replace("{{base}}", self.base_url))
 
-    def content(
-        self, path: str, query: dict[str, list[str]] | None = None
-    ) -> tuple[bytes, str] | None:
+    def file_for(self, path: str, query: dict[str, list[str]]) -> tuple[Path, Path, bool] | None:
+        """(root, file, gzip it?) for a URL path: as written, or + .html, .xml, /index.html;
+        `?p=N`/`?page=N` is `<path>_pN.html`; `.xml.gz` is the `.xml` gzipped."""
+        rel = unquote(path).strip("/")
+        gz = rel.endswith(".gz")
+        rel = rel.removesuffix(".gz")
+        page = (query.get("p") or query.get("page") or ["0"])[0]
+        names = [f"{rel}_p{int(page)}.html"] if page.isdigit() and int(page) > 0 else []
+        names += [rel, f"{rel}.html", f"{rel}.xml", f"{rel}/index.html"]
+        for root in self.roots:
+            for name in names:
+                file = (root / name).resolve()
+                if root.resolve() in file.parents and file.is_file():
+                    return root, file, gz
+        return None
+
+    def content(self, path: str, query: dict[str, list[str]] | None = None) -> tuple[bytes, str] | None:
         """The bytes and Content-Type this server sends for a path (None: 404).
 
         Usable without a running server (tests extract from exactly what is served).
         """
-        found = self.resolve(path, query or {})
+        found = self.file_for(path, query or {})
         if found is None:
             return None
-        file, gz = found
-        options = self.site_options(path)
+        root, file, gz = found
+        site_json = root / file.relative_to(root.resolve()).parts[0] / "site.json"
+        options: dict[str, Any] = (json.loads(site_json.read_text(encoding="utf-8"))
+                                   if site_json.is_file() else {})
         text = self.render(file.read_text(encoding="utf-8"))
+        xml = _XML_ENCODING.match(text)
         if file.suffix == ".html":
             encoding = options.get("html_encoding", "utf-8")
         else:
-            declared = _XML_ENCODING.match(text)
-            encoding = declared.group(1) if declared else "utf-8"
+            encoding = xml[1] if xml else "utf-8"
         body = text.encode(encoding)
         if gz:
-            body = gzip.compress(body, mtime=0)
-        return body, _content_type(file, gz, options, encoding)
-
-    def resolve(self, path: str, query: dict[str, list[str]]) -> tuple[Path, bool] | None:
-        """The fixture file for a URL path, and whether to gzip it (for `.xml.gz`)."""
-        rel = unquote(path).lstrip("/")
-        if rel.endswith("/") and rel != "":
-            rel = rel.rstrip("/")  # URL variants: a trailing slash is the same page
-        gz = rel.endswith(".gz")
-        if gz:
-            rel = rel[:-3]
-        page = (query.get("p") or query.get("page") or ["0"])[0]
-        names = []
-        if page.isdigit() and int(page) > 0:
-            names.append(f"{rel}_p{int(page)}.html")
-        names += [rel, f"{rel}.html", f"{rel}.xml", f"{rel}/index.html"]
-        root = self.sites_dir.resolve()
-        for name in names:
-            candidate = (self.sites_dir / name).resolve()
-            if root in candidate.parents and candidate.is_file():
-                return candidate, gz
-        return None
-
-
-def _content_type(file: Path, gz: bool, options: dict[str, Any], encoding: str) -> str:
-    if gz:
-        return "application/x-gzip"
-    declare = options.get("declare_charset", True)
-    charset = f"; charset={encoding}" if declare else ""
-    if file.suffix == ".html":
-        return f"text/html{charset}"
-    if file.suffix == ".txt":
-        return "text/plain; charset=utf-8"
-    if "/api/" in str(file) or "/rss/" in str(file):
-        return f"application/rss+xml{charset}"
-    return f"application/xml{charset}"
+            return gzip.compress(body, mtime=0), "application/x-gzip"
+        charset = f"; charset={encoding}" if options.get("declare_charset", True) else ""
+        kind = {".html": f"text/html{charset}", ".txt": "text/plain; charset=utf-8"}.get(file.suffix)
+        if kind is None:
+            feed = "/api/" in str(file) or "/rss/" in str(file)
+            kind = f"application/{'rss+xml' if feed else 'xml'}{charset}"
+        return body, kind
 
 
 class _Handler(BaseHTTPRequestHandler):
-    site: DemoSite
+    site: FixtureSite
+    hit: Hit
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
-    # Headers and body go out in separate writes; with Nagle on, each response waits
-    # for the client's delayed ACK (~40 ms on Linux).
-    disable_nagle_algorithm = True
-    server_version = "demosite/1.0"
+    disable_nagle_algorithm = True  # else each response waits ~40 ms for a delayed ACK
+    server_version = "fixturesite/1.0"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the hit log is the record; stderr noise helps nobody
@@ -245,49 +215,37 @@ class _Handler(BaseHTTPRequestHandler):
         self.site.record(self.hit)
         self.site.enter()
         try:
-            self.dispatch(parts.path, parts.query, head)
+            self.dispatch(parts.path, parse_qs(parts.query), head)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (a timeout test, a size cap): nothing to do
         finally:
             self.site.leave()
 
-    def dispatch(self, path: str, raw_query: str, head: bool) -> None:
-        query = parse_qs(raw_query)
-        try:
-            if path.startswith("/faults/"):
-                faults.handle(self, path, query)
-                return
-            old = _OLD_PANGEA.match(path)
-            if old:
-                self.send_bytes(301, b"", "text/html", {"Location": f"/{old[1]}/a/{old[2]}.html"})
-                return
-            self.serve_file(path, query, head)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client went away (a timeout test, a size cap): nothing to do
-
-    def serve_file(self, path: str, query: dict[str, list[str]], head: bool) -> None:
+    def dispatch(self, path: str, query: dict[str, list[str]], head: bool) -> None:
+        if path.startswith("/faults/"):
+            faults.handle(self, path, query)
+            return
+        old = _OLD_PANGEA.match(path)
+        if old:
+            self.send_bytes(301, b"", "text/html", {"Location": f"/{old[1]}/a/{old[2]}.html"})
+            return
         found = self.site.content(path, query)
         if found is None:
             self.send_bytes(404, b"<html><body><h1>404 Not Found</h1></body></html>", "text/html")
             return
         body, content_type = found
-        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'  # noqa: S324 - not security
-        last_modified = format_datetime(self.site.now, usegmt=True)
-        headers = {"ETag": etag, "Last-Modified": last_modified}
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        headers = {"ETag": etag, "Last-Modified": format_datetime(self.site.now, usegmt=True)}
         if self.headers.get("If-None-Match") == etag or (
             not self.headers.get("If-None-Match")
-            and self.headers.get("If-Modified-Since") == last_modified
+            and self.headers.get("If-Modified-Since") == headers["Last-Modified"]
         ):
             self.send_bytes(304, b"", None, headers)
             return
         self.send_bytes(200, b"" if head else body, content_type, headers, length=len(body))
 
-    def send_bytes(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str | None,
-        headers: dict[str, str] | None = None,
-        length: int | None = None,
-    ) -> None:
+    def send_bytes(self, status: int, body: bytes, content_type: str | None,
+                   headers: dict[str, str] | None = None, length: int | None = None) -> None:
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)

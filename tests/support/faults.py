@@ -1,6 +1,6 @@
 """Fault routes under /faults/, served from code: what real servers do to crawlers.
 
-Every route is listed in scheduler/demosite/README.md. The expected decoded texts of the
+Every route is listed in tests/support/README.md. The expected decoded texts of the
 encoding cases are in ENCODING_CASES, so tests compare against one source of truth.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scheduler.demosite.server import _Handler
+    from tests.support.fixture_site import _Handler
 
 RU_TITLE = "Лариса Харькова и Амин Елеусинов: «профсоюз» — Акжанат"
 RU_BODY = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +10,16 @@ import yaml
 from rich.table import Table
 
 from scheduler.config import load_config
+from scheduler.demo.server import DemoServer
+from scheduler.demo.sources import demo_sources
 from scheduler.output import console, err_console, print_json
+
+CONFIG = Path(__file__).with_name("config.yaml")
 
 
 def demo_config(workdir: Path, base_url: str, database_url: str | None = None) -> Path:
     """Write the demo's config.yaml for the loopback site and return its path."""
-    from scheduler.demosite import demo_sources
-
-    data: dict[str, Any] = yaml.safe_load(
-        resources.files("scheduler").joinpath("demo.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     data["database"] = {"url": database_url or f"sqlite:///{(workdir / 'unionwatch.db').resolve()}"}
     data["sources"] = demo_sources(base_url)
     for sub in data["subscribers"]:
@@ -35,7 +35,6 @@ def demo_config(workdir: Path, base_url: str, database_url: str | None = None) -
 
 def run_demo(workdir: Path, *, json_out: bool = False) -> int:
     from scheduler.commands import crawl_command
-    from scheduler.demosite import DemoSite
     from scheduler.digesting import run_digests, summarise_database
 
     workdir = workdir.resolve()
@@ -45,7 +44,7 @@ def run_demo(workdir: Path, *, json_out: bool = False) -> int:
     shutil.rmtree(workdir / "digests", ignore_errors=True)
     workdir.mkdir(parents=True, exist_ok=True)
 
-    with DemoSite() as site:
+    with DemoServer() as site:
         config_path = demo_config(workdir, site.base_url)
         cfg = load_config(config_path)
         if not json_out:
