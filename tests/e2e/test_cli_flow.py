@@ -15,6 +15,7 @@ from storage.database import Database
 from storage.models import Article, Delivery, Digest, DigestItem
 from tests.e2e.conftest import unionwatch
 from tests.support.sources import DEMO_ARTICLE_PATHS
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +167,6 @@ def test_kill_9_mid_crawl_leaves_a_consistent_database_and_the_next_run_finishes
     import signal
     import subprocess
     import sys
-    import time
 
     import yaml
 
@@ -181,13 +181,11 @@ def test_kill_9_mid_crawl_leaves_a_consistent_database_and_the_next_run_finishes
     config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "crawl", "--config", str(config_path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while rows(db_url, Article) < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: rows(db_url, Article) >= 3, 60, "the crawl to store three articles")
     db = Database(db_url)
     holder = leases.holder(db, "crawl:slowpages")
     assert holder is not None
-    child = int(holder.split(":")[1])
+    child = int(holder.owner.split(":")[1])
     os.kill(child, signal.SIGKILL)  # the crawl child, mid-batch (as the OOM killer would)
     os.killpg(proc.pid, signal.SIGKILL)  # and the CLI that started it
     proc.wait(timeout=10)

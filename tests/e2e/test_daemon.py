@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 
 from storage.database import Database
 from storage.models import Article, Lease
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +30,6 @@ def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
 
 def _contains(path: Path, text: str) -> bool:
     return text in path.read_text()
-
-
-def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url: str, tmp_path: Path) -> None:
@@ -78,8 +69,10 @@ def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url:
         wait_for(lambda: any(admin_dir.glob("*.html")), 10, "the admins' alert")
         alert = next(admin_dir.glob("*.html")).read_text(encoding="utf-8")
         assert "unknown time zone" in alert and "Asia/Almati" in alert
-        time.sleep(1.1)  # a new mtime even on coarse file systems
+        before = config_path.stat()
         config_path.write_text(good.replace("08:00", "09:30"), encoding="utf-8")
+        # A later mtime than the rejected edit's, even on file systems with coarse timestamps.
+        os.utime(config_path, ns=(before.st_atime_ns, before.st_mtime_ns + 2_000_000_000))
         wait_for(lambda: "config reloaded" in log_a.read_text(), 30, "the reload")
 
         a.send_signal(signal.SIGTERM)

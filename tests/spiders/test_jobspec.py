@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from spiders.jobspec import CrawlJob, CrawlSettings, JobError, SourceSpec
+from spiders.jobspec import CrawlJob, CrawlSettings, JobError, SourceSpec, SourceType
 from spiders.run import host_groups
 from spiders.settings import source_settings
 from tests.support.sources import demo_sources
@@ -77,3 +77,44 @@ def test_per_source_robots_override() -> None:
     assert s["DOWNLOAD_HANDLERS"]["file"] is None and s["DOWNLOAD_HANDLERS"]["data"] is None
     assert s["TELNETCONSOLE_ENABLED"] is False and s["REMOTE_CONTROL_ENABLED"] is False
     assert s["REDIRECT_MAX_TIMES"] <= 5
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        # The rules config.yaml states, now stated once for the job too.
+        (lambda d: d["sources"][0].update(id="crawl:x"), "job.sources[0].id: String should match pattern"),
+        (lambda d: d["sources"][0].update(max_age_days=0),
+         "job.sources[0].max_age_days: Input should be greater than or equal to 1"),
+        (lambda d: d["settings"].update(per_host_concurrency=17),
+         "job.settings.per_host_concurrency: Input should be less than or equal to 16"),
+        (lambda d: d["sources"][3].update(link_selector=None),
+         "job.sources[3]: a listing source needs link_selector (CSS for article links)"),
+        (lambda d: d["sources"][0].update(urls=["ftp://x.org/feed"]),
+         "job.sources[0]: 'ftp://x.org/feed' is not an http(s) URL"),
+        (lambda d: d["sources"][0].update(type="rss"),
+         "job.sources[0].type: Input should be 'feed', 'sitemap' or 'listing' (got 'rss')"),
+        (lambda d: d["sources"][0].update(colour="red", size=2),
+         "job.sources[0]: unknown keys ['colour', 'size']"),
+        (lambda d: d.pop("database_url"), "job.database_url: required key is missing"),
+    ],
+)
+def test_job_errors_read_as_the_rule(mutate: object, message: str) -> None:
+    data = json.loads(job().to_json())
+    mutate(data)  # type: ignore[operator]
+    with pytest.raises(JobError) as exc:
+        CrawlJob.from_dict(data)
+    assert message in str(exc.value)
+
+
+def test_the_job_is_the_sources_and_settings_as_spiders_take_them() -> None:
+    j = job()
+    data = json.loads(j.to_json())
+    assert set(data) == {"database_url", "settings", "sources"}
+    assert data["sources"][0] == {"id": "azattyq", "type": "feed", "urls": ["http://127.0.0.1:9/azattyq/api/zivqrkrvil"],
+                                  "language": "kk", "link_pattern": r"/a/(?:[^/]+/)?\d+\.html",
+                                  "max_age_days": None, "obey_robots": None, "link_selector": None,
+                                  "next_selector": None, "depth": 1}
+    assert data["settings"]["conditional_get"] is True and data["settings"]["max_source_seconds"] == 0.0
+    assert isinstance(j.sources[0].type, SourceType) and j.sources[3].type == SourceType.LISTING
+    assert CrawlJob.from_dict(data) == j

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import gzip
 import threading
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tests.support.fixture_site import _Handler
@@ -297,12 +296,3 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
         # and a test checks their hit count stays 0.
         h.send_bytes(404, b"<html><body>no such fault</body></html>", "text/html")
 
-
-def wait_until(predicate: Any, timeout: float = 5.0) -> bool:
-    """Poll a condition (server-side effects are asynchronous to the client)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())

@@ -1,0 +1,114 @@
+"""The run recorder extension: what a source's spider and pipeline report becomes counts in
+crawler.stats, a crawl_run row with its crawl_error rows, and the run's events."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from scrapy import signals as scrapy_signals
+from scrapy.http import HtmlResponse, Request
+from sqlalchemy import select
+
+from spiders import signals
+from spiders.events import PageKind, parse_events
+from spiders.jobspec import SourceSpec
+from spiders.recorder import ERROR_FLUSH_EVERY, RunRecorder
+from spiders.source_spiders import FeedSpider
+from storage import crawl_runs, http_cache
+from storage.crawl_runs import CrawlStatus
+from storage.database import Database
+from storage.http_cache import Validators
+from storage.models import CrawlError, CrawlRun
+from tests.spiders.conftest import source_spider
+
+SOURCE = SourceSpec(id="feedy", type="feed", urls=["https://x.org/feed", "https://x.org/other"])
+
+
+def runs(db: Database) -> list[CrawlRun]:
+    with db.read() as s:
+        return list(s.scalars(select(CrawlRun)))
+
+
+def test_a_run_is_opened_counted_and_closed_with_its_errors(db: Database) -> None:
+    out = io.StringIO()
+    spider, counts = source_spider(FeedSpider, SOURCE, db, out)
+    crawler = spider.crawler
+    recorder = crawler.get_extension(RunRecorder)
+    assert recorder is not None
+    crawler.signals.send_catch_log(scrapy_signals.spider_opened, spider=spider)
+    [row] = runs(db)
+    assert (row.source_id, row.status, row.finished_at) == ("feedy", "running", None)
+
+    spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    spider.error("https://x.org/other", "http_404", "HTTP 404 from https://x.org/other", entry=True)
+    spider.not_modified(HtmlResponse("https://x.org/feed", status=304, request=Request("https://x.org/feed")),
+                        PageKind.FEED, entry=False)
+    send = crawler.signals.send_catch_log
+    send(signals.article_stored, url="https://x.org/a/1", article_id=11)
+    send(signals.article_stored, url="https://x.org/a/2", article_id=None)
+    send(signals.validators_seen, url="https://x.org/feed", validators=Validators('"e1"', None))
+    crawler.signals.send_catch_log(scrapy_signals.spider_closed, spider=spider, reason="finished")
+
+    assert (counts.pages, counts.new, counts.duplicates, counts.errors, counts.not_modified) == (
+        2, 1, 1, 1, 1)
+    assert counts.error_kinds == {"http_404": 1}
+    assert crawler.stats.get_value("unionwatch/pages") == 2, "counted in Scrapy's own stats"
+    [row] = runs(db)
+    assert (row.status, row.pages, row.new_articles, row.duplicates, row.errors, row.error_kinds) == (
+        "partial", 2, 1, 1, 1, {"http_404": 1})
+    assert row.finished_at is not None
+    [err] = crawl_runs.recent_errors(db, "feedy", 5)
+    assert (err.url, err.kind) == ("https://x.org/other", "http_404")
+    assert http_cache.lookup(db, "https://x.org/feed") is None, "validators are kept only after an ok run"
+    events = parse_events(out.getvalue())
+    assert [e.event for e in events] == ["start", "page", "error", "page", "article", "article", "done"]
+    done = events[-1]
+    assert done.event == "done" and done.status == CrawlStatus.PARTIAL
+    assert done.stats.not_modified == 1 and done.stats.fetched == 2
+    assert recorder.finish("finished") == CrawlStatus.PARTIAL
+    assert len(parse_events(out.getvalue())) == len(events), "a run is finished once"
+
+
+def test_an_ok_run_saves_its_validators(db: Database) -> None:
+    spider, _ = source_spider(FeedSpider, SOURCE, db)
+    send = spider.crawler.signals.send_catch_log
+    send(scrapy_signals.spider_opened, spider=spider)
+    spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    send(signals.validators_seen, url="https://x.org/feed", validators=Validators('"e1"', "Tue, 1 Dec"))
+    send(scrapy_signals.spider_closed, spider=spider, reason="finished")
+    assert runs(db)[0].status == "ok"
+    assert http_cache.lookup(db, "https://x.org/feed") == Validators('"e1"', "Tue, 1 Dec")
+
+
+@pytest.mark.parametrize(("reason", "entry_ok", "status"), [
+    ("finished", False, CrawlStatus.FAILED), ("shutdown", True, CrawlStatus.PARTIAL),
+    ("shutdown", False, CrawlStatus.FAILED), ("finished", True, CrawlStatus.OK),
+])
+def test_status_from_what_was_read_and_why_it_closed(db: Database, reason: str, entry_ok: bool,
+                                                     status: CrawlStatus) -> None:
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    if entry_ok:
+        spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    elif reason == "finished":
+        spider.error("https://x.org/feed", "timeout", "took too long", entry=True)
+    assert counts.status(reason) == status
+
+
+def test_errors_are_written_in_batches_while_the_crawl_goes_on(db: Database) -> None:
+    spider, _ = source_spider(FeedSpider, SOURCE, db)
+    spider.crawler.signals.send_catch_log(scrapy_signals.spider_opened, spider=spider)
+    for i in range(ERROR_FLUSH_EVERY):
+        spider.error(f"https://x.org/a/{i}", "parse", "parse failed")
+    with db.read() as s:
+        assert len(list(s.scalars(select(CrawlError)))) == ERROR_FLUSH_EVERY, "flushed before the end"
+
+
+def test_a_crash_before_the_spider_opened_is_still_a_failed_run(db: Database, tmp_path: Path) -> None:
+    spider, _ = source_spider(FeedSpider, SOURCE, db)
+    RunRecorder.of(spider.crawler).crashed("https://x.org/feed", RuntimeError("boom"))
+    [row] = runs(db)
+    assert (row.status, row.error_kinds) == ("failed", {"internal": 1})
+    [err] = crawl_runs.recent_errors(db, "feedy", 5)
+    assert err.message == "RuntimeError: boom"
