@@ -210,14 +210,13 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     for h in health:
         for w in h.warnings:
             console.print(f"[yellow]⚠ {h.source}: {escape(w)}[/]", highlight=False)
-    errors = Table("source", "at", "kind", "url", "message",
-                   title=f"recent crawl errors (last {RECENT_ERRORS} per source)")
     for h in health:
-        for e in h.recent_errors:
-            errors.add_row(h.source, e.at.strftime("%Y-%m-%d %H:%M"), e.kind, escape(e.url),
-                           escape(e.message[:ERROR_SHOWN]))
-    if errors.row_count:
-        console.print(errors)
+        if h.recent_errors:
+            console.print(f"[bold]recent crawl errors of {h.source}[/] "
+                          f"(up to {RECENT_ERRORS}, newest first):", highlight=False)
+        for e in h.recent_errors:  # whole lines, not a table: URLs and messages must not be cut
+            console.print(f"  {e.at:%Y-%m-%d %H:%M} [red]{escape(e.kind)}[/] {escape(e.url)}: "
+                          f"{escape(e.message[:ERROR_SHOWN])}", highlight=False, soft_wrap=True)
     console.print("outbox: " + (", ".join(f"{n} {k}" for k, n in sorted(outbox.items())) or "empty"))
     console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
     return 0

@@ -49,3 +49,22 @@ def test_named_sources_include_disabled_ones_and_unknown_ids_are_named() -> None
     assert [s.id for s in crawl_job(CFG, ["off"]).sources] == ["off"]
     with pytest.raises(KeyError, match="nope"):
         crawl_job(CFG, ["a", "nope"])
+
+
+def test_unknown_sources_are_an_error_of_their_own() -> None:
+    from scheduler.config import UnknownSource
+
+    with pytest.raises(UnknownSource) as exc:
+        crawl_job(CFG, ["a", "nope", "gone"])
+    assert exc.value.ids == ["nope", "gone"] and str(exc.value) == "unknown source nope, gone"
+    with pytest.raises(UnknownSource):
+        CFG.source("nope")
+
+
+def test_the_job_carries_the_config_sources_as_spiders_take_them() -> None:
+    from spiders.jobspec import SourceSpec
+
+    job = crawl_job(CFG)
+    assert all(type(s) is SourceSpec for s in job.sources), "no scheduler fields reach the child"
+    assert "schedule" not in job.to_json() and "enabled" not in job.to_json()
+    assert "max_run_seconds" not in job.to_json()

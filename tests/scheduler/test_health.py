@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scheduler.config import Config
 from scheduler.health import source_health
 from storage.articles import ArticleRecord, insert_article
@@ -74,3 +76,36 @@ def test_admins_hear_of_a_problem_once_and_when_it_clears(db: Database) -> None:
     run(db, hours_ago=1, status="ok", pages=5, new=1)
     alert_source_changes(update_source_problems(CFG, db, NOW), lambda s, t: sent.append((s, t)))
     assert len(sent) == 2 and "cleared" in sent[1][0] and "no longer failing" in sent[1][1]
+
+
+def test_status_shows_each_sources_last_and_recent_crawl_errors(
+    db: Database, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from scheduler.commands import status_command
+    from scheduler.health import RECENT_ERRORS
+    from storage import crawl_runs
+    from storage.crawl_runs import CrawlStatus, ErrorRecord, RunTotals
+
+    for i in range(3):
+        at = NOW - timedelta(hours=3 - i)
+        run_id = crawl_runs.start(db, "s", now=at)
+        errors = [ErrorRecord(f"https://example.org/{i}/{n}", "http_404", f"HTTP 404 #{i}.{n}", at)
+                  for n in range(3)]
+        crawl_runs.add_errors(db, run_id, errors)
+        crawl_runs.finish(db, run_id, CrawlStatus.PARTIAL, RunTotals(pages=5, errors=3), now=at)
+    [h] = source_health(db, CFG, NOW)
+    assert len(h.recent_errors) == RECENT_ERRORS
+    assert h.last_error is not None and h.last_error.url == "https://example.org/2/2"
+    assert [e.at for e in h.recent_errors] == sorted((e.at for e in h.recent_errors), reverse=True)
+
+    cfg = CFG.model_copy(update={"database": CFG.database.model_copy(update={"url": db_url})})
+    assert status_command(cfg, json_out=True) == 0
+    [src] = json.loads(capsys.readouterr().out)["sources"]
+    assert src["last_error"]["url"] == "https://example.org/2/2"
+    assert src["last_error"]["kind"] == "http_404" and src["last_error"]["message"] == "HTTP 404 #2.2"
+    assert [e["url"] for e in src["recent_errors"]][:2] == ["https://example.org/2/2", "https://example.org/2/1"]
+    assert status_command(cfg, json_out=False) == 0
+    text = capsys.readouterr().out
+    assert "recent crawl errors" in text and "https://example.org/2/2" in text and "HTTP 404 #2.2" in text
