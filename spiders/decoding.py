@@ -1,7 +1,7 @@
 """Fixing the text encodings Scrapy guesses wrong on Cyrillic pages.
 
 Scrapy trusts BOM, then the Content-Type charset, then <meta>, then tries ascii/utf-8/cp1252
-(shared/notes/reliability.md §1). So a cp1251 or KOI8-R page with no charset becomes cp1252
+(docs/crawling.md, "Text encodings"). So a cp1251 or KOI8-R page with no charset becomes cp1252
 mojibake, a cp1251 page labelled utf-8 becomes U+FFFD, a utf-8 Kazakh page labelled
 windows-1251 becomes mojibake. Generic detectors mislabel short Cyrillic (charset-normalizer
 says mac_cyrillic for cp1251). The candidates here are few, so we score each decoding by

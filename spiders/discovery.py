@@ -2,7 +2,7 @@
 
 Pangea zone feeds have obfuscated, regenerated tokens and WordPress and Drupal sections
 advertise their own feeds, so a listing page is the most reliable place to learn a
-section's current feed (shared/notes/sources.md).
+section's current feed (docs/crawling.md, "Finding feeds").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The encoding matrix of shared/notes/reliability.md §1, through Scrapy's own response
+"""The encoding matrix of docs/crawling.md ("Text encodings"), through Scrapy's own response
 classes and our middleware: exact strings, Kazakh letters intact, no U+FFFD, no mojibake."""
 
 from __future__ import annotations
