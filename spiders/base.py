@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, ClassVar
 
 import scrapy
@@ -50,8 +51,9 @@ class SourceSpider(scrapy.Spider, ABC):
         )
         self.fallback_language = None if source.language == Language.AUTO else source.language.value
 
-    @property
+    @cached_property
     def context(self) -> CrawlContext:
+        """What the child's crawlers share (database, events, URLs claimed this run)."""
         return CrawlContext.of(self.crawler)
 
     @property
