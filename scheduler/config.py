@@ -277,6 +277,8 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...]
             msg = "required key is missing"
         elif err["type"] in ("literal_error", "enum"):
             msg = f"{msg} (got {err.get('input')!r})"
+        elif err["type"] == "tuple_type":  # the models freeze YAML's lists into tuples
+            msg = "Input should be a valid list"
         # pydantic reports discriminated/union branches as loc parts like 'int' or 'str'
         loc = tuple(p for p in loc if p not in ("int", "str"))
         out.append((loc, msg))
