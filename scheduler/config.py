@@ -132,6 +132,8 @@ class WatchlistConfig(Strict):
 
 
 class SubscriberConfig(Subscriber):
+    """notifier's Subscriber, its id a storage key, and the watchlists whose entities they get."""
+
     id: Ident
     watchlists: list[str] = Field(min_length=1)
 
@@ -143,6 +145,8 @@ class AdminConfig(Strict):
 
 
 class SmtpConfig(SmtpRelay):
+    """notifier's SmtpRelay, and the environment variable holding its password."""
+
     password_env: EnvName | None = None
 
     @model_validator(mode="after")
@@ -153,6 +157,8 @@ class SmtpConfig(SmtpRelay):
 
 
 class TelegramConfig(TelegramApi):
+    """notifier's TelegramApi, and the environment variable holding the bot token."""
+
     token_env: EnvName = "UNIONWATCH_TELEGRAM_TOKEN"  # noqa: S105 - a variable's name, not a token
 
 
