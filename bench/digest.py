@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import random
 import resource
 import sys
@@ -22,17 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from notifier import render, select
 from notifier.batch import create_digests
 from notifier.select import unassigned_articles
-from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec
-from storage import migrate
+from notifier.settings import ChannelSpec, EntityInfo, Subscriber, SubscriberSpec
+from storage import mentions, migrate
+from storage.articles import ArticleRecord, insert_articles
 from storage.database import Database
-from storage.models import Article, Mention
+from storage.mentions import NewMention
 
 NOW = dt.datetime(2025, 11, 25, 3, 0, tzinfo=dt.UTC)
 WORDS = [
@@ -63,36 +61,33 @@ def seed(db: Database, n_articles: int, n_entities: int, per_entity: int, seed: 
     """Articles 0..n_entities*per_entity-1 each name one entity; the rest name nobody."""
     rng = random.Random(seed)
     matched = n_entities * per_entity
-    batch_a: list[dict[str, object]] = []
-    batch_m: list[dict[str, object]] = []
+    batch: list[tuple[ArticleRecord, NewMention | None]] = []
 
     def flush() -> None:
         with db.write() as s:
-            if batch_a:
-                s.execute(insert(Article), batch_a)
-            if batch_m:
-                s.execute(insert(Mention), batch_m)
-        batch_a.clear()
-        batch_m.clear()
+            ids = insert_articles(s, [rec for rec, _ in batch])
+            found = []
+            for art_id, (_, m) in zip(ids, batch, strict=True):
+                assert art_id is not None
+                if m is not None:
+                    found.append(m._replace(article_id=art_id))
+            mentions.add(s, found)
+        batch.clear()
 
     for i in range(n_articles):
         entity = i % n_entities if i < matched else None
         name = f"Елеусинов{entity}" if entity is not None else None
         body, offset = _body(rng, name)
-        url = f"https://news{i % 40}.example/{i}"
-        batch_a.append({
-            "id": i + 1, "source_id": f"source{i % 40}", "url": url, "canonical_url": url,
-            "url_key": hashlib.sha256(url.encode()).hexdigest(), "guid": None,
-            "title": f"Новость {i}: суд и профсоюз", "published_at": NOW - dt.timedelta(minutes=i),
-            "fetched_at": NOW - dt.timedelta(minutes=i), "language": "ru", "body": body,
-            "content_hash": hashlib.sha256(f"{i}".encode()).hexdigest(),
-        })
+        rec = ArticleRecord(
+            source_id=f"source{i % 40}", url=f"https://news{i % 40}.example/{i}",
+            title=f"Новость {i}: суд и профсоюз", body=body, published_at=NOW - dt.timedelta(minutes=i),
+            fetched_at=NOW - dt.timedelta(minutes=i), language="ru",
+        )
+        mention = None
         if name:
-            batch_m.append({
-                "article_id": i + 1, "entity_id": f"e{entity}", "field": "body", "start": offset,
-                "end": offset + len(name), "surface": name, "tier": "surname", "explanation": "",
-            })
-        if len(batch_a) >= 5000:
+            mention = NewMention(0, f"e{entity}", "body", offset, offset + len(name), name, "surname")
+        batch.append((rec, mention))
+        if len(batch) >= 5000:
             flush()
     flush()
 
@@ -114,9 +109,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory(prefix="uw-bench-")
     url = args.url or f"sqlite:///{tmp.name}/bench.db"
     db = Database(url)
-    if db.dialect == "postgresql":
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate.downgrade(db, "base")  # a database of an earlier run starts empty again
     migrate.upgrade(db)
 
     t = time.perf_counter()
@@ -128,10 +121,10 @@ def main() -> None:
     entities = {f"e{i}": EntityInfo(f"e{i}", f"Елеусинов {i}") for i in range(n_entities)}
     subs = [
         SubscriberSpec(
-            id=f"sub{i}", name=f"Subscriber {i}", timezone="Asia/Almaty", digest_time="08:00",
+            Subscriber(id=f"sub{i}", name=f"Subscriber {i}", timezone="Asia/Almaty",
+                       channels=[ChannelSpec(type="email", to=f"sub{i}@example.org"),
+                                 ChannelSpec(type="telegram", chat_id=str(10_000 + i))]),
             entity_ids=tuple(f"e{e}" for e in rng.sample(range(n_entities), ENTITIES_PER_SUBSCRIBER)),
-            channels=(ChannelSpec("email", to=f"sub{i}@example.org"),
-                      ChannelSpec("telegram", chat_id=str(10_000 + i))),
         )
         for i in range(args.subscribers)
     ]

@@ -3,7 +3,7 @@
 A name is indexed as (stem key, endings): a token matches when its key is the stem followed
 by one of the stem's endings. Endings depend on the paradigm (masculine -ов, feminine -ова,
 -ский, -ай, given names in -а/-я, ...) and, for Kazakh, on the last sound of the nominative
-(notes/name-matching.md §1-2). Front and back vowel harmony are both accepted.
+(docs/matching.md, "Endings"). Front and back vowel harmony are both accepted.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-MAX_SNIPPET = 300
-# A sentence start further back than this is clipped away anyway, so only this much text is
-# scanned for sentence ends (a digest cuts one snippet per article and watched name).
-_LOOK = MAX_SNIPPET + 40
+MAX_SNIPPET = 300  # characters around a mention that a snippet shows at most
+# A sentence start further back than the limit is clipped away anyway, so only this much more
+# text is scanned for sentence ends (a digest cuts one snippet per article and watched name).
+_LOOK_PAST_LIMIT = 40
 
 # A sentence ends at . ! ? … (closing quotes or brackets may follow) before white space,
 # or at a line break.
@@ -38,14 +39,14 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
     return word.lower() not in _ABBREVIATIONS
 
 
-def _clip(text: str, start: int, end: int, s: int, e: int) -> tuple[int, int]:
-    """Clip [s, e) to about MAX_SNIPPET characters around [start, end), on word bounds."""
-    if e - s <= MAX_SNIPPET:
+def _clip(text: str, start: int, end: int, s: int, e: int, limit: int) -> tuple[int, int]:
+    """Clip [s, e) to about `limit` characters around [start, end), on word bounds."""
+    if e - s <= limit:
         return s, e
-    room = max(0, MAX_SNIPPET - (end - start))
+    room = max(0, limit - (end - start))
     lo = max(s, start - room // 2)
     hi = min(e, end + (room - (start - lo)))
-    lo = max(s, min(lo, hi - MAX_SNIPPET))
+    lo = max(s, min(lo, hi - limit))
     if lo > s:
         space = text.find(" ", lo, start)
         if space != -1:
@@ -57,16 +58,35 @@ def _clip(text: str, start: int, end: int, s: int, e: int) -> tuple[int, int]:
     return lo, hi
 
 
-def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Bounds of the sentence holding text[start:end], clipped to ~300 characters around it."""
+class Clipped(NamedTuple):
+    """A sentence's bounds around a mention, and whether the limit cut it at either end."""
+
+    start: int
+    end: int
+    cut_before: bool
+    cut_after: bool
+
+
+def sentence_span(text: str, start: int, end: int, limit: int = MAX_SNIPPET) -> tuple[int, int]:
+    """Bounds of the sentence holding text[start:end], clipped to ~`limit` characters around it."""
+    s, e, _, _ = clipped_sentence(text, start, end, limit)
+    return s, e
+
+
+def clipped_sentence(text: str, start: int, end: int, limit: int = MAX_SNIPPET) -> Clipped:
+    """The sentence holding text[start:end], clipped on word bounds to ~`limit` characters.
+
+    The one clipper of snippets: search results and digests both show this span.
+    """
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     # Only a window around the mention matters: anything further is clipped away anyway.
-    s = max(0, start - _LOOK)
+    look = limit + _LOOK_PAST_LIMIT
+    s = max(0, start - look)
     for m in _END.finditer(text, s, start):
         if _is_boundary(text, m):
             s = m.end()
-    e = min(len(text), end + _LOOK)
+    e = min(len(text), end + look)
     for m in _END.finditer(text, end, e):
         if _is_boundary(text, m):
             e = m.end() if m.group() != "\n" else m.start()
@@ -75,4 +95,5 @@ def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
         s += 1
     while e > end and text[e - 1].isspace():
         e -= 1
-    return _clip(text, start, end, s, e)
+    lo, hi = _clip(text, start, end, s, e, limit)
+    return Clipped(lo, hi, lo > s, hi < e)

@@ -6,10 +6,12 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-KINDS = ("person", "organisation", "term")
-MATCH_MODES = ("surname", "full_name")
+Kind = Literal["person", "organisation", "term"]
+MatchMode = Literal["surname", "full_name"]
+KINDS: tuple[Kind, ...] = ("person", "organisation", "term")
+MATCH_MODES: tuple[MatchMode, ...] = ("surname", "full_name")
 
 
 def _strings(value: Any, field: str) -> tuple[str, ...]:
@@ -23,35 +25,50 @@ def _strings(value: Any, field: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """A watched person, organisation or topic term, as an admin defines it."""
+    """A watched person, organisation or topic term, as an admin defines it.
+
+    The one model of an entity: config.yaml's `entities[]` are validated into it (pydantic
+    reads the field types and the config below; this package imports nothing but the
+    standard library). Lists, as a YAML loader gives them, are frozen into tuples.
+    """
+
+    # How pydantic validates config.yaml's entities: unknown keys are errors, text is trimmed.
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid", "str_strip_whitespace": True}
 
     id: str
-    kind: str
-    name: str
+    kind: Kind = "person"
+    # `...` is pydantic's "required": the field must come after kind, which has a default.
+    name: str = ...  # type: ignore[assignment]
     aliases: tuple[str, ...] = ()
-    match: str = "surname"
-    exclude: tuple[str, ...] = ()
+    # How much of a person's name must appear: the surname alone counts unless full_name.
+    match: MatchMode = "surname"
+    exclude: tuple[str, ...] = ()  # phrases in which a mention does not count ("из Харькова")
+    # Terms only: keyword groups that must all match somewhere in the text (AND of ORs);
+    # when empty, the name and its aliases form the one group.
     groups: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
-        # Lists from a YAML loader are accepted and frozen into tuples.
         object.__setattr__(self, "aliases", _strings(self.aliases, "aliases"))
         object.__setattr__(self, "exclude", _strings(self.exclude, "exclude"))
         if isinstance(self.groups, str):
             raise TypeError("groups must be a sequence of keyword sequences")
         object.__setattr__(self, "groups", tuple(_strings(g, "groups") for g in self.groups))
+        if not isinstance(self.name, str):  # left at `...`: no name given
+            raise TypeError("an entity needs a name")
         if not self.id:
             raise ValueError("an entity needs an id")
         if self.kind not in KINDS:
-            raise ValueError(f"entity {self.id}: kind must be one of {', '.join(KINDS)}")
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
         if self.match not in MATCH_MODES:
-            raise ValueError(f"entity {self.id}: match must be one of {', '.join(MATCH_MODES)}")
+            raise ValueError(f"match must be one of {', '.join(MATCH_MODES)}")
+        if not self.name.strip():
+            raise ValueError("a name is required")
         if self.match != "surname" and self.kind != "person":
-            raise ValueError(f"entity {self.id}: match applies to persons only")
+            raise ValueError("match applies to persons only")
         if self.groups and self.kind != "term":
-            raise ValueError(f"entity {self.id}: groups apply to terms only")
-        if not self.name.strip() and not self.aliases and not self.groups:
-            raise ValueError(f"entity {self.id}: a name is required")
+            raise ValueError("groups apply to terms only")
+        if any(not g for g in self.groups):
+            raise ValueError("a term group must list at least one keyword")
 
 
 @dataclass(frozen=True)

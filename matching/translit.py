@@ -1,6 +1,6 @@
 """Script-independent comparison keys: Kazakh, Russian and Latin spellings of a name meet here.
 
-Algorithm (notes/name-matching.md §3): lowercase, fold Kazakh letters to Russian ones,
+Algorithm (docs/matching.md, "Keys"): lowercase, fold Kazakh letters to Russian ones,
 transliterate Cyrillic to a canonical Latin, strip Latin diacritics, drop apostrophes,
 reduce the usual romanisation variants (Ye-/E-, -ayev/-aev, kh/h, zh/j, q/k, y/i) and
 collapse doubled letters (Kassym = Kasym). Acronyms never go through keys.

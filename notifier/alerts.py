@@ -11,24 +11,24 @@ from email.utils import make_msgid
 from markupsafe import escape
 
 from notifier.channels.base import DeliveryError, Outgoing, Sender
-from notifier.outbox import DeliveryEvent, DeliveryReport
-from notifier.settings import ChannelSpec
+from notifier.outbox import DeliveryEvent, DeliveryReport, Outcome
+from notifier.settings import ChannelSpec, ChannelType
 
 log = logging.getLogger(__name__)
 
 _HEADLINES = {
-    "disabled": "Channel disabled",
-    "failed": "Delivery failed",
-    "refused": "Recipient refused",
-    "migrated": "Telegram chat migrated",
-    "degraded": "Sent as plain text",
-    "retrying": "Delivery problem",
+    Outcome.DISABLED: "Channel disabled",
+    Outcome.FAILED: "Delivery failed",
+    Outcome.REFUSED: "Recipient refused",
+    Outcome.MIGRATED: "Telegram chat migrated",
+    Outcome.DEGRADED: "Sent as plain text",
+    Outcome.RETRYING: "Delivery problem",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class AdminAlert:
-    kind: str  # the event outcome it comes from
+    kind: str  # what it is about: a delivery Outcome, or e.g. "config"; names its file
     subject: str
     text: str
 
@@ -43,27 +43,30 @@ def build_alerts(report: DeliveryReport) -> list[AdminAlert]:
     Only events flagged for an admin count: permanent failures, disabled or migrated chats,
     and transient errors of our own setup (credentials, TLS, token) that retrying won't fix.
     """
-    by_kind: dict[str, list[DeliveryEvent]] = {}
+    by_kind: dict[Outcome, list[DeliveryEvent]] = {}
     for e in report.events:
         if e.alert:
             by_kind.setdefault(e.outcome, []).append(e)
     alerts = []
     for kind, events in by_kind.items():
-        head = _HEADLINES.get(kind, kind)
+        head = _HEADLINES[kind]
         subject = f"unionwatch: {head} ({len(events)})"
         text = "\n".join([f"{head}:", *(f"- {_line(e)}" for e in events)])
-        if kind == "disabled":
+        if kind is Outcome.DISABLED:
             text += "\n\nFix or remove these channels in config.yaml; until then they get nothing."
-        if kind == "migrated":
+        if kind is Outcome.MIGRATED:
             text += "\n\nThe new chat id is used from now on; update config.yaml to match."
-        alerts.append(AdminAlert(kind, subject, text))
+        alerts.append(AdminAlert(kind.value, subject, text))
     return alerts
 
 
 def send_alerts(
-    alerts: Sequence[AdminAlert], admins: Sequence[ChannelSpec], senders: Mapping[str, Sender]
+    alerts: Sequence[AdminAlert], admins: Sequence[ChannelSpec], senders: Mapping[ChannelType, Sender]
 ) -> list[str]:
-    """Send each alert straight to every admin channel (no outbox); return the failures."""
+    """Send each alert straight to every admin channel (no outbox); return the failures.
+
+    The senders stay open: whoever opened them closes them.
+    """
     failures: list[str] = []
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     for alert in alerts:
@@ -87,6 +90,4 @@ def send_alerts(
             except DeliveryError as exc:
                 log.warning("admin alert to %s failed: %s", admin.key, exc)
                 failures.append(f"{admin.key}: {exc}")
-    for sender in senders.values():
-        sender.close()
     return failures

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.orm import Session
 
 from notifier import render
 from notifier.content import DigestPreview, build_groups
 from notifier.select import articles_by_id, unassigned_articles
-from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec
-from notifier.sql import table
-from storage.models import ChannelState, Delivery, Digest, DigestItem
-
-_LAST_PERIOD_END = select(func.max(Digest.period_end)).where(
-    Digest.subscriber_id == bindparam("sid")
-)
-_CHANNEL_STATES = select(
-    ChannelState.channel, ChannelState.disabled, ChannelState.replaced_by
-).where(ChannelState.channel.in_(bindparam("keys", expanding=True)))
-_INSERT_ITEMS_QMARK = (  # SQLite
-    "INSERT INTO digest_item (digest_id, subscriber_id, article_id, entity_ids, position) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-)
-_INSERT_ITEMS_FORMAT = _INSERT_ITEMS_QMARK.replace("?", "%s")  # psycopg
-_ITEMS_OF = select(DigestItem.article_id).where(DigestItem.digest_id == bindparam("digest_id"))
+from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
+from storage import channel_state, digests, outbox
+from storage.database import Session
+from storage.outbox import NewDelivery
 
 
 def preview(
     session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
-    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now)
+    since = digests.last_period_end(session, sub.id)
+    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +32,24 @@ class Rendered:
     parts: list[str]
 
 
-def render_channel(channel_type: str, v: render.DigestView) -> Rendered:
+def render_channel(channel_type: ChannelType, v: render.DigestView) -> Rendered:
     """The content one Delivery row stores, rendered once at digest time."""
-    if channel_type == "telegram":
+    if channel_type is ChannelType.TELEGRAM:
         return Rendered(v.subject, "", "", render.telegram_parts(v))
-    body_html = render.email_html(v) if channel_type == "email" else render.page_html(v)
+    body_html = render.email_html(v) if channel_type is ChannelType.EMAIL else render.page_html(v)
     return Rendered(v.subject, render.email_text(v), body_html, [])
 
 
-def usable_channels(session: Session, channels: tuple[ChannelSpec, ...]) -> list[str]:
-    """Channel keys to deliver to: migrated chats followed, disabled channels left out."""
+def usable_channels(session: Session, channels: Sequence[ChannelSpec]) -> list[ChannelKey]:
+    """Channels to deliver to: migrated chats followed, disabled channels left out."""
     keys = [c.key for c in channels]
-    states = {s.channel: s for s in session.execute(_CHANNEL_STATES, {"keys": keys})}
-    usable: list[str] = []
+    states = channel_state.of(session, (str(k) for k in keys))
+    usable: list[ChannelKey] = []
     for key in keys:
-        state = states.get(key)
+        state = states.get(str(key))
         if state is not None and state.disabled:
             continue
-        resolved = state.replaced_by if state is not None and state.replaced_by else key
+        resolved = ChannelKey(state.replaced_by) if state is not None and state.replaced_by else key
         if resolved not in usable:
             usable.append(resolved)
     return usable
@@ -81,47 +66,29 @@ class Prepared:
 
     subscriber: SubscriberSpec
     now: datetime
-    channels: list[str]
+    channels: list[ChannelKey]
     items: list[tuple[int, list[str]]]  # (article id, entity ids) in display order
-    rendered: dict[str, Rendered]
+    rendered: dict[ChannelType, Rendered]
     period_start: datetime | None  # the end of the subscriber's previous digest
 
 
-def render_all(p: DigestPreview, channels: list[str]) -> dict[str, Rendered]:
+def render_all(p: DigestPreview, channels: list[ChannelKey]) -> dict[ChannelType, Rendered]:
     v = render.view(p)
-    kinds = dict.fromkeys(k.partition(":")[0] for k in channels)
-    return {kind: render_channel(kind, v) for kind in kinds}
+    return {kind: render_channel(kind, v) for kind in dict.fromkeys(k.type for k in channels)}
 
 
 def prepare(
     session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime
 ) -> Prepared | None:
     """Select and render one subscriber's digest; None when there is nothing to write."""
-    channels = usable_channels(session, sub.channels)
+    channels = usable_channels(session, sub.subscriber.channels)
     if not channels:
         return None  # every channel disabled: assign nothing, so nothing is lost meanwhile
     p = preview(session, sub, entities, now)
-    if p.is_empty and not sub.send_empty:
+    if p.is_empty and not sub.subscriber.digest.send_empty:
         return None
     items = [(a.id, a.entity_ids) for a in p.articles]
-    last = session.scalar(_LAST_PERIOD_END, {"sid": sub.id})
-    return Prepared(sub, now, channels, items, render_all(p, channels), last)
-
-
-def _insert_items(
-    session: Session, digest_id: int, subscriber_id: str, items: list[tuple[int, list[str]]]
-) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING of the items; returns how many went in (-1: unknown).
-
-    Straight to the driver's executemany: SQLAlchemy's per-row parameter handling was a
-    fifth of the whole write at 10,000 digests × 50 items.
-    """
-    conn = session.connection()
-    sql = _INSERT_ITEMS_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_ITEMS_FORMAT
-    rows = [
-        (digest_id, subscriber_id, aid, json.dumps(eids), i) for i, (aid, eids) in enumerate(items)
-    ]
-    return int(conn.exec_driver_sql(sql, rows).rowcount)
+    return Prepared(sub, now, channels, items, render_all(p, channels), p.since)
 
 
 def write(
@@ -136,43 +103,28 @@ def write(
     digest.
     """
     sub, now, items = prep.subscriber, prep.now, prep.items
-    # Core statements, not ORM units of work: this runs once per subscriber per day.
-    digest_id: int = session.execute(
-        insert(table(Digest)).returning(table(Digest).c.id),
-        {
-            "subscriber_id": sub.id, "created_at": now, "period_end": now,
-            "period_start": prep.period_start,
-            "item_count": len(items),
-        },
-    ).scalar_one()
+    digest_id = digests.add(session, sub.id, now, len(items), prep.period_start)
     rendered = prep.rendered
     if items:
-        inserted = _insert_items(session, digest_id, sub.id, items)
+        inserted = digests.add_items(session, digest_id, sub.id, items)
         if inserted != len(items):  # lost some to another run, or count unknown (-1)
-            won = set(session.scalars(_ITEMS_OF, {"digest_id": digest_id}))
+            won = digests.article_ids(session, digest_id)
             if len(won) < len(items):
                 kept = articles_by_id(session, sub.entity_ids, sorted(won))
-                p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now)
-                if p.is_empty and not sub.send_empty:
-                    session.execute(delete(table(Digest)).where(table(Digest).c.id == digest_id))
+                p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
+                                  prep.period_start)
+                if p.is_empty and not sub.subscriber.digest.send_empty:
+                    digests.remove(session, digest_id)
                     return None
-                session.execute(
-                    update(table(Digest))
-                    .where(table(Digest).c.id == digest_id)
-                    .values(item_count=len(p.articles))
-                )
+                digests.set_item_count(session, digest_id, len(p.articles))
                 rendered = render_all(p, prep.channels)
-    session.execute(
-        insert(table(Delivery)),
-        [
-            {
-                "digest_id": digest_id, "channel": key, "state": "pending",
-                "message_id": make_message_id(digest_id, n, message_domain),
-                "subject": r.subject, "body_text": r.body_text, "body_html": r.body_html,
-                "parts": r.parts, "parts_sent": 0, "attempts": 0,
-            }
-            for n, key in enumerate(prep.channels)
-            for r in (rendered[key.partition(":")[0]],)
-        ],
-    )
+    outbox.add(session, [
+        NewDelivery(
+            digest_id=digest_id, channel=str(key),
+            message_id=make_message_id(digest_id, n, message_domain),
+            subject=r.subject, body_text=r.body_text, body_html=r.body_html, parts=r.parts,
+        )
+        for n, key in enumerate(prep.channels)
+        for r in (rendered[key.type],)
+    ])
     return digest_id

@@ -60,6 +60,7 @@ class DigestPreview:
     entities: Mapping[str, EntityInfo]
     groups: list[Group]
     now: datetime
+    since: datetime | None = None  # when the subscriber's previous digest was made
 
     @property
     def articles(self) -> list[ArticleRef]:

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from enum import StrEnum
 
 from notifier.channels.base import (
     ChannelGone,
@@ -28,13 +25,12 @@ from notifier.channels.base import (
     SendResult,
     TransientError,
 )
-from notifier.sql import dialect_insert
+from notifier.settings import ChannelKey, ChannelType
+from storage import channel_state, outbox
 from storage.database import Database
-from storage.models import ChannelState, Delivery, Digest
+from storage.outbox import DeliveryState, NewDelivery
 
 log = logging.getLogger(__name__)
-
-DUE_STATES = ("pending", "retrying")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +42,18 @@ class RetryPolicy:
     give_up_after: timedelta = timedelta(days=2)  # a digest older than this is news no more
 
     def delay(self, attempts: int) -> timedelta:
-        return min(self.cap, self.first * (2 ** max(0, attempts - 1)))
+        return min(self.cap, self.first * (1 << max(0, attempts - 1)))
+
+
+class Outcome(StrEnum):
+    """What happened to a delivery, as events and admin alerts name it."""
+
+    RETRYING = "retrying"
+    FAILED = "failed"
+    DISABLED = "disabled"  # the channel is gone (bot blocked, chat not found)
+    MIGRATED = "migrated"  # the Telegram group became a supergroup with a new id
+    DEGRADED = "degraded"  # sent as plain text after Telegram rejected the HTML
+    REFUSED = "refused"  # some email recipients refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +62,8 @@ class DeliveryEvent:
 
     delivery_id: int
     subscriber_id: str
-    channel: str
-    outcome: str  # sent | retrying | failed | disabled | migrated | degraded | refused
+    channel: ChannelKey
+    outcome: Outcome
     error: str | None = None
     attempts: int = 0
     alert: bool = False
@@ -69,14 +76,8 @@ class DeliveryReport:
     failed: int = 0
     events: list[DeliveryEvent] = field(default_factory=list)
 
-    def of(self, outcome: str) -> list[DeliveryEvent]:
+    def of(self, outcome: Outcome) -> list[DeliveryEvent]:
         return [e for e in self.events if e.outcome == outcome]
-
-
-def _due(now: datetime) -> Any:
-    return (Delivery.state.in_(DUE_STATES)) & (
-        Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now)
-    )
 
 
 @dataclass(slots=True)
@@ -84,71 +85,37 @@ class _Claimed:
     msg: Outgoing
     created_at: datetime
     attempts: int
-    original_channel: str
+    original_channel: ChannelKey
     disabled: str | None = None  # reason, if ChannelState says the channel is off
 
 
 def _claim(
-    db: Database, types: Sequence[str], now: datetime, at: datetime, limit: int, ttl: timedelta
+    db: Database, types: list[ChannelType], now: datetime, at: datetime, limit: int, ttl: timedelta
 ) -> list[_Claimed]:
     """Claim up to `limit` due rows of the channel types we can send; rows others hold stay."""
-    type_filter = or_(*[Delivery.channel.like(f"{t}:%") for t in types])
     with db.write() as s:
-        ids = s.scalars(
-            select(Delivery.id)
-            .where(_due(now), type_filter)
-            .order_by(Delivery.id)
-            .limit(limit)
-        ).all()
-        if not ids:
-            return []
-        won = s.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(ids), _due(now))
-            .values(next_attempt_at=at + ttl, attempts=Delivery.attempts + 1)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        rows = s.execute(
-            select(Delivery, Digest.subscriber_id, Digest.created_at)
-            .join(Digest, Digest.id == Delivery.digest_id)
-            .where(Delivery.id.in_(won))
-            .order_by(Delivery.id)
-        ).all()
-        states = _channel_states(s, {d.channel for d, _, _ in rows})
+        rows = outbox.claim_due(s, [ChannelKey.prefix(t) for t in types], now, at + ttl, limit)
+        states = channel_state.of(s, {d.channel for d in rows})
         claimed = []
-        for d, subscriber_id, created_at in rows:
+        for d in rows:
             channel = d.channel
             state = states.get(channel)
             if state is not None and state.replaced_by and not state.disabled:
                 channel = state.replaced_by
-                state = states.get(channel) or _channel_states(s, {channel}).get(channel)
+                state = states.get(channel) or channel_state.of(s, [channel]).get(channel)
             disabled = None
             if state is not None and state.disabled:
                 disabled = state.reason or "disabled"
             msg = Outgoing(
-                delivery_id=d.id, digest_id=d.digest_id, subscriber_id=subscriber_id,
-                channel=channel, message_id=d.message_id, subject=d.subject,
-                body_text=d.body_text, body_html=d.body_html, parts=list(d.parts or []),
+                delivery_id=d.id, digest_id=d.digest_id, subscriber_id=d.subscriber_id,
+                channel=ChannelKey(channel), message_id=d.message_id, subject=d.subject,
+                body_text=d.body_text, body_html=d.body_html, parts=d.parts,
                 parts_sent=d.parts_sent,
             )
-            claimed.append(_Claimed(msg, created_at, d.attempts, d.channel, disabled))
+            claimed.append(
+                _Claimed(msg, d.digest_created_at, d.attempts, ChannelKey(d.channel), disabled)
+            )
         return claimed
-
-
-def _channel_states(s: Session, channels: set[str]) -> dict[str, ChannelState]:
-    if not channels:
-        return {}
-    rows = s.scalars(select(ChannelState).where(ChannelState.channel.in_(channels)))
-    return {c.channel: c for c in rows}
-
-
-def _upsert_channel_state(s: Session, channel: str, now: datetime, **values: Any) -> None:
-    stmt = dialect_insert(s, ChannelState).values(channel=channel, updated_at=now, **values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ChannelState.channel], set_={"updated_at": now, **values}
-    )
-    s.execute(stmt)
 
 
 class _Run:
@@ -157,7 +124,7 @@ class _Run:
     def __init__(
         self,
         db: Database,
-        senders: Mapping[str, Sender],
+        senders: Mapping[ChannelType, Sender],
         now: datetime,
         policy: RetryPolicy,
         claim_ttl: timedelta,
@@ -171,43 +138,38 @@ class _Run:
         self.clock = clock
         self.t0 = clock()
         self.report = DeliveryReport()
-        self.gone: dict[str, str] = {}  # channels disabled during this run -> reason
+        self.gone: dict[ChannelKey, str] = {}  # channels disabled during this run -> reason
 
     def now(self) -> datetime:
         """The caller's `now` advanced by the time this run has taken (injectable clock)."""
         return self.start + timedelta(seconds=self.clock() - self.t0)
 
     def event(
-        self, c: _Claimed, outcome: str, error: str | None = None, alert: bool = False
+        self, c: _Claimed, outcome: Outcome, error: str | None = None, alert: bool = False
     ) -> None:
         self.report.events.append(
             DeliveryEvent(c.msg.delivery_id, c.msg.subscriber_id, c.msg.channel, outcome, error,
                           c.attempts, alert)
         )
 
-    def _update(self, c: _Claimed, **values: Any) -> None:
-        with self.db.write() as s:
-            s.execute(
-                update(Delivery)
-                .where(Delivery.id == c.msg.delivery_id)
-                .values(channel=c.msg.channel, **values)
-                .execution_options(synchronize_session=False)
-            )
-
     def sent(self, c: _Claimed) -> None:
-        self._update(c, state="sent", parts_sent=c.msg.parts_sent, sent_at=self.now(),
-                     next_attempt_at=None, last_error=None)
+        with self.db.write() as s:
+            outbox.mark_sent(s, c.msg.delivery_id, channel=str(c.msg.channel),
+                             parts_sent=c.msg.parts_sent, at=self.now())
         self.report.sent += 1
 
     def progress(self, c: _Claimed) -> None:
         # Per part, so a crash re-sends at most the part in flight; renews the claim too.
-        self._update(c, parts_sent=c.msg.parts_sent, next_attempt_at=self.now() + self.claim_ttl)
+        with self.db.write() as s:
+            outbox.mark_progress(s, c.msg.delivery_id, channel=str(c.msg.channel),
+                                 parts_sent=c.msg.parts_sent, hold_until=self.now() + self.claim_ttl)
 
     def failed(self, c: _Claimed, error: str, alert: bool = True) -> None:
-        self._update(c, state="failed", parts_sent=c.msg.parts_sent, next_attempt_at=None,
-                     last_error=error)
+        with self.db.write() as s:
+            outbox.mark_failed(s, c.msg.delivery_id, channel=str(c.msg.channel),
+                               parts_sent=c.msg.parts_sent, error=error)
         self.report.failed += 1
-        self.event(c, "failed", error, alert)
+        self.event(c, Outcome.FAILED, error, alert)
 
     def retry(self, c: _Claimed, exc: TransientError) -> None:
         now = self.now()
@@ -220,26 +182,27 @@ class _Run:
             if exc.retry_after is not None
             else self.policy.delay(c.attempts)
         )
-        self._update(c, state="retrying", parts_sent=c.msg.parts_sent,
-                     next_attempt_at=now + wait, last_error=error)
+        with self.db.write() as s:
+            outbox.mark_retrying(s, c.msg.delivery_id, channel=str(c.msg.channel),
+                                 parts_sent=c.msg.parts_sent, at=now + wait, error=error)
         self.report.retrying += 1
-        self.event(c, "retrying", error, exc.alert)
+        self.event(c, Outcome.RETRYING, error, exc.alert)
 
     def disable(self, c: _Claimed, reason: str) -> None:
         self.gone[c.msg.channel] = reason
         with self.db.write() as s:
-            _upsert_channel_state(s, c.msg.channel, self.now(), disabled=True, reason=reason)
+            channel_state.disable(s, str(c.msg.channel), reason, self.now())
         self.failed(c, f"channel disabled: {reason}", alert=False)
-        self.event(c, "disabled", reason, alert=True)
+        self.event(c, Outcome.DISABLED, reason, alert=True)
 
-    def migrated(self, c: _Claimed, new_channel: str) -> None:
+    def migrated(self, c: _Claimed, new_channel: ChannelKey) -> None:
         old = c.msg.channel
         with self.db.write() as s:
-            _upsert_channel_state(s, old, self.now(), replaced_by=new_channel)
+            channel_state.redirect(s, str(old), str(new_channel), self.now())
             if c.original_channel != old:  # keep chains short: the config's key points to the end
-                _upsert_channel_state(s, c.original_channel, self.now(), replaced_by=new_channel)
+                channel_state.redirect(s, str(c.original_channel), str(new_channel), self.now())
         c.msg.channel = new_channel
-        self.event(c, "migrated", f"{old} -> {new_channel}", alert=True)
+        self.event(c, Outcome.MIGRATED, f"{old} -> {new_channel}", alert=True)
 
     def refused(self, c: _Claimed, refused: dict[str, tuple[int, str]]) -> None:
         """Some recipients refused: each gets its own row, failed (5xx) or to retry (4xx)."""
@@ -248,19 +211,19 @@ class _Run:
             for addr, (code, text) in refused.items():
                 permanent = 500 <= code < 600
                 error = f"recipient refused: {code} {text}"
-                stmt = dialect_insert(s, Delivery).values(
-                    digest_id=c.msg.digest_id, channel=f"email:{addr}",
-                    state="failed" if permanent else "retrying", message_id=c.msg.message_id,
+                channel = ChannelKey.of(ChannelType.EMAIL, addr)
+                outbox.add_unless_queued(s, NewDelivery(
+                    digest_id=c.msg.digest_id, channel=str(channel), message_id=c.msg.message_id,
                     subject=c.msg.subject, body_text=c.msg.body_text, body_html=c.msg.body_html,
-                    parts=[], attempts=1, last_error=error,
+                    state=DeliveryState.FAILED if permanent else DeliveryState.RETRYING,
+                    attempts=1, last_error=error,
                     next_attempt_at=None if permanent else now + self.policy.delay(1),
-                ).on_conflict_do_nothing()
-                s.execute(stmt)
+                ))
                 self.report.failed += permanent
                 self.report.retrying += not permanent
                 self.report.events.append(
-                    DeliveryEvent(c.msg.delivery_id, c.msg.subscriber_id, f"email:{addr}",
-                                  "refused", error, 1, permanent)
+                    DeliveryEvent(c.msg.delivery_id, c.msg.subscriber_id, channel, Outcome.REFUSED,
+                                  error, 1, permanent)
                 )
 
     def send_batch(self, batch: list[_Claimed]) -> None:
@@ -284,16 +247,11 @@ class _Run:
         if not waiting:
             return
         with self.db.write() as s:
-            s.execute(
-                update(Delivery)
-                .where(Delivery.id.in_([c.msg.delivery_id for c in waiting]))
-                .values(next_attempt_at=self.now() + self.claim_ttl)
-                .execution_options(synchronize_session=False)
-            )
+            outbox.hold(s, [c.msg.delivery_id for c in waiting], self.now() + self.claim_ttl)
 
     def step(self, c: _Claimed) -> bool:
         """Send the next unit of one delivery; True while it has units left."""
-        sender = self.senders[c.msg.channel_type]
+        sender = self.senders[c.msg.channel.type]
         units = sender.units(c.msg)
         if c.msg.parts_sent >= units:  # crashed after the last part, before the mark
             self.sent(c)
@@ -316,7 +274,7 @@ class _Run:
         if result.migrated_to:
             self.migrated(c, result.migrated_to)
         if result.degraded:
-            self.event(c, "degraded", "sent as plain text after Telegram rejected the HTML", True)
+            self.event(c, Outcome.DEGRADED, "sent as plain text after Telegram rejected the HTML", True)
         if result.refused:
             self.refused(c, result.refused)
         c.msg.parts_sent += 1
@@ -329,7 +287,7 @@ class _Run:
 
 def deliver_pending(
     db: Database,
-    senders: Mapping[str, Sender],
+    senders: Mapping[ChannelType, Sender],
     now: datetime,
     *,
     policy: RetryPolicy | None = None,
@@ -339,18 +297,15 @@ def deliver_pending(
 ) -> DeliveryReport:
     """Send every due pending/retrying delivery whose channel type has a sender.
 
-    senders maps a channel type ("email", "telegram", "file") to its Sender. Rows due at
-    `now` are handled once per call; rows rescheduled during the call wait for a later one.
+    senders maps a channel type to its Sender; the caller opened them and closes them (see
+    notifier.senders.open_senders). Rows due at `now` are handled once per call; rows
+    rescheduled during the call wait for a later one.
     """
     run = _Run(db, senders, now, policy or RetryPolicy(), claim_ttl, clock)
-    types = list(senders)
-    try:
-        while types:
-            batch = _claim(db, types, now, run.now(), batch_size, claim_ttl)
-            if not batch:
-                break
-            run.send_batch(batch)
-    finally:
-        for sender in senders.values():
-            sender.close()
+    types = [ChannelType(t) for t in senders]
+    while types:
+        batch = _claim(db, types, now, run.now(), batch_size, claim_ttl)
+        if not batch:
+            break
+        run.send_batch(batch)
     return run.report

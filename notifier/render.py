@@ -72,6 +72,7 @@ class GroupView:
 class DigestView:
     subscriber: str
     date: str
+    since: str  # local time of the previous digest: what is new is new since then ("" first)
     subject: str
     story_count: int
     watching: list[str]
@@ -112,10 +113,11 @@ def subject_line(preview: DigestPreview) -> str:
 
 def view(preview: DigestPreview) -> DigestView:
     sub = preview.subscriber
-    tz = ZoneInfo(sub.timezone)
+    tz = ZoneInfo(sub.subscriber.timezone)
     return DigestView(
-        subscriber=squash(sub.name),
+        subscriber=squash(sub.subscriber.display_name),
         date=_local_date(preview.now, tz),
+        since=preview.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if preview.since else "",
         subject=subject_line(preview),
         story_count=preview.story_count,
         watching=[squash(preview.entity(e).name) for e in sub.entity_ids],

@@ -6,42 +6,13 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session
-
 from notifier.content import ArticleRef
 from notifier.sentences import Snippet, clip, snippet
-from storage.models import Article, DigestItem, Mention
+from storage import articles, mentions
+from storage.database import Session, url_of
+from storage.mentions import Evidence
 
 TITLE_LIMIT = 300
-_CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
-
-# Built once, so SQLAlchemy reuses the compiled form: this runs for every subscriber.
-_MENTION_COLUMNS = (
-    Mention.article_id, Mention.entity_id, Mention.field, Mention.start, Mention.end,
-    Mention.surface, Article.content_hash, Article.url_key, Article.url, Article.title,
-    Article.source_id, Article.published_at, Article.fetched_at, Article.language,
-)
-_CANDIDATES = (
-    select(*_MENTION_COLUMNS)
-    .join(Article, Article.id == Mention.article_id)
-    .where(
-        Mention.entity_id.in_(bindparam("entity_ids", expanding=True)),
-        ~exists().where(
-            DigestItem.subscriber_id == bindparam("subscriber_id"),
-            DigestItem.article_id == Mention.article_id,
-        ),
-    )
-)
-_BY_ID = (
-    select(*_MENTION_COLUMNS)
-    .join(Article, Article.id == Mention.article_id)
-    .where(
-        Mention.entity_id.in_(bindparam("entity_ids", expanding=True)),
-        Mention.article_id.in_(bindparam("ids", expanding=True)),
-    )
-)
-_BODIES = select(Article.id, Article.body).where(Article.id.in_(bindparam("ids", expanding=True)))
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -79,12 +50,12 @@ def clear_caches() -> None:
     _SNIPPETS.clear()
 
 
-def _best_mentions(rows: Iterable[Any]) -> dict[tuple[int, str], Any]:
+def _best_mentions(rows: Iterable[Evidence]) -> dict[tuple[int, str], Evidence]:
     """Per (article, entity) the mention to show: the first in the body, else one in the title.
 
     The body sentence tells more than the title the reader sees anyway.
     """
-    best: dict[tuple[int, str], Any] = {}
+    best: dict[tuple[int, str], Evidence] = {}
     for row in rows:
         key = (row.article_id, row.entity_id)
         cur = best.get(key)
@@ -108,36 +79,27 @@ def unassigned_articles(
     session: Session, subscriber_id: str, entity_ids: Sequence[str]
 ) -> list[ArticleRef]:
     """Articles naming any of entity_ids that no digest of this subscriber holds yet."""
-    if not entity_ids:
-        return []
-    params = {"entity_ids": list(entity_ids), "subscriber_id": subscriber_id}
-    return _refs(session, session.execute(_CANDIDATES, params).all())
+    return _refs(session, mentions.unassigned(session, subscriber_id, entity_ids))
 
 
 def articles_by_id(
     session: Session, entity_ids: Sequence[str], article_ids: Sequence[int]
 ) -> list[ArticleRef]:
     """These articles, with their evidence for entity_ids (to rebuild a digest after a race)."""
-    rows: list[Any] = []
-    for i in range(0, len(article_ids), _CHUNK):
-        params = {"entity_ids": list(entity_ids), "ids": list(article_ids[i : i + _CHUNK])}
-        rows += session.execute(_BY_ID, params).all()
-    return _refs(session, rows)
+    return _refs(session, mentions.in_articles(session, entity_ids, article_ids))
 
 
-def _refs(session: Session, rows: Sequence[Any]) -> list[ArticleRef]:
+def _refs(session: Session, rows: Sequence[Evidence]) -> list[ArticleRef]:
     """ArticleRefs from mention rows, loading article text only for what the caches miss."""
     best = _best_mentions(rows)
-    dbkey = str(session.get_bind().engine.url)
+    dbkey = url_of(session)
     keyed = [
         ((dbkey, aid, m.url_key, m.content_hash, m.field, m.start, m.end, m.surface), eid, m)
         for (aid, eid), m in best.items()
     ]
     # Bodies only for body mentions whose sentence is not cached yet.
     need = sorted({k[1] for k, _, m in keyed if m.field == "body" and _SNIPPETS.get(k) is None})
-    bodies: dict[int, str] = {}
-    for i in range(0, len(need), _CHUNK):
-        bodies.update(session.execute(_BODIES, {"ids": need[i : i + _CHUNK]}).tuples().all())
+    bodies = articles.bodies(session, need)
 
     refs: dict[int, ArticleRef] = {}
     for key, eid, m in keyed:

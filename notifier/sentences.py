@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 from matching import sentence_span
+from matching.sentences import MAX_SNIPPET, clipped_sentence
 
-MAX_SNIPPET = 320  # characters; a scraped "sentence" can run for pages
+__all__ = ["MAX_SNIPPET", "Snippet", "clip", "sentence_span", "snippet", "squash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,24 +38,18 @@ def clip(text: str, limit: int) -> str:
 
 
 def snippet(text: str, start: int, end: int, limit: int = MAX_SNIPPET) -> Snippet:
-    """The mention's sentence, clipped to about `limit` characters centred on the mention."""
+    """The mention's sentence, clipped to about `limit` characters around the mention.
+
+    matching's clipper decides the span (on word bounds); this only marks the cuts with "…"
+    and keeps every line break out of the snippet.
+    """
     if not (0 <= start < end <= len(text)):
         return Snippet(clip(text[: 2 * limit], limit), "", "")
-    # Only the sentence's part within `limit` of the mention can be shown: split that window
-    # rather than the whole body (long bodies made this the slowest step of a digest).
-    lo, hi = max(0, start - limit), min(len(text), end + limit)
-    s, e = sentence_span(text[lo:hi], start - lo, end - lo)
-    s, e = min(s + lo, start), max(e + lo, end)
-    room = max(0, limit - (end - start)) // 2
-    lead = "…" if start - s > room else ""
-    tail = "…" if e - end > room else ""
-    before = squash_keep_edges(text[max(s, start - room) : start])
-    after = squash_keep_edges(text[end : min(e, end + room)])
-    if lead and " " in before.strip():  # cut at a word boundary, not inside a word
-        before = before[before.index(" ", 1 if before.startswith(" ") else 0) :]
-    if tail and " " in after.strip():
-        after = after[: after.rstrip().rindex(" ")]
-    return Snippet(lead + before.lstrip(), squash(text[start:end]), after.rstrip() + tail)
+    s, e, cut_before, cut_after = clipped_sentence(text, start, end, limit)
+    before = squash_keep_edges(text[min(s, start) : start])
+    after = squash_keep_edges(text[end : max(e, end)])
+    return Snippet(("…" if cut_before else "") + before.lstrip(), squash(text[start:end]),
+                   after.rstrip() + ("…" if cut_after else ""))
 
 
 def squash_keep_edges(text: str) -> str:

@@ -1,48 +1,122 @@
-"""Settings the notifier needs, built by the scheduler from config.yaml and the environment."""
+"""What the notifier takes from config.yaml: subscribers, their channels, SMTP and Telegram.
+
+Each model states its rules once; scheduler/config.py validates config.yaml with these very
+models. Secrets are not in them: the config names an environment variable, and the settings
+built from it (SmtpSettings, TelegramSettings) carry the value read from there.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-CHANNEL_TYPES = ("email", "telegram", "file")
-SECURITY_MODES = ("starttls", "ssl", "none")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_CHAT = re.compile(r"-?\d+|@[A-Za-z0-9_]{5,}")
+_HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSpec:
-    """Where one subscriber's digest goes: an email address list, a Telegram chat or a folder."""
+class ChannelType(StrEnum):
+    EMAIL = "email"
+    TELEGRAM = "telegram"
+    FILE = "file"
 
-    type: str
-    to: str | None = None  # email: one address, or several separated by commas
-    chat_id: str | None = None  # telegram: int64 as text (groups are negative)
-    path: str | None = None  # file: a folder
 
-    def __post_init__(self) -> None:
-        if self.type not in CHANNEL_TYPES:
-            raise ValueError(f"unknown channel type {self.type!r}")
-        target = {"email": self.to, "telegram": self.chat_id, "file": self.path}[self.type]
-        if not target:
-            raise ValueError(f"{self.type} channel needs its target set")
+class ChannelKey(str):
+    """A channel as Delivery.channel and ChannelState.channel store it: "type:target".
+
+    The stored string itself (equal to it, stored and hashed as it), whose parts are read in
+    one place. Email targets may list several addresses, comma-separated; Telegram targets are
+    chat ids (negative for groups) or @channel names; file targets are folders.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, key: str) -> ChannelKey:
+        kind, sep, target = key.partition(":")
+        if not sep or not target or kind not in _CHANNEL_TYPES:
+            raise ValueError(f"channel key {key!r} is not 'type:target'")
+        return super().__new__(cls, key)
+
+    @classmethod
+    def of(cls, kind: ChannelType, target: str) -> ChannelKey:
+        return cls(f"{kind.value}:{target}")
+
+    @staticmethod
+    def prefix(kind: ChannelType) -> str:
+        """What every key of this channel type starts with."""
+        return f"{kind.value}:"
+
+    @property
+    def type(self) -> ChannelType:
+        return ChannelType(self.partition(":")[0])
 
     @property
     def target(self) -> str:
-        return {"email": self.to, "telegram": self.chat_id, "file": self.path}[self.type] or ""
+        return self.partition(":")[2]
+
+
+_CHANNEL_TYPES = frozenset(t.value for t in ChannelType)
+
+
+def _chat_id(value: Any) -> Any:
+    # YAML reads a bare chat id as an int; it is kept as text (int64, groups negative).
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Frozen(BaseModel):
+    model_config = FROZEN
+
+
+_TARGET_FIELD = {ChannelType.EMAIL: "to", ChannelType.TELEGRAM: "chat_id", ChannelType.FILE: "path"}
+
+
+class ChannelSpec(Frozen):
+    """Where one subscriber's digest (or an admin's alerts) go: addresses, a chat or a folder."""
+
+    type: ChannelType
+    to: str | None = None  # email: one address, or several separated by commas
+    chat_id: Annotated[str | None, BeforeValidator(_chat_id)] = None
+    path: str | None = None  # file: a folder
+
+    @model_validator(mode="after")
+    def _fields(self) -> ChannelSpec:
+        need = _TARGET_FIELD[self.type]
+        if getattr(self, need) in (None, ""):
+            raise ValueError(f"a {self.type} channel needs '{need}'")
+        extra = [f for f in _TARGET_FIELD.values() if f != need and getattr(self, f) is not None]
+        if extra:
+            raise ValueError(f"a {self.type} channel takes '{need}', not {', '.join(extra)}")
+        if self.type is ChannelType.EMAIL:
+            for addr in (self.to or "").split(","):
+                if not _EMAIL.fullmatch(addr.strip()):
+                    raise ValueError(f"'{addr.strip()}' is not an email address")
+        if self.type is ChannelType.TELEGRAM and not _CHAT.fullmatch(self.chat_id or ""):
+            raise ValueError(f"chat_id '{self.chat_id}' is neither a number nor an @channel name")
+        return self
 
     @property
-    def key(self) -> str:
-        """The channel as stored in Delivery.channel and ChannelState.channel."""
-        return f"{self.type}:{self.target}"
+    def target(self) -> str:
+        return str(getattr(self, _TARGET_FIELD[self.type]))
 
-    @classmethod
-    def from_key(cls, key: str) -> ChannelSpec:
-        kind, _, target = key.partition(":")
-        if kind == "email":
-            return cls(kind, to=target)
-        if kind == "telegram":
-            return cls(kind, chat_id=target)
-        return cls(kind, path=target)
+    @property
+    def key(self) -> ChannelKey:
+        return ChannelKey.of(self.type, self.target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,45 +128,116 @@ class EntityInfo:
     kind: str = "person"
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}'") from None
+    return value
+
+
+def _digest_time(value: Any) -> Any:
+    """'HH:MM' (or 'H:MM'), 24-hour, to a time; a time passes as it is."""
+    if isinstance(value, dt.time):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    m = _HHMM.fullmatch(value.strip())
+    if not m:
+        raise ValueError(f"time '{value}' is not HH:MM (24-hour)")
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+TimeZone = Annotated[str, AfterValidator(_timezone)]  # an IANA name, e.g. Asia/Almaty
+DigestTime = Annotated[dt.time, BeforeValidator(_digest_time)]  # local wall-clock time
+
+
+class DigestSchedule(Frozen):
+    time: DigestTime = dt.time(8, 0)
+    send_empty: bool = False  # send "nothing new today" rather than nothing
+
+
+class Subscriber(Frozen):
+    """A subscriber as config.yaml defines them (the scheduler resolves their watchlists)."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    timezone: TimeZone = "UTC"
+    digest: DigestSchedule = DigestSchedule()
+    channels: list[ChannelSpec] = Field(min_length=1)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
 @dataclass(frozen=True, slots=True)
 class SubscriberSpec:
-    id: str
-    name: str
-    timezone: str
-    digest_time: str  # "HH:MM" in the subscriber's timezone
-    entity_ids: tuple[str, ...]  # resolved from the subscriber's watchlists, in display order
-    channels: tuple[ChannelSpec, ...]
-    send_empty: bool = False
+    """One subscriber's digest: who, and the entities they watch in display order."""
 
-    def __post_init__(self) -> None:
-        if not _HHMM.match(self.digest_time):
-            raise ValueError(f"digest_time {self.digest_time!r} is not HH:MM")
+    subscriber: Subscriber
+    entity_ids: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.subscriber.id
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"  # the certificate is verified; never falls back to plaintext
+    SSL = "ssl"  # implicit TLS, port 465
+    NONE = "none"  # loopback relays only: no AUTH is ever sent this way
+
+
+class SmtpRelay(Frozen):
+    """The SMTP relay digests go through; the password is not part of it (see SmtpSettings)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    username: str | None = None
+    sender: str = Field(alias="from")  # the From: of every digest
+    ca_file: str | None = None  # extra trust anchor, e.g. a private CA; else the system store
+    timeout: float = 30.0
+
+    @model_validator(mode="after")
+    def _no_plaintext_auth(self) -> SmtpRelay:
+        # Credentials must never cross the wire in the clear: refuse the combination up front.
+        if self.security is SmtpSecurity.NONE and self.username:
+            raise ValueError(
+                "security 'none' with a username would send the password in clear (plaintext AUTH)"
+            )
+        return self
+
+
+class TelegramApi(Frozen):
+    """Where the Bot API is: requests go to {api_base}/bot{token}/{method}."""
+
+    api_base: str = "https://api.telegram.org"
+    timeout: float = Field(20.0, gt=0)
+
+    @field_validator("api_base")
+    @classmethod
+    def _base(cls, v: str) -> str:
+        if not re.match(r"^https?://", v):
+            raise ValueError(f"api_base '{v}' is not an http(s) URL")
+        return v.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
-    host: str
-    port: int = 587
-    security: str = "starttls"
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    sender: str = "unionwatch@localhost"
-    ca_file: str | None = None  # extra trust anchor, e.g. a private CA; else the system store
-    timeout: float = 30.0
+    """The relay and the password read from the environment variable the config names."""
 
-    def __post_init__(self) -> None:
-        if self.security not in SECURITY_MODES:
-            raise ValueError(f"smtp security {self.security!r} is not one of {SECURITY_MODES}")
-        # Credentials must never cross the wire in the clear: refuse the combination up front.
-        if self.security == "none" and self.username:
-            raise ValueError("smtp security 'none' with a username would send AUTH in plaintext")
+    relay: SmtpRelay
+    password: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class TelegramSettings:
+    api: TelegramApi
     token: str = field(repr=False)
-    api_base: str = "https://api.telegram.org"
-    timeout: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from scheduler.config import ConfigError, load_config
+from scheduler.config import load_config
+from scheduler.yamlsource import ConfigError
+from storage import migrate
+from storage.database import Database, sqlite_file
 
 
 def run_checks(path: Path) -> dict[str, Any]:
@@ -28,23 +31,15 @@ def run_checks(path: Path) -> dict[str, Any]:
         report["summary"].append(f"watchlists compile ({n_entities} entities)")
     except Exception as exc:  # a matcher refusal is a config problem to show, not a crash
         report["problems"].append(f"{path}: watchlists: cannot compile: {exc}")
-    from sqlalchemy.engine import make_url
-
-    url = make_url(cfg.database.url)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+    db_file = sqlite_file(cfg.database.url)
+    if db_file is not None and not db_file.exists():
         # Checking must not leave an empty database file behind.
-        report["summary"].append(f"database {url.database} does not exist yet; the first run creates it")
+        report["summary"].append(f"database {db_file} does not exist yet; the first run creates it")
         report["ok"] = not report["problems"]
         return report
     try:
-        from sqlalchemy import text
-
-        from storage import migrate
-        from storage.database import Database
-
         db = Database(cfg.database.url)
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        db.ping()
         cur, head = migrate.current_revision(db), migrate.head_revision(db)
         state = "up to date" if cur == head else f"at {cur or 'empty'}, will upgrade to {head}"
         report["summary"].append(f"database reachable, schema {state}")

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from scheduler.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from scheduler.config import DEFAULT_CONFIG, Config, load_config
 from scheduler.output import console, err_console, fail, print_json
+from scheduler.yamlsource import ConfigError
 
 app = typer.Typer(
     name="unionwatch",
@@ -33,12 +34,13 @@ VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="Mo
 
 
 def _logging(verbose: int) -> None:
+    from notifier.channels.telegram import quiet_http_logging
+
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     # httpx logs full request URLs at INFO, and a Telegram URL carries the bot token.
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_http_logging()
 
 
 def _config(path: Path, *, require_secrets: bool = True) -> Config:
@@ -173,13 +175,13 @@ def demo(
 def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from storage import migrate
-    from storage.database import Database
+    from storage.database import Database, display_url
 
     cfg = _config(config, require_secrets=False)
     db = Database(cfg.database.url)
     before = migrate.current_revision(db)
     migrate.upgrade(db, revision)
-    console.print(f"database {_safe_url(cfg.database.url)}: {before or 'empty'} → "
+    console.print(f"database {display_url(cfg.database.url)}: {before or 'empty'} → "
                   f"{migrate.current_revision(db)}", highlight=False)
 
 
@@ -187,11 +189,11 @@ def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> No
 def db_current(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
     """Show the schema revision of the database and the newest one."""
     from storage import migrate
-    from storage.database import Database
+    from storage.database import Database, display_url
 
     cfg = _config(config, require_secrets=False)
     db = Database(cfg.database.url)
-    info: dict[str, Any] = {"database": _safe_url(cfg.database.url),
+    info: dict[str, Any] = {"database": display_url(cfg.database.url),
                             "current": migrate.current_revision(db), "head": migrate.head_revision(db)}
     info["up_to_date"] = info["current"] == info["head"]
     if json_out:
@@ -208,12 +210,6 @@ def db_downgrade(revision: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
 
     cfg = _config(config, require_secrets=False)
     migrate.downgrade(Database(cfg.database.url), revision)
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":

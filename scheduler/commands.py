@@ -15,6 +15,8 @@ from rich.table import Table
 from scheduler.config import Config, UnknownSource
 from scheduler.output import console, err_console, fail, print_json
 from storage.crawl_runs import CrawlStatus
+from storage.database import Database
+from storage.migrate import NotReady
 from storage.types import utcnow
 
 ERROR_SHOWN = 200  # characters of an error message in the status table
@@ -160,13 +162,15 @@ def _match_jsonl(wl: Any, path: Path, out: Path | None) -> int:
 def search_command(cfg: Config, *, query: str | None, entity: str | None, source: str | None,
                    days: int, limit: int, json_out: bool) -> int:
     from scheduler.searching import search_articles
-    from scheduler.wiring import open_database
 
     if entity is not None and entity not in {e.id for e in cfg.entities}:
         fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)")
-    db = open_database(cfg)
-    hits = search_articles(db, query=query, entity=entity, source=source,
-                           since=utcnow() - timedelta(days=days), limit=limit)
+    db = _open_to_read(cfg)
+    try:
+        hits = search_articles(db, query=query, entity=entity, source=source,
+                               since=utcnow() - timedelta(days=days), limit=limit)
+    finally:
+        db.dispose()
     if json_out:
         print_json([h.as_dict() for h in hits])
         return 0
@@ -183,14 +187,26 @@ def search_command(cfg: Config, *, query: str | None, entity: str | None, source
     return 0
 
 
+def _open_to_read(cfg: Config) -> Database:
+    """The database as it is, for commands that only read; missing or outdated: one line, exit 1."""
+    from scheduler.wiring import open_database_to_read
+
+    try:
+        return open_database_to_read(cfg)
+    except NotReady as exc:
+        fail(str(exc))
+
+
 def status_command(cfg: Config, *, json_out: bool) -> int:
     from scheduler.health import RECENT_ERRORS, outbox_counts, scheduler_holder, source_health
-    from scheduler.wiring import open_database
 
-    db = open_database(cfg)
-    health = source_health(db, cfg)
-    outbox = outbox_counts(db)
-    holder = scheduler_holder(db)
+    db = _open_to_read(cfg)
+    try:
+        health = source_health(db, cfg)
+        outbox = outbox_counts(db)
+        holder = scheduler_holder(db)
+    finally:
+        db.dispose()
     if json_out:
         print_json({"sources": [h.as_dict() for h in health], "outbox": outbox, "scheduler": holder})
         return 0

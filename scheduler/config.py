@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from matching import EntitySpec
+from notifier.settings import ChannelSpec, ChannelType, SmtpRelay, Subscriber, TelegramApi
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
-from storage.types import ID_PATTERN
+from storage.types import Ident
 
 DEFAULT_CONFIG = Path("config.yaml")
 SECRET_KEYS = re.compile(r"^(password|passwd|secret|token|api_key|apikey|bot_token)$", re.I)
@@ -33,14 +27,6 @@ INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{value}'") from None
-    return value
 
 
 def _schedule(value: str) -> str:
@@ -65,21 +51,12 @@ def parse_interval(value: str) -> timedelta:
     return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: n})
 
 
-def _hhmm(value: str) -> str:
-    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value)
-    if not m:
-        raise ValueError(f"time '{value}' is not HH:MM (24-hour)")
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
-
-
 def _env_name(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         raise ValueError(f"'{value}' is not an environment variable name")
     return value
 
 
-Ident = Annotated[str, Field(pattern=ID_PATTERN)]
-TimeZone = Annotated[str, AfterValidator(_timezone)]
 Schedule = Annotated[str, AfterValidator(_schedule)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
 
@@ -133,104 +110,48 @@ class SourceConfig(SourceSpec):
         return data
 
 
-class EntityConfig(Strict):
-    id: Ident
-    kind: Literal["person", "organisation", "term"] = "person"
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
-    match: Literal["surname", "full_name"] | None = None
-    exclude: list[str] = Field(default_factory=list)
-    groups: list[list[str]] = Field(default_factory=list)
+@dataclass(frozen=True)
+class WatchedEntity(EntitySpec):
+    """An entity of config.yaml: its id becomes a key in storage, so it follows the id rule."""
 
-    @model_validator(mode="after")
-    def _kind_rules(self) -> EntityConfig:
-        if self.match is not None and self.kind != "person":
-            raise ValueError("match applies to persons only")
-        if self.groups and self.kind != "term":
-            raise ValueError("groups apply to terms only")
-        if any(not g for g in self.groups):
-            raise ValueError("a term group must list at least one keyword")
-        return self
+    id: Ident
 
 
 class WatchlistConfig(Strict):
     id: Ident
     description: str = ""
-    entities: list[EntityConfig] = Field(min_length=1)
+    entities: list[WatchedEntity] = Field(min_length=1)
 
 
-class ChannelConfig(Strict):
-    type: Literal["email", "telegram", "file"]
-    to: str | None = None
-    chat_id: int | str | None = None
-    path: str | None = None
+class SubscriberConfig(Subscriber):
+    """notifier's Subscriber, its id a storage key, and the watchlists whose entities they get."""
 
-    @model_validator(mode="after")
-    def _fields(self) -> ChannelConfig:
-        need = {"email": "to", "telegram": "chat_id", "file": "path"}[self.type]
-        if getattr(self, need) in (None, ""):
-            raise ValueError(f"a {self.type} channel needs '{need}'")
-        extra = [f for f in ("to", "chat_id", "path") if f != need and getattr(self, f) is not None]
-        if extra:
-            raise ValueError(f"a {self.type} channel takes '{need}', not {', '.join(extra)}")
-        if self.type == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.to or ""):
-            raise ValueError(f"'{self.to}' is not an email address")
-        if self.type == "telegram" and not re.fullmatch(r"-?\d+|@[A-Za-z0-9_]{5,}", str(self.chat_id)):
-            raise ValueError(f"chat_id '{self.chat_id}' is neither a number nor an @channel name")
-        return self
-
-
-class DigestConfig(Strict):
-    time: Annotated[str, AfterValidator(_hhmm)] = "08:00"
-    send_empty: bool = False
-
-
-class SubscriberConfig(Strict):
     id: Ident
-    name: str = ""
-    timezone: TimeZone = "UTC"
-    digest: DigestConfig = DigestConfig()
     watchlists: list[str] = Field(min_length=1)
-    channels: list[ChannelConfig] = Field(min_length=1)
 
 
 class AdminConfig(Strict):
     id: Ident
     name: str = ""
-    channels: list[ChannelConfig] = Field(min_length=1)
+    channels: list[ChannelSpec] = Field(min_length=1)
 
 
-class SmtpConfig(Strict):
-    host: str
-    port: int = Field(587, ge=1, le=65535)
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    username: str | None = None
+class SmtpConfig(SmtpRelay):
+    """notifier's SmtpRelay, and the environment variable holding its password."""
+
     password_env: EnvName | None = None
-    from_: str = Field(alias="from")
-    ca_file: str | None = None
-    timeout: float = 30.0
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _auth(self) -> SmtpConfig:
         if self.username and not self.password_env:
             raise ValueError("username is set: name the password's environment variable in password_env")
-        if self.security == "none" and self.username:
-            raise ValueError("security 'none' with a username would send the password in clear")
         return self
 
 
-class TelegramConfig(Strict):
-    token_env: EnvName = "UNIONWATCH_TELEGRAM_TOKEN"  # noqa: S105 - a variable's name, not a token
-    api_base: str = "https://api.telegram.org"
+class TelegramConfig(TelegramApi):
+    """notifier's TelegramApi, and the environment variable holding the bot token."""
 
-    @field_validator("api_base")
-    @classmethod
-    def _base(cls, v: str) -> str:
-        if not re.match(r"^https?://", v):
-            raise ValueError(f"api_base '{v}' is not an http(s) URL")
-        return v.rstrip("/")
+    token_env: EnvName = "UNIONWATCH_TELEGRAM_TOKEN"  # noqa: S105 - a variable's name, not a token
 
 
 class DeliveryConfig(Strict):
@@ -259,14 +180,14 @@ class Config(Strict):
         raise UnknownSource([source_id])
 
     @property
-    def entities(self) -> list[EntityConfig]:
+    def entities(self) -> list[WatchedEntity]:
         return [e for w in self.watchlists for e in w.entities]
 
-    def entities_of(self, sub: SubscriberConfig) -> list[EntityConfig]:
+    def entities_of(self, sub: SubscriberConfig) -> list[WatchedEntity]:
         wanted = set(sub.watchlists)
         return [e for w in self.watchlists if w.id in wanted for e in w.entities]
 
-    def channels_in_use(self) -> set[str]:
+    def channels_in_use(self) -> set[ChannelType]:
         channels = [c for s in self.subscribers for c in s.channels]
         channels += [c for a in self.admins for c in a.channels]
         return {c.type for c in channels}
@@ -320,9 +241,9 @@ def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 out.append((("subscribers", si, "watchlists", wi2),
                             f"unknown watchlist '{wid}' (known: {', '.join(sorted(known))})"))
     used = cfg.channels_in_use()
-    if "email" in used and cfg.delivery.smtp is None:
+    if ChannelType.EMAIL in used and cfg.delivery.smtp is None:
         out.append((("delivery",), "an email channel is configured but delivery.smtp is missing"))
-    if "telegram" in used and cfg.delivery.telegram is None:
+    if ChannelType.TELEGRAM in used and cfg.delivery.telegram is None:
         out.append((("delivery",), "a telegram channel is configured but delivery.telegram is missing"))
     return out
 
@@ -332,10 +253,10 @@ def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
     out: list[tuple[tuple[str | int, ...], str]] = []
     used = cfg.channels_in_use()
     smtp, tg = cfg.delivery.smtp, cfg.delivery.telegram
-    if "email" in used and smtp and smtp.password_env and not os.environ.get(smtp.password_env):
+    if ChannelType.EMAIL in used and smtp and smtp.password_env and not os.environ.get(smtp.password_env):
         out.append((("delivery", "smtp", "password_env"),
                     f"environment variable {smtp.password_env} is not set (the SMTP password)"))
-    if "telegram" in used and tg and not os.environ.get(tg.token_env):
+    if ChannelType.TELEGRAM in used and tg and not os.environ.get(tg.token_env):
         out.append((("delivery", "telegram", "token_env"),
                     f"environment variable {tg.token_env} is not set (the Telegram bot token)"))
     return out
@@ -346,7 +267,7 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...]
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         msg = err["msg"]
-        if err["type"] == "extra_forbidden":
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
             msg = "unknown key"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
@@ -354,8 +275,8 @@ def _pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...]
             msg = "required key is missing"
         elif err["type"] in ("literal_error", "enum"):
             msg = f"{msg} (got {err.get('input')!r})"
-        elif err["type"] == "string_pattern_mismatch":
-            msg = f"'{err.get('input')}' is not a valid id (letters, digits, _ . -; at most 64)"
+        elif err["type"] == "tuple_type":  # the models freeze YAML's lists into tuples
+            msg = "Input should be a valid list"
         # pydantic reports discriminated/union branches as loc parts like 'int' or 'str'
         loc = tuple(p for p in loc if p not in ("int", "str"))
         out.append((loc, msg))

@@ -15,19 +15,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.config import INTERVAL, ConfigError, SubscriberConfig, load_config, parse_interval
+from scheduler.config import load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
 from scheduler.pipeline import crawl_and_match
 from scheduler.source_alerts import check_sources
+from scheduler.triggers import digest_trigger, source_trigger
 from scheduler.wiring import open_database, watchlist
+from scheduler.yamlsource import ConfigError
 from storage import leases
 from storage.database import Database
 from storage.types import utcnow
@@ -37,17 +37,6 @@ LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=60)
 CONFIG_POLL_S = 10.0
 OUTBOX_POLL_S = 60.0
-
-
-def source_trigger(schedule: str) -> IntervalTrigger | CronTrigger:
-    if INTERVAL.match(schedule):
-        return IntervalTrigger(seconds=int(parse_interval(schedule).total_seconds()), timezone=UTC)
-    return CronTrigger.from_crontab(schedule, timezone=UTC)
-
-
-def digest_trigger(sub: SubscriberConfig) -> CronTrigger:
-    hour, minute = (int(x) for x in sub.digest.time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(sub.timezone))
 
 
 class Service:
@@ -131,7 +120,7 @@ class Service:
         try:
             from scheduler.digesting import alert_admins
 
-            alert_admins(self.cfg, self.db, subject, text)
+            alert_admins(self.cfg, subject, text)
         except Exception:
             log.exception("could not alert the admins")
 

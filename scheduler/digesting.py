@@ -4,53 +4,40 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.table import Table
-from sqlalchemy import func, select
 
 from matching import Watchlist
-from notifier.alerts import build_alerts, send_alerts
+from notifier.alerts import AdminAlert, build_alerts, send_alerts
 from notifier.batch import create_digests
-from notifier.channels.base import Sender
-from notifier.channels.email import EmailSender
-from notifier.channels.file import FileSender
-from notifier.channels.telegram import TelegramSender
 from notifier.digest import DEFAULT_MESSAGE_DOMAIN, create_digest, preview_digest, write_preview
 from notifier.outbox import DeliveryReport, deliver_pending
+from notifier.senders import open_senders
 from scheduler.config import Config, SubscriberConfig
 from scheduler.output import console, print_json
 from scheduler.pipeline import refresh_matches
+from scheduler.triggers import digest_trigger, last_fire_time
 from scheduler.wiring import delivery_settings, entity_infos, open_database, subscriber_spec
+from storage import articles, digests, mentions, outbox
 from storage.database import Database
-from storage.models import Article, Delivery, Digest, Mention
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 BATCH_WORKERS_FROM = 500
-
-
-def make_senders(cfg: Config) -> dict[str, Sender]:
-    """One sender per channel type that config can deliver to."""
-    ds = delivery_settings(cfg)
-    sender_addr = ds.smtp.sender if ds.smtp else "unionwatch@localhost"
-    senders: dict[str, Sender] = {"file": FileSender(sender=sender_addr, list_id=ds.list_id)}
-    if ds.smtp is not None:
-        senders["email"] = EmailSender(ds.smtp, list_id=ds.list_id, unsubscribe=ds.admin_email)
-    if ds.telegram is not None and ds.telegram.token:
-        senders["telegram"] = TelegramSender(ds.telegram)
-    return senders
+Clock = Callable[[], float]
 
 
 def message_domain(cfg: Config) -> str:
     """The right-hand side of Message-IDs: the sender's own domain, as mail servers prefer."""
     smtp = cfg.delivery.smtp
     if smtp is not None:
-        addr = parseaddr(smtp.from_)[1]
+        addr = parseaddr(smtp.sender)[1]
         if "@" in addr:
             return addr.rsplit("@", 1)[1].lower()
     return DEFAULT_MESSAGE_DOMAIN
@@ -60,26 +47,33 @@ def _subscribers(cfg: Config, only: str | None) -> list[SubscriberConfig]:
     return [s for s in cfg.subscribers if only is None or s.id == only]
 
 
-def deliver_outbox(cfg: Config, db: Database) -> DeliveryReport:
-    """Send what is due in the outbox, then tell the admins what needs their attention."""
-    report = deliver_pending(db, make_senders(cfg), utcnow(),
-                             claim_ttl=timedelta(seconds=cfg.delivery.claim_timeout))
-    alerts = build_alerts(report)
-    admins = delivery_settings(cfg).admins
-    if alerts and admins:
-        for failure in send_alerts(alerts, admins, make_senders(cfg)):
-            log.error("admin alert not delivered: %s", failure)
+def deliver_outbox(
+    cfg: Config, db: Database, now: datetime | None = None, *, clock: Clock = time.monotonic
+) -> DeliveryReport:
+    """Send what is due in the outbox at `now`, then tell the admins what needs their attention.
+
+    One pass: the secrets are read and the senders opened once, for the outbox and the alerts.
+    """
+    settings = delivery_settings(cfg)
+    with open_senders(settings) as senders:
+        report = deliver_pending(db, senders, now or utcnow(), clock=clock,
+                                 claim_ttl=timedelta(seconds=cfg.delivery.claim_timeout))
+        alerts = build_alerts(report)
+        if alerts and settings.admins:
+            for failure in send_alerts(alerts, settings.admins, senders):
+                log.error("admin alert not delivered: %s", failure)
     for a in alerts:
         log.warning("%s\n%s", a.subject, a.text)
     return report
 
 
-def alert_admins(cfg: Config, db: Database, subject: str, text: str) -> None:
-    from notifier.alerts import AdminAlert
-
-    admins = delivery_settings(cfg).admins
-    if admins:
-        send_alerts([AdminAlert("config", f"unionwatch: {subject}", text)], admins, make_senders(cfg))
+def alert_admins(cfg: Config, subject: str, text: str) -> None:
+    settings = delivery_settings(cfg)
+    if settings.admins:
+        with open_senders(settings) as senders:
+            alert = AdminAlert("config", f"unionwatch: {subject}", text)
+            for failure in send_alerts([alert], settings.admins, senders):
+                log.error("admin alert not delivered: %s", failure)
 
 
 def digest_and_deliver(
@@ -97,15 +91,12 @@ def digest_and_deliver(
     return digest_id
 
 
-def _last_fire(sub: SubscriberConfig, now: datetime) -> datetime:
-    """The most recent moment at or before now when this subscriber's digest was due."""
-    tz = ZoneInfo(sub.timezone)
-    hour, minute = (int(x) for x in sub.digest.time.split(":"))
-    local = now.astimezone(tz)
-    due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if due > local:
-        due = (local - timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return due.astimezone(UTC)
+def last_due(sub: SubscriberConfig, now: datetime) -> datetime | None:
+    """The most recent moment at or before now when this subscriber's digest was due.
+
+    Asked of the very trigger the service schedules the digest with.
+    """
+    return last_fire_time(digest_trigger(sub), now)
 
 
 def missed_digests(cfg: Config, db: Database, now: datetime) -> list[str]:
@@ -113,25 +104,27 @@ def missed_digests(cfg: Config, db: Database, now: datetime) -> list[str]:
 
     A subscriber who never had a digest is not caught up: their first comes at its time.
     """
-    out = []
     with db.read() as s:
-        last = {r[0]: r[1] for r in s.execute(select(Digest.subscriber_id, func.max(Digest.created_at))
-                                              .group_by(Digest.subscriber_id))}
+        last = digests.last_created(s)
+    out = []
     for sub in cfg.subscribers:
-        prev = last.get(sub.id)
-        if prev is not None and prev < _last_fire(sub, now):
+        prev, due = last.get(sub.id), last_due(sub, now)
+        if prev is not None and due is not None and prev < due:
             out.append(sub.id)
     return out
 
 
 def run_digests(cfg: Config, only: str | None, *, dry_run: bool, preview: Path | None,
-                json_out: bool, quiet: bool = False) -> int:
+                json_out: bool, quiet: bool = False, now: datetime | None = None,
+                clock: Clock = time.monotonic) -> int:
+    """`unionwatch digest`: build each subscriber's digest at `now` and send the outbox."""
     db = open_database(cfg)
     try:
         refresh_matches(cfg, db)
         entities = entity_infos(cfg)
         subs = _subscribers(cfg, only)
-        now = utcnow()
+        outbox_now = now  # None: the outbox pass reads the clock when it starts
+        now = now or utcnow()
         if dry_run or preview is not None:
             previews = [preview_digest(db, subscriber_spec(cfg, s), entities, now) for s in subs]
             if preview is not None:
@@ -155,7 +148,7 @@ def run_digests(cfg: Config, only: str | None, *, dry_run: bool, preview: Path |
         workers = min(2, os.cpu_count() or 1) if len(subs) >= BATCH_WORKERS_FROM else 0
         created = create_digests(db, [subscriber_spec(cfg, s) for s in subs], entities, now,
                                  workers=workers, message_domain=message_domain(cfg))
-        report = deliver_outbox(cfg, db)
+        report = deliver_outbox(cfg, db, outbox_now, clock=clock)
         rows = _delivery_rows(db, [d for d in created.values() if d is not None])
         if json_out and not quiet:
             print_json({"digests": created, "sent": report.sent, "retrying": report.retrying,
@@ -175,15 +168,10 @@ def run_digests(cfg: Config, only: str | None, *, dry_run: bool, preview: Path |
 
 
 def _delivery_rows(db: Database, digest_ids: list[int]) -> list[dict[str, Any]]:
-    if not digest_ids:
-        return []
     with db.read() as s:
-        q = (select(Digest.id, Digest.subscriber_id, Digest.item_count, Delivery.channel,
-                    Delivery.state, Delivery.last_error)
-             .join(Delivery, Delivery.digest_id == Digest.id).where(Digest.id.in_(digest_ids))
-             .order_by(Digest.id, Delivery.channel))
-        return [{"digest": r.id, "subscriber": r.subscriber_id, "items": r.item_count,
-                 "channel": r.channel, "state": r.state, "error": r.last_error} for r in s.execute(q)]
+        lines = outbox.lines_of(s, digest_ids)
+    return [{"digest": r.digest_id, "subscriber": r.subscriber_id, "items": r.item_count,
+             "channel": r.channel, "state": r.state.value, "error": r.last_error} for r in lines]
 
 
 def summarise_database(cfg: Config) -> dict[str, Any]:
@@ -191,13 +179,10 @@ def summarise_database(cfg: Config) -> dict[str, Any]:
     db = open_database(cfg)
     try:
         with db.read() as s:
-            articles = s.scalar(select(func.count()).select_from(Article)) or 0
-            langs = {str(r[0] or "?"): int(r[1]) for r in s.execute(
-                select(Article.language, func.count()).group_by(Article.language))}
-            ents = {r[0]: int(r[1]) for r in s.execute(
-                select(Mention.entity_id, func.count(func.distinct(Mention.article_id)))
-                .group_by(Mention.entity_id))}
-        return {"articles": articles,
+            by_language = articles.count_by_language(s)
+            ents = mentions.articles_per_entity(s)
+        langs = {str(lang or "?"): n for lang, n in by_language.items()}
+        return {"articles": sum(by_language.values()),
                 "languages": dict(sorted(langs.items())),
                 "entities": {e.id: ents.get(e.id, 0) for e in cfg.entities}}
     finally:

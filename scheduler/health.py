@@ -86,7 +86,8 @@ def _problems(runs: Sequence[crawl_runs.Run], times: Sequence[datetime], now: da
 
 
 def outbox_counts(db: Database) -> dict[str, int]:
-    return outbox.state_counts(db)
+    with db.read() as s:
+        return outbox.counts_by_state(s)
 
 
 def scheduler_holder(db: Database) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from matching import Watchlist
 from scheduler.config import Config
 from scheduler.crawling import CrawlResult, EventHandler, run_crawl
 from scheduler.matchjob import MatchSummary, match_pending, sync_entities
-from scheduler.wiring import entity_specs, open_database, watchlist
+from scheduler.wiring import open_database, watchlist
 from spiders.events import ArticleStored, Event
 from spiders.jobspec import CrawlJob
 from storage.database import Database
@@ -24,9 +24,8 @@ class CrawlOutcome:
 
 def refresh_matches(cfg: Config, db: Database, wl: Watchlist | None = None) -> MatchSummary:
     """Backfill entities the admin changed, then match every article not matched yet."""
-    specs = entity_specs(cfg)
     wl = wl or watchlist(cfg)
-    backfill = sync_entities(db, specs, cfg.matching.backfill_days)
+    backfill = sync_entities(db, cfg.entities, cfg.matching.backfill_days)
     fresh = match_pending(db, wl)
     fresh.backfilled_entities = backfill.backfilled_entities
     fresh.backfilled_articles = backfill.backfilled_articles
@@ -67,7 +66,7 @@ def crawl_and_match(
     db = open_database(cfg)
     try:
         wl = wl or watchlist(cfg)
-        backfill = sync_entities(db, entity_specs(cfg), cfg.matching.backfill_days)
+        backfill = sync_entities(db, cfg.entities, cfg.matching.backfill_days)
         matcher = _Matcher(db, wl)
 
         def forward(ev: Event) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from rich.markup import escape
-from sqlalchemy import func, select
 
 from matching import EntitySpec, compile_watchlist, sentence_span
+from storage import articles, mentions
+from storage.articles import StoredArticle
 from storage.database import Database
-from storage.models import Article, Mention
 
 BATCH = 500
 
@@ -57,20 +57,13 @@ def query_specs(query: str) -> list[EntitySpec]:
 
 def search_articles(db: Database, *, query: str | None, entity: str | None, source: str | None,
                     since: datetime, limit: int) -> list[Hit]:
-    when = func.coalesce(Article.published_at, Article.fetched_at)
-    base = select(Article).where(when >= since).order_by(when.desc(), Article.id.desc())
-    if source:
-        base = base.where(Article.source_id == source)
     hits: list[Hit] = []
     with db.read() as s:
         if entity is not None:
-            ids = select(Mention.article_id).where(Mention.entity_id == entity)
-            for art in s.scalars(base.where(Article.id.in_(ids)).limit(limit)):
-                ms = s.scalars(select(Mention).where(Mention.article_id == art.id,
-                                                     Mention.entity_id == entity)
-                               .order_by(Mention.field.desc(), Mention.start)).all()
+            for art in articles.newest(s, since=since, source_id=source, mentioning=entity, limit=limit):
                 hit = _hit(art)
-                body_spans = [(m.start, m.end) for m in ms if m.field == "body"]
+                body_spans = [(m.start, m.end) for m in mentions.spans(s, art.id, entity)
+                              if m.field == "body"]
                 if body_spans:
                     hit.snippet, hit.marks = _snippet(art.body, body_spans)
                 hits.append(hit)
@@ -79,7 +72,7 @@ def search_articles(db: Database, *, query: str | None, entity: str | None, sour
         wl = compile_watchlist(query_specs(query))
         offset = 0
         while len(hits) < limit:
-            batch = s.scalars(base.offset(offset).limit(BATCH)).all()
+            batch = articles.newest(s, since=since, source_id=source, offset=offset, limit=BATCH)
             if not batch:
                 break
             offset += len(batch)
@@ -97,5 +90,5 @@ def search_articles(db: Database, *, query: str | None, entity: str | None, sour
     return hits
 
 
-def _hit(art: Article) -> Hit:
+def _hit(art: StoredArticle) -> Hit:
     return Hit(art.id, art.title, art.url, art.source_id, art.published_at, art.language)

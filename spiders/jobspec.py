@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from storage.types import ID_PATTERN
+from storage.types import Ident
 
 StrictFloat = Annotated[float, Field(strict=True)]  # an int is a float; a boolean is neither
 StrictInt = Annotated[int, Field(strict=True)]
@@ -87,7 +87,7 @@ class CrawlSettings(CrawlPolicy):
 class SourceSpec(JobModel):
     """One source to crawl: where its articles are listed and how to read them."""
 
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Ident
     type: SourceType
     urls: Annotated[list[str], Field(min_length=1)]
     language: Language = Language.AUTO

@@ -1,21 +1,20 @@
-"""Writing articles once: insert-or-ignore on the canonical URL and on (source, guid)."""
+"""Articles: written once (insert-or-ignore on the canonical URL and on (source, guid)), then read."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.database import Database
-from storage.models import Article
+from storage.database import Database, dialect_insert
+from storage.models import Article, Mention
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
 
@@ -50,16 +49,6 @@ def compress_html(html: bytes) -> bytes:
 
 def decompress_html(blob: bytes) -> bytes:
     return zlib.decompress(blob)
-
-
-def dialect_insert(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT, which has on_conflict_do_nothing/do_update (SQLite and PostgreSQL)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"unsupported database dialect {name!r}")
 
 
 def _values(rec: ArticleRecord) -> dict[str, Any]:
@@ -114,10 +103,86 @@ def known_url_keys(session: Session, urls: list[str]) -> set[str]:
     return {keys[k] for k in found}
 
 
-def article_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Article)) or 0
+
+class ArticleText(NamedTuple):
+    """What the matcher reads of an article."""
+
+    id: int
+    title: str
+    body: str
 
 
+class StoredArticle(NamedTuple):
+    """An article as search shows it."""
+
+    id: int
+    title: str
+    url: str
+    source_id: str
+    published_at: datetime | None
+    language: str | None
+    body: str
+
+
+_TEXT = (Article.id, Article.title, Article.body)
+_STORED = (Article.id, Article.title, Article.url, Article.source_id, Article.published_at,
+           Article.language, Article.body)
+_dated = func.coalesce(Article.published_at, Article.fetched_at)  # when an article is from
+_BODIES = select(Article.id, Article.body).where(Article.id.in_(bindparam("ids", expanding=True)))
+CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
+
+
+def claim_unmatched(session: Session, limit: int) -> list[ArticleText]:
+    """The oldest articles the matcher has not looked at, locked for this write transaction.
+
+    On PostgreSQL a second matcher skips the rows locked here and takes the next batch;
+    SQLite has one writer at a time anyway and renders no FOR UPDATE.
+    """
+    rows = session.execute(
+        select(*_TEXT).where(Article.matched_at.is_(None)).order_by(Article.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    ).tuples()
+    return [ArticleText._make(r) for r in rows]
+
+
+def mark_matched(session: Session, article_ids: Sequence[int], at: datetime) -> None:
+    session.execute(update(Article).where(Article.id.in_(article_ids)).values(matched_at=at))
+
+
+def matched_since(session: Session, after_id: int, since: datetime, limit: int) -> list[ArticleText]:
+    """Matched articles dated since `since` with ids above after_id, in id order (backfill)."""
+    rows = session.execute(
+        select(*_TEXT)
+        .where(Article.id > after_id, Article.matched_at.is_not(None), _dated >= since)
+        .order_by(Article.id).limit(limit)
+    ).tuples()
+    return [ArticleText._make(r) for r in rows]
+
+
+def bodies(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for i in range(0, len(article_ids), CHUNK):
+        out.update(session.execute(_BODIES, {"ids": list(article_ids[i : i + CHUNK])}).tuples().all())
+    return out
+
+
+def newest(
+    session: Session, *, since: datetime, source_id: str | None = None,
+    mentioning: str | None = None, offset: int = 0, limit: int = 100,
+) -> list[StoredArticle]:
+    """Articles dated since `since`, newest first; of one source, or naming one entity."""
+    stmt = select(*_STORED).where(_dated >= since)
+    if source_id is not None:
+        stmt = stmt.where(Article.source_id == source_id)
+    if mentioning is not None:
+        stmt = stmt.where(Article.id.in_(select(Mention.article_id).where(Mention.entity_id == mentioning)))
+    stmt = stmt.order_by(_dated.desc(), Article.id.desc()).offset(offset).limit(limit)
+    return [StoredArticle._make(r) for r in session.execute(stmt).tuples()]
+
+
+def count_by_language(session: Session) -> dict[str | None, int]:
+    rows = session.execute(select(Article.language, func.count()).group_by(Article.language)).tuples()
+    return {language: int(n) for language, n in rows}
 
 def count_fetched_since(db: Database, source_id: str, since: datetime) -> int:
     """How many articles of the source were stored since then."""

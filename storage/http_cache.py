@@ -8,8 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from storage.articles import dialect_insert
-from storage.database import Database
+from storage.database import Database, dialect_insert
 from storage.models import HttpCache
 from storage.types import utcnow
 

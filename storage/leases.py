@@ -14,8 +14,7 @@ from types import TracebackType
 
 from sqlalchemy import delete, update
 
-from storage.articles import dialect_insert
-from storage.database import Database
+from storage.database import Database, dialect_insert
 from storage.models import Lease
 from storage.types import Clock, utcnow
 

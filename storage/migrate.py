@@ -8,8 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
 
-from storage.database import Database
+from storage.database import Database, display_url, sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -52,3 +53,27 @@ def head_revision(db: Database) -> str | None:
 
 def is_current(db: Database) -> bool:
     return current_revision(db) == head_revision(db)
+
+
+class NotReady(Exception):
+    """The database cannot be read as it is: missing, unreachable, or at another schema."""
+
+
+def open_current(url: str) -> Database:
+    """Open a database that exists and is at the head revision; never create or migrate it."""
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise NotReady(f"database {path} does not exist yet: `unionwatch crawl` or "
+                       "`unionwatch db upgrade` creates it")
+    db = Database(url)
+    try:
+        current, head = current_revision(db), head_revision(db)
+    except SQLAlchemyError as exc:
+        db.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise NotReady(f"database {display_url(url)}: cannot connect: {reason}") from None
+    if current != head:
+        db.dispose()
+        raise NotReady(f"database {display_url(url)} is at schema {current or 'empty'}, this "
+                       f"version needs {head}: run `unionwatch db upgrade`")
+    return db

@@ -142,7 +142,7 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subscriber_id: Mapped[str] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    period_start: Mapped[datetime | None]
+    period_start: Mapped[datetime | None]  # the previous digest's period_end (None: the first)
     period_end: Mapped[datetime]
     item_count: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -182,7 +182,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(512))  # "email:a@b", "telegram:123", "file:path"
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # DeliveryState
     message_id: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(Text, default="")
     body_text: Mapped[str] = mapped_column(Text, default="")

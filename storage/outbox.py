@@ -1,15 +1,193 @@
-"""The delivery outbox as `unionwatch status` sees it."""
+"""The outbox: one Delivery row per digest and channel, rendered once, sent until done."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, NamedTuple, cast
 
-from storage.database import Database
-from storage.models import Delivery
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.database import dialect_insert
+from storage.models import Delivery, Digest
+
+_DELIVERY = cast(Table, Delivery.__table__)
 
 
-def state_counts(db: Database) -> dict[str, int]:
-    """How many deliveries are in each state (pending, sent, retrying, failed)."""
-    with db.read() as s:
-        rows = s.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # queued, never tried
+    RETRYING = "retrying"  # tried; due again at next_attempt_at
+    SENT = "sent"
+    FAILED = "failed"  # for good
+
+
+DUE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    digest_id: int
+    channel: str  # "type:target"
+    message_id: str
+    subject: str
+    body_text: str
+    body_html: str
+    parts: list[str] = field(default_factory=list)  # e.g. Telegram messages
+    state: DeliveryState = DeliveryState.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "digest_id": self.digest_id, "channel": self.channel, "state": self.state.value,
+            "message_id": self.message_id, "subject": self.subject, "body_text": self.body_text,
+            "body_html": self.body_html, "parts": self.parts, "parts_sent": 0,
+            "attempts": self.attempts, "last_error": self.last_error,
+            "next_attempt_at": self.next_attempt_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A due row this run now holds, with what its digest says about it."""
+
+    id: int
+    digest_id: int
+    subscriber_id: str
+    digest_created_at: datetime
+    channel: str
+    message_id: str
+    subject: str
+    body_text: str
+    body_html: str
+    parts: list[str]
+    parts_sent: int
+    attempts: int
+
+
+class DeliveryLine(NamedTuple):
+    """One delivery of a digest, as a run's summary lists it."""
+
+    digest_id: int
+    subscriber_id: str
+    item_count: int
+    channel: str
+    state: DeliveryState
+    last_error: str | None
+
+
+def add(session: Session, deliveries: Sequence[NewDelivery]) -> None:
+    """Queue deliveries (in the digest's write transaction: all of a digest's rows or none)."""
+    if deliveries:
+        session.execute(insert(_DELIVERY), [d.values() for d in deliveries])
+
+
+def add_unless_queued(session: Session, delivery: NewDelivery) -> None:
+    """Queue a delivery unless the digest already has one on that channel."""
+    session.execute(dialect_insert(session)(Delivery).values(**delivery.values()).on_conflict_do_nothing())
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return Delivery.state.in_(DUE_STATES) & (
+        Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now)
+    )
+
+
+def claim_due(
+    session: Session, channel_prefixes: Sequence[str], now: datetime, until: datetime, limit: int
+) -> list[ClaimedDelivery]:
+    """Claim up to `limit` rows due at `now` whose channel starts with one of the prefixes.
+
+    A claim is attempts + 1 and next_attempt_at = until, made with a compare on the due
+    condition, so of two relays at once each row goes to one; rows others hold stay theirs.
+    """
+    if not channel_prefixes:
+        return []
+    of_types = or_(*[Delivery.channel.startswith(p, autoescape=True) for p in channel_prefixes])
+    ids = session.scalars(
+        select(Delivery.id).where(_due(now), of_types).order_by(Delivery.id).limit(limit)
+    ).all()
+    if not ids:
+        return []
+    won = session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), _due(now))
+        .values(next_attempt_at=until, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not won:
+        return []
+    rows = session.execute(
+        select(Delivery.id, Delivery.digest_id, Digest.subscriber_id, Digest.created_at,
+               Delivery.channel, Delivery.message_id, Delivery.subject, Delivery.body_text,
+               Delivery.body_html, Delivery.parts, Delivery.parts_sent, Delivery.attempts)
+        .join(Digest, Digest.id == Delivery.digest_id)
+        .where(Delivery.id.in_(won))
+        .order_by(Delivery.id)
+    ).tuples()
+    return [
+        ClaimedDelivery(i, d, s, c, ch, m, subj, text, html, list(parts or []), sent, attempts)
+        for i, d, s, c, ch, m, subj, text, html, parts, sent, attempts in rows
+    ]
+
+
+def _set(session: Session, delivery_id: int, **values: Any) -> None:
+    session.execute(
+        update(_DELIVERY).where(_DELIVERY.c.id == delivery_id).values(**values)
+    )
+
+
+def mark_sent(session: Session, delivery_id: int, *, channel: str, parts_sent: int, at: datetime) -> None:
+    _set(session, delivery_id, state=DeliveryState.SENT.value, channel=channel, parts_sent=parts_sent,
+         sent_at=at, next_attempt_at=None, last_error=None)
+
+
+def mark_progress(
+    session: Session, delivery_id: int, *, channel: str, parts_sent: int, hold_until: datetime
+) -> None:
+    """Parts sent so far (a crash resends at most the part in flight); renews the claim."""
+    _set(session, delivery_id, channel=channel, parts_sent=parts_sent, next_attempt_at=hold_until)
+
+
+def mark_failed(session: Session, delivery_id: int, *, channel: str, parts_sent: int, error: str) -> None:
+    _set(session, delivery_id, state=DeliveryState.FAILED.value, channel=channel,
+         parts_sent=parts_sent, next_attempt_at=None, last_error=error)
+
+
+def mark_retrying(
+    session: Session, delivery_id: int, *, channel: str, parts_sent: int, at: datetime, error: str
+) -> None:
+    _set(session, delivery_id, state=DeliveryState.RETRYING.value, channel=channel,
+         parts_sent=parts_sent, next_attempt_at=at, last_error=error)
+
+
+def hold(session: Session, delivery_ids: Sequence[int], until: datetime) -> None:
+    """Extend the claims on rows still waiting their turn in this run."""
+    if delivery_ids:
+        session.execute(
+            update(_DELIVERY).where(_DELIVERY.c.id.in_(delivery_ids)).values(next_attempt_at=until)
+        )
+
+
+def counts_by_state(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).tuples()
     return {state: int(n) for state, n in rows}
+
+
+def lines_of(session: Session, digest_ids: Sequence[int]) -> list[DeliveryLine]:
+    """The deliveries of these digests, by digest and channel."""
+    if not digest_ids:
+        return []
+    rows = session.execute(
+        select(Digest.id, Digest.subscriber_id, Digest.item_count, Delivery.channel,
+               Delivery.state, Delivery.last_error)
+        .join(Delivery, Delivery.digest_id == Digest.id)
+        .where(Digest.id.in_(digest_ids))
+        .order_by(Digest.id, Delivery.channel)
+    ).tuples()
+    return [DeliveryLine(d, s, n, ch, DeliveryState(st), err) for d, s, n, ch, st, err in rows]

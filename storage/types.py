@@ -1,18 +1,31 @@
-"""Column types shared by the models, and the shape of the ids that name rows."""
+"""Column types shared by the models, and the rule for the ids that become their keys."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-# Ids of sources, watchlists, entities and subscribers: they name rows (source_id is
-# String(64)) and leases ("crawl:<id>"), so they hold no ":" and at most 64 characters.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+# Source, watchlist, entity, subscriber and admin ids: keys in the tables (String(64) at the
+# narrowest), file names of the file channel, and words in `unionwatch crawl SOURCE`.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ID_RULE = "letters, digits, _ . -; at most 64"
+
+
+def check_id(value: str) -> str:
+    """The id if it follows ID_PATTERN; else ValueError saying what an id may hold."""
+    if not ID_PATTERN.fullmatch(value):
+        raise ValueError(f"'{value}' is not a valid id ({ID_RULE})")
+    return value
+
+
+Ident = Annotated[str, AfterValidator(check_id)]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -35,8 +48,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        when: datetime = value
-        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        stored: datetime = value
+        if stored.tzinfo is None:
+            return stored.replace(tzinfo=UTC)
+        return stored.astimezone(UTC)
 
 
 def utcnow() -> datetime:

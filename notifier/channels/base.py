@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from notifier.settings import ChannelKey
+
 
 @dataclass(slots=True)
 class Outgoing:
@@ -13,7 +15,7 @@ class Outgoing:
     delivery_id: int
     digest_id: int
     subscriber_id: str
-    channel: str  # "type:target"
+    channel: ChannelKey
     message_id: str
     subject: str
     body_text: str
@@ -22,12 +24,8 @@ class Outgoing:
     parts_sent: int = 0
 
     @property
-    def channel_type(self) -> str:
-        return self.channel.partition(":")[0]
-
-    @property
     def target(self) -> str:
-        return self.channel.partition(":")[2]
+        return self.channel.target
 
 
 @dataclass(slots=True)
@@ -36,8 +34,8 @@ class SendResult:
 
     # email: recipients the server refused while accepting others: address -> (code, text)
     refused: dict[str, tuple[int, str]] = field(default_factory=dict)
-    # telegram: the group became a supergroup; the new channel key to use from now on
-    migrated_to: str | None = None
+    # telegram: the group became a supergroup; the channel to use from now on
+    migrated_to: ChannelKey | None = None
     # the plain-text fallback had to be used (Telegram rejected our HTML)
     degraded: bool = False
 
@@ -76,5 +74,5 @@ class Sender(Protocol):
     def send(self, msg: Outgoing, unit: int) -> SendResult: ...
 
     def close(self) -> None:
-        """Release connections at the end of an outbox run; the sender may be used again."""
+        """Release connections; called once by whoever opened the sender (see open_senders)."""
         ...

@@ -8,12 +8,12 @@ import ssl
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
 from notifier.mime import build_message
-from notifier.settings import SmtpSettings
+from notifier.settings import SmtpRelay, SmtpSecurity, SmtpSettings
 
 
-def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+def tls_context(relay: SmtpRelay) -> ssl.SSLContext:
     # smtplib's own default context does not verify certificates: always pass ours.
-    return ssl.create_default_context(cafile=settings.ca_file)
+    return ssl.create_default_context(cafile=relay.ca_file)
 
 
 def recipients(target: str) -> list[str]:
@@ -46,15 +46,15 @@ class EmailSender:
         return 1
 
     def _connect(self) -> smtplib.SMTP:
-        s = self.settings
+        s = self.settings.relay
         conn: smtplib.SMTP
-        if s.security == "ssl":
+        if s.security is SmtpSecurity.SSL:
             conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
         try:
             conn.ehlo()
-            if s.security == "starttls":
+            if s.security is SmtpSecurity.STARTTLS:
                 if not conn.has_extn("starttls"):
                     # Never fall back to plaintext: a stripped STARTTLS is what an attacker does.
                     raise TransientError(
@@ -63,7 +63,7 @@ class EmailSender:
                 conn.starttls(context=tls_context(s))
                 conn.ehlo()
             if s.username:
-                conn.login(s.username, s.password or "")
+                conn.login(s.username, self.settings.password or "")
         except BaseException:
             conn.close()
             raise
@@ -75,7 +75,7 @@ class EmailSender:
             raise PermanentError("no recipient address")
         mime = build_message(
             msg,
-            sender=self.settings.sender,
+            sender=self.settings.relay.sender,
             to=to,
             list_id=self.list_id,
             unsubscribe_mailto=self.unsubscribe,
@@ -83,7 +83,7 @@ class EmailSender:
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            refused = self._conn.send_message(mime, from_addr=self.settings.sender, to_addrs=to)
+            refused = self._conn.send_message(mime, from_addr=self.settings.relay.sender, to_addrs=to)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             self._reset()
             codes = [code for code, _ in exc.recipients.values()]
@@ -104,7 +104,7 @@ class EmailSender:
         except ssl.SSLCertVerificationError as exc:
             self._drop()
             raise TransientError(
-                f"TLS certificate of {self.settings.host} rejected: {exc.reason}", alert=True
+                f"TLS certificate of {self.settings.relay.host} rejected: {exc.reason}", alert=True
             ) from None
         except (smtplib.SMTPException, OSError) as exc:
             # Includes a drop after DATA and before the reply: the message may or may not have

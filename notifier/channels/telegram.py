@@ -18,7 +18,7 @@ from notifier.channels.base import (
     TransientError,
 )
 from notifier.render import html_to_plain
-from notifier.settings import TelegramSettings
+from notifier.settings import ChannelKey, ChannelType, TelegramSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +34,28 @@ def redact(text: str) -> str:
     return _TOKEN_IN_URL.sub("bot<token>", text)
 
 
-class _RedactTokens(logging.Filter):
+class RedactTokens(logging.Filter):
+    """Takes bot tokens out of log records (httpx logs every request URL, token included)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
         return True
 
 
-def _quiet_http_logging() -> None:
-    # WARNING hides httpx's per-request INFO line; the filter still redacts if someone turns
-    # the level back down (records of child loggers such as httpcore.* carry no URL path).
+def quiet_http_logging() -> None:
+    """Install the token filter on httpx's loggers and raise them to WARNING; idempotent.
+
+    The program's entry point calls this once (importing this module changes no logging).
+    WARNING hides httpx's per-request INFO line; the filter still redacts if someone turns
+    the level back down (records of child loggers such as httpcore.* carry no URL path).
+    """
     for name in ("httpx", "httpcore"):
         logger = logging.getLogger(name)
         if logger.level in (logging.NOTSET, logging.DEBUG, logging.INFO):
             logger.setLevel(logging.WARNING)
-        if not any(isinstance(f, _RedactTokens) for f in logger.filters):
-            logger.addFilter(_RedactTokens())
-
-
-_quiet_http_logging()
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
 
 
 class Pacer:
@@ -133,7 +136,7 @@ class TelegramSender:
         self.pacer = pacer or Pacer()
         self.max_inline_wait = max_inline_wait
         self.max_flood_retries = max_flood_retries
-        self._url = f"{settings.api_base.rstrip('/')}/bot{settings.token}/sendMessage"
+        self._url = f"{settings.api.api_base.rstrip('/')}/bot{settings.token}/sendMessage"
         self._transport = transport
         self._client: httpx.Client | None = None
 
@@ -142,7 +145,7 @@ class TelegramSender:
 
     def _post(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self._client is None:
-            self._client = httpx.Client(timeout=self.settings.timeout, transport=self._transport)
+            self._client = httpx.Client(timeout=self.settings.api.timeout, transport=self._transport)
         try:
             resp = self._client.post(self._url, json=payload)
         except httpx.HTTPError as exc:
@@ -187,7 +190,7 @@ class TelegramSender:
                 # The group became a supergroup: same message, new id, recorded by the outbox.
                 migrations += 1
                 chat = str(params["migrate_to_chat_id"])
-                result.migrated_to = f"telegram:{chat}"
+                result.migrated_to = ChannelKey.of(ChannelType.TELEGRAM, chat)
                 continue
             if code == 429 or params.get("retry_after") is not None:
                 wait = float(params.get("retry_after") or 1)

@@ -6,6 +6,7 @@ Helper classes live here (not in a sibling module) because pytest runs with
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -24,7 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec
+from notifier.settings import ChannelSpec, DigestSchedule, EntityInfo, Subscriber, SubscriberSpec
 from storage.articles import ArticleRecord, insert_article
 from storage.database import Database
 from storage.models import Mention
@@ -87,15 +88,14 @@ def subscriber(
     entity_ids: tuple[str, ...] = ("eleusinov", "kushakbayev", "kharkova"),
     send_empty: bool = False,
 ) -> SubscriberSpec:
-    return SubscriberSpec(
+    who = Subscriber(
         id=id,
         name="Бюро Алматы",
         timezone="Asia/Almaty",
-        digest_time="08:00",
-        entity_ids=entity_ids,
-        channels=channels or (ChannelSpec("file", path="/tmp/unused"),),
-        send_empty=send_empty,
+        digest=DigestSchedule(time=dt.time(8, 0), send_empty=send_empty),
+        channels=list(channels or (ChannelSpec(type="file", path="/tmp/unused"),)),
     )
+    return SubscriberSpec(who, entity_ids)
 
 
 class FakeClock:
@@ -113,10 +113,28 @@ class FakeClock:
         self.t += max(0.0, seconds)
 
 
-def free_port() -> int:
+@contextlib.contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections while the block runs: bound, never listening.
+
+    Holding the socket keeps any other server from taking the port meanwhile.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        yield int(s.getsockname()[1])
+
+
+class LoopbackSmtp(Controller):
+    """aiosmtpd on 127.0.0.1 at a port the kernel picks when it binds; `.port` says which."""
+
+    def __init__(self, handler: Any, **kwargs: Any) -> None:
+        super().__init__(handler, hostname="127.0.0.1", port=0, **kwargs)
+
+    def _trigger_server(self) -> None:
+        # Called once the server listens, before aiosmtpd's own first connection to it.
+        assert self.server is not None
+        self.port = int(self.server.sockets[0].getsockname()[1])
+        super()._trigger_server()
 
 
 # --- TLS material ------------------------------------------------------------------------------
@@ -268,22 +286,21 @@ class SmtpServer:
 @pytest.fixture
 def smtp_factory(certs: Certs) -> Iterator[Callable[..., SmtpServer]]:
     """Start an aiosmtpd server: mode 'plain', 'starttls' (required) or 'ssl' (implicit TLS)."""
-    started: list[Controller] = []
+    started: list[LoopbackSmtp] = []
 
     def start(mode: str = "plain", *, auth: bool = False) -> SmtpServer:
         rec = SmtpRecorder()
-        port = free_port()
-        kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": port}
+        kwargs: dict[str, Any] = {}
         if mode == "starttls":
             kwargs.update(tls_context=certs.server_context(), require_starttls=True)
         elif mode == "ssl":
             kwargs.update(ssl_context=certs.server_context())
         if auth:
             kwargs.update(authenticator=rec.authenticator, auth_require_tls=mode == "plain")
-        ctl = Controller(rec, **kwargs)
+        ctl = LoopbackSmtp(rec, **kwargs)
         ctl.start()
         started.append(ctl)
-        return SmtpServer(rec, port)
+        return SmtpServer(rec, ctl.port)
 
     yield start
     for ctl in started:

@@ -31,7 +31,7 @@ def test_articles_are_assigned_once_even_when_the_digest_runs_twice(db: Database
     a2 = add_article(db, "Kharkova case", "Larisa Kharkova was sentenced.", language="en",
                      mentions={"kharkova": "Kharkova"})
     add_article(db, "Unrelated", "Nothing about anyone watched.")
-    sub = subscriber(ChannelSpec("file", path="/tmp/x"), ChannelSpec("email", to="a@example.org"))
+    sub = subscriber(ChannelSpec(type="file", path="/tmp/x"), ChannelSpec(type="email", to="a@example.org"))
 
     first = create_digest(db, sub, ENTITIES, NOW)
     second = create_digest(db, sub, ENTITIES, NOW + dt.timedelta(days=1))
@@ -62,7 +62,7 @@ def test_concurrent_create_digest_never_assigns_an_article_twice(db: Database) -
                     mentions={"eleusinov": "Елеусінов"})
         for i in range(30)
     }
-    sub = subscriber(ChannelSpec("file", path="/tmp/x"))
+    sub = subscriber(ChannelSpec(type="file", path="/tmp/x"))
     results: list[int | None] = []
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)
@@ -129,7 +129,7 @@ def test_story_grouping_folds_syndicated_copies_and_multi_entity_articles(db: Da
                        mentions={"eleusinov": "Елеусиновым", "kharkova": "Харькова"})
     other = add_article(db, "Kharkova appeal", "Kharkova appealed.", source="rferl",
                         language="en", mentions={"kharkova": "Kharkova"})
-    sub = subscriber(ChannelSpec("file", path="/tmp/x"))
+    sub = subscriber(ChannelSpec(type="file", path="/tmp/x"))
 
     preview = preview_digest(db, sub, ENTITIES, NOW)
 
@@ -153,11 +153,11 @@ def test_story_grouping_folds_syndicated_copies_and_multi_entity_articles(db: Da
 
 
 def test_send_empty_sends_a_nothing_new_digest_only_when_asked(db: Database) -> None:
-    quiet = subscriber(ChannelSpec("email", to="q@example.org"))
+    quiet = subscriber(ChannelSpec(type="email", to="q@example.org"))
     assert create_digest(db, quiet, ENTITIES, NOW) is None
     assert _count(db, Digest) == 0
 
-    keen = subscriber(ChannelSpec("email", to="k@example.org"), id="keen", send_empty=True)
+    keen = subscriber(ChannelSpec(type="email", to="k@example.org"), id="keen", send_empty=True)
     digest_id = create_digest(db, keen, ENTITIES, NOW)
     assert digest_id is not None
     with db.read() as s:
@@ -172,12 +172,12 @@ def test_disabled_channels_get_no_delivery_and_migrated_chats_the_new_id(db: Dat
     with db.write() as s:
         s.add(ChannelState(channel="telegram:111", disabled=True, reason="blocked"))
         s.add(ChannelState(channel="telegram:-222", replaced_by="telegram:-100222"))
-    only_disabled = subscriber(ChannelSpec("telegram", chat_id="111"), id="gone")
+    only_disabled = subscriber(ChannelSpec(type="telegram", chat_id="111"), id="gone")
     assert create_digest(db, only_disabled, ENTITIES, NOW) is None  # nothing assigned either
     assert _count(db, DigestItem) == 0
 
     sub = subscriber(
-        ChannelSpec("telegram", chat_id="111"), ChannelSpec("telegram", chat_id="-222")
+        ChannelSpec(type="telegram", chat_id="111"), ChannelSpec(type="telegram", chat_id="-222")
     )
     assert create_digest(db, sub, ENTITIES, NOW) is not None
     with db.read() as s:
@@ -205,12 +205,12 @@ def test_a_digest_prepared_before_a_race_keeps_only_the_articles_it_won(db: Data
     a1 = add_article(db, "Елеусінов 1", "Әмин Елеусінов бірінші.", mentions={"eleusinov": "Елеусінов"})
     a2 = add_article(db, "Харькова 2", "Лариса Харькова екінші.", language="ru",
                      mentions={"kharkova": "Харькова"})
-    sub = subscriber(ChannelSpec("email", to="a@example.org"))
+    sub = subscriber(ChannelSpec(type="email", to="a@example.org"))
     with db.read() as s:
         prep = assign.prepare(s, sub, ENTITIES, NOW)
     assert prep is not None and [aid for aid, _ in prep.items] == [a1, a2]
     # Meanwhile another run assigns a1 (as a concurrent session or a worker process could).
-    only_a1 = subscriber(ChannelSpec("email", to="a@example.org"), entity_ids=("eleusinov",))
+    only_a1 = subscriber(ChannelSpec(type="email", to="a@example.org"), entity_ids=("eleusinov",))
     first = create_digest(db, only_a1, ENTITIES, NOW)
 
     with db.write() as s:
@@ -231,8 +231,8 @@ def test_create_digests_with_worker_processes_matches_the_sequential_result(
 
     for i in range(6):
         add_article(db, f"Елеусінов {i}", f"Әмин Елеусінов {i}.", mentions={"eleusinov": "Елеусінов"})
-    subs = [subscriber(ChannelSpec("file", path="/tmp/x"), id=f"s{i}") for i in range(CHUNK + 3)]
-    subs.append(subscriber(ChannelSpec("file", path="/tmp/x"), id="nobody", entity_ids=("none",)))
+    subs = [subscriber(ChannelSpec(type="file", path="/tmp/x"), id=f"s{i}") for i in range(CHUNK + 3)]
+    subs.append(subscriber(ChannelSpec(type="file", path="/tmp/x"), id="nobody", entity_ids=("none",)))
 
     made = create_digests(db, subs, ENTITIES, NOW, workers=1)
 

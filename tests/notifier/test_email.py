@@ -14,7 +14,7 @@ from notifier.channels.base import Outgoing, SendResult
 from notifier.channels.email import EmailSender
 from notifier.digest import create_digest
 from notifier.outbox import deliver_pending
-from notifier.settings import ChannelSpec, SmtpSettings
+from notifier.settings import ChannelSpec, SmtpRelay, SmtpSettings
 from storage.database import Database
 from storage.models import Delivery
 from tests.notifier.conftest import (
@@ -33,17 +33,19 @@ EVIL_TITLE = "Елеусінов сотталды <script>alert(1)</script>\r\nB
 def _digest(db: Database, to: str = "bureau@example.org") -> int:
     add_article(db, EVIL_TITLE, "Сот Әмин Елеусінов ісін қарады. Келесі сөйлем.",
                 mentions={"eleusinov": "Елеусінов"})
-    digest_id = create_digest(db, subscriber(ChannelSpec("email", to=to)), ENTITIES, NOW,
+    digest_id = create_digest(db, subscriber(ChannelSpec(type="email", to=to)), ENTITIES, NOW,
                               message_domain="digest.example.org")
     assert digest_id is not None
     return digest_id
 
 
 def _sender(server: SmtpServer, certs: Certs | None = None, **kw: Any) -> EmailSender:
-    settings = SmtpSettings(
+    password = kw.pop("password", None)
+    relay = SmtpRelay(
         host="127.0.0.1", port=server.port, security=kw.pop("security", "none"),
         sender="digest@example.org", ca_file=str(certs.ca) if certs else None, timeout=5, **kw,
     )
+    settings = SmtpSettings(relay, password)
     return EmailSender(settings, list_id="digest.example.org", unsubscribe="admin@example.org")
 
 
@@ -208,7 +210,8 @@ def test_server_without_starttls_gets_no_mail_and_no_plaintext_auth(
 
 def test_plaintext_auth_is_refused_by_configuration() -> None:
     with pytest.raises(ValueError, match="plaintext"):
-        SmtpSettings(host="mail", port=25, security="none", username="u", password="p")
+        SmtpSettings(SmtpRelay(host="mail", port=25, security="none", username="u",
+                               sender="digest@example.org"), password="p")
 
 
 def test_untrusted_certificate_is_rejected_unless_its_ca_is_configured(
@@ -239,7 +242,7 @@ def test_one_connection_serves_many_messages(db: Database, smtp_factory: Any) ->
     server = smtp_factory()
     for i in range(5):
         add_article(db, f"Елеусінов {i}", "Әмин Елеусінов.", mentions={"eleusinov": "Елеусінов"})
-        create_digest(db, subscriber(ChannelSpec("email", to=f"s{i}@example.org"), id=f"s{i}"),
+        create_digest(db, subscriber(ChannelSpec(type="email", to=f"s{i}@example.org"), id=f"s{i}"),
                       ENTITIES, NOW)
     clock = FakeClock()
     assert deliver_pending(db, {"email": _sender(server)}, NOW, clock=clock).sent == 5

@@ -29,7 +29,14 @@ import pytest
 from sqlalchemy import select as sql_select
 
 from notifier.digest import create_digest
-from notifier.settings import ChannelSpec, EntityInfo, SubscriberSpec
+from notifier.settings import (
+    ChannelKey,
+    ChannelSpec,
+    DigestSchedule,
+    EntityInfo,
+    Subscriber,
+    SubscriberSpec,
+)
 from storage import migrate
 from storage.articles import ArticleRecord, insert_article
 from storage.database import Database
@@ -152,10 +159,11 @@ def _digest_html(tmp: Path) -> dict[str, str]:
         migrate.upgrade(db)
         _seed(db)
         sub = SubscriberSpec(
-            id="almaty-bureau", name="Бюро Алматы", timezone="Asia/Almaty", digest_time="08:00",
+            Subscriber(id="almaty-bureau", name="Бюро Алматы", timezone="Asia/Almaty",
+                       digest=DigestSchedule(time=dt.time(8, 0)),
+                       channels=[ChannelSpec(type="email", to="bureau@example.org"),
+                                 ChannelSpec(type="file", path=str(tmp / "out"))]),
             entity_ids=("eleusinov", "kushakbayev", "kharkova"),
-            channels=(ChannelSpec("email", to="bureau@example.org"),
-                      ChannelSpec("file", path=str(tmp / "out"))),
         )
         digest_id = create_digest(db, sub, ENTITIES, NOW)
         assert digest_id is not None
@@ -164,7 +172,7 @@ def _digest_html(tmp: Path) -> dict[str, str]:
                              .where(Delivery.digest_id == digest_id)).all()
     finally:
         db.dispose()
-    return {channel.partition(":")[0]: body for channel, body in rows}
+    return {ChannelKey(channel).type.value: body for channel, body in rows}
 
 
 # --- Chromium over the DevTools pipe --------------------------------------------------------

@@ -104,3 +104,26 @@ def test_snippet_of_a_run_on_sentence_is_clipped_around_the_mention() -> None:
     assert snip.match == "Елеусінов"
     assert snip.before.startswith("…") and snip.after.endswith("…")
     assert len(snip.text) <= 125
+
+
+def test_a_snippet_shows_exactly_the_span_of_the_one_clipper() -> None:
+    words = " ".join(f"сөз{i}" for i in range(150))
+    text = f"Алдыңғы сөйлем. {words} Елеусінов {words} соңы. Келесі сөйлем."
+    start = text.find("Елеусінов")
+    s, e = sentence_span(text, start, start + 9)
+    snip = snippet(text, start, start + 9)
+    assert snip.before.startswith("…") and snip.after.endswith("…")
+    assert snip.text.strip("…") == text[s:e]
+    short = snippet("Алдыңғы сөйлем. Сот Елеусіновке жаза берді. Келесі.", 20, 31)
+    assert short.text == "Сот Елеусіновке жаза берді."
+
+
+def test_the_header_says_since_when_the_news_is_new() -> None:
+    sub = subscriber()
+    groups = build_groups([_article(1, "Ordinary")], sub, ENTITIES)
+    first = render.view(DigestPreview(sub, ENTITIES, groups, NOW))
+    assert first.since == "" and "new since" not in render.email_text(first)
+    later = render.view(DigestPreview(sub, ENTITIES, groups, NOW, since=NOW - dt.timedelta(days=1)))
+    since = "new since 2017-05-11 09:00"  # the previous digest, on Almaty's clock (UTC+6 in 2017)
+    assert since in render.email_text(later) and since in render.email_html(later)
+    assert since in render.telegram_parts(later)[0]

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from notifier.alerts import build_alerts
 from notifier.channels.base import Outgoing, SendResult, TransientError
-from notifier.channels.telegram import Pacer, TelegramSender
+from notifier.channels.telegram import Pacer, TelegramSender, quiet_http_logging
 from notifier.digest import create_digest
 from notifier.outbox import deliver_pending
-from notifier.settings import ChannelSpec, TelegramSettings
+from notifier.settings import ChannelKey, ChannelSpec, TelegramApi, TelegramSettings
 from storage.database import Database
 from storage.models import ChannelState, Delivery
 from tests.notifier.conftest import (
@@ -26,20 +26,20 @@ from tests.notifier.conftest import (
     FakeBotApi,
     FakeClock,
     add_article,
-    free_port,
+    refused_port,
     subscriber,
     telegram_html_error,
 )
 
 
 def _sender(api: FakeBotApi, clock: FakeClock | None = None, **kw: Any) -> TelegramSender:
-    settings = TelegramSettings(token=TOKEN, api_base=api.api_base, timeout=kw.pop("timeout", 5))
+    settings = TelegramSettings(TelegramApi(api_base=api.api_base, timeout=kw.pop("timeout", 5)), TOKEN)
     pacer = Pacer(clock=clock, sleep=clock.sleep) if clock else Pacer()
     return TelegramSender(settings, pacer=pacer, **kw)
 
 
 def _digest_for(db: Database, *chats: str, sub_id: str = "bureau") -> int:
-    channels = tuple(ChannelSpec("telegram", chat_id=c) for c in chats)
+    channels = tuple(ChannelSpec(type="telegram", chat_id=c) for c in chats)
     digest_id = create_digest(db, subscriber(*channels, id=sub_id), ENTITIES, NOW)
     assert digest_id is not None
     return digest_id
@@ -109,7 +109,7 @@ def test_a_long_flood_ban_defers_the_other_chats_without_calling_the_api(
 ) -> None:
     _seed(db)
     for i, chat in enumerate(("5101", "5102", "5103")):
-        sub = subscriber(ChannelSpec("telegram", chat_id=chat), id=f"s{i}")
+        sub = subscriber(ChannelSpec(type="telegram", chat_id=chat), id=f"s{i}")
         create_digest(db, sub, ENTITIES, NOW)
     bot_api.flood("5101", retry_after=600)
     clock = FakeClock()
@@ -128,7 +128,7 @@ def test_429_storm_pauses_every_chat_and_loses_nothing(db: Database, bot_api: Fa
     _seed(db)
     chats = [str(6000 + i) for i in range(10)]
     for i, chat in enumerate(chats):
-        sub = subscriber(ChannelSpec("telegram", chat_id=chat), id=f"s{i}")
+        sub = subscriber(ChannelSpec(type="telegram", chat_id=chat), id=f"s{i}")
         create_digest(db, sub, ENTITIES, NOW)
         for _ in range(3):
             bot_api.flood(chat, retry_after=2)
@@ -149,7 +149,7 @@ def test_blocked_chat_among_many_is_disabled_and_the_rest_delivered(
     bot_api.blocked.add("7003")
     bot_api.missing.add("7006")
     for i, chat in enumerate(chats):
-        sub = subscriber(ChannelSpec("telegram", chat_id=chat), id=f"s{i}")
+        sub = subscriber(ChannelSpec(type="telegram", chat_id=chat), id=f"s{i}")
         create_digest(db, sub, ENTITIES, NOW)
     clock = FakeClock()
 
@@ -168,7 +168,7 @@ def test_blocked_chat_among_many_is_disabled_and_the_rest_delivered(
     assert "telegram:7003" in alert.text and "telegram:7006" in alert.text
     # the next digest for the blocked subscriber is not even created
     add_article(db, "Елеусінов тағы", "Әмин Елеусінов.", mentions={"eleusinov": "Елеусінов"})
-    sub = subscriber(ChannelSpec("telegram", chat_id="7003"), id="s3")
+    sub = subscriber(ChannelSpec(type="telegram", chat_id="7003"), id="s3")
     assert create_digest(db, sub, ENTITIES, NOW + dt.timedelta(days=1)) is None
 
 
@@ -269,6 +269,7 @@ def test_the_token_never_reaches_logs_errors_or_the_database(
     bot_api.then("5009", 401, f"Unauthorized: token {TOKEN} invalid")
     bot_api.blocked.add("5010")
     bot_api.then("5011", 429, "Too Many Requests: retry after 900", retry_after=900)
+    quiet_http_logging()  # as the CLI does at start-up
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore"):  # even if someone turns HTTP logging back up
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -288,12 +289,13 @@ def test_the_token_never_reaches_logs_errors_or_the_database(
     assert "token" in stored and secret not in stored
     assert all(secret not in (e.error or "") for e in report.events)
     assert all(secret not in a.text for a in build_alerts(report))
-    dead = TelegramSender(
-        TelegramSettings(token=TOKEN, api_base=f"http://127.0.0.1:{free_port()}", timeout=1)
-    )
-    msg = Outgoing(1, 1, "s", "telegram:5008", "<m@x>", "subject", "", "", ["hello"])
-    with pytest.raises(TransientError) as info:
-        dead.send(msg, 0)
+    with refused_port() as port:
+        dead = TelegramSender(
+            TelegramSettings(TelegramApi(api_base=f"http://127.0.0.1:{port}", timeout=1), TOKEN)
+        )
+        msg = Outgoing(1, 1, "s", ChannelKey("telegram:5008"), "<m@x>", "subject", "", "", ["hello"])
+        with pytest.raises(TransientError) as info:
+            dead.send(msg, 0)
     assert secret not in str(info.value) and secret not in repr(dead.settings)
     assert info.value.__cause__ is None and info.value.__suppress_context__
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scheduler.config import SubscriberConfig
-from scheduler.daemon import digest_trigger, source_trigger
+from scheduler.triggers import digest_trigger, source_trigger
 
 
 def test_digest_at_local_time_in_asia_almaty_is_utc_plus_5() -> None:

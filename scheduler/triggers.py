@@ -1,0 +1,48 @@
+"""When jobs run: APScheduler triggers for crawls and digests, and a trigger's last fire time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from notifier.settings import Subscriber
+from scheduler.config import INTERVAL, parse_interval
+
+# Daily triggers fire at least once in this span, whatever the DST transitions in it.
+_LOOK_BACK = timedelta(days=2)
+
+
+def source_trigger(schedule: str) -> IntervalTrigger | CronTrigger:
+    if INTERVAL.match(schedule):
+        return IntervalTrigger(seconds=int(parse_interval(schedule).total_seconds()), timezone=UTC)
+    return CronTrigger.from_crontab(schedule, timezone=UTC)
+
+
+def digest_trigger(sub: Subscriber) -> CronTrigger:
+    """The subscriber's digest time, on their local wall clock."""
+    t = sub.digest.time
+    return CronTrigger(hour=t.hour, minute=t.minute, timezone=ZoneInfo(sub.timezone))
+
+
+def last_fire_time(trigger: BaseTrigger, now: datetime, look_back: timedelta = _LOOK_BACK) -> datetime | None:
+    """The trigger's latest fire time at or before now, in UTC (None: none within look_back).
+
+    Walks the trigger's own fire times forward, so DST gaps and folds are decided by the same
+    code that schedules the job: a local time skipped by the clock change fires when the
+    trigger says it does, and never later than now.
+    """
+    # In UTC throughout: local arithmetic and comparisons ignore the fold of an hour that
+    # happens twice.
+    now = now.astimezone(UTC)
+    last: datetime | None = None
+    fire = trigger.get_next_fire_time(None, now - look_back)
+    while fire is not None and fire.astimezone(UTC) <= now:
+        if last is not None and fire.astimezone(UTC) <= last:  # a trigger that does not advance
+            break
+        last = fire.astimezone(UTC)
+        fire = trigger.get_next_fire_time(fire, last + timedelta(seconds=1))
+    return last
