@@ -83,7 +83,7 @@ def test_per_source_robots_override() -> None:
     ("mutate", "message"),
     [
         # The rules config.yaml states, now stated once for the job too.
-        (lambda d: d["sources"][0].update(id="crawl:x"), "job.sources[0].id: String should match pattern"),
+        (lambda d: d["sources"][0].update(id="crawl:x"), "job.sources[0].id: 'crawl:x' is not a valid id"),
         (lambda d: d["sources"][0].update(max_age_days=0),
          "job.sources[0].max_age_days: Input should be greater than or equal to 1"),
         (lambda d: d["settings"].update(per_host_concurrency=17),
