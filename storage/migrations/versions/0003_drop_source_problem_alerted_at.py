@@ -3,7 +3,7 @@
 An open problem is alerted when it opens (storage.source_problems.update reports it as
 a change), so a second timestamp had no use.
 
-Revision ID: 0003_s8_crawl
+Revision ID: 0003
 Revises: 0002
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0003_s8_crawl"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
