@@ -45,7 +45,7 @@ from spiders.adapters.fergana import FerganaAdapter
 from spiders.adapters.hrw import HrwAdapter
 from spiders.adapters.industriall import IndustriallAdapter
 from spiders.adapters.kibhr import KibhrAdapter
-from spiders.adapters.rferl import PangeaAdapter
+from spiders.adapters.pangea import PangeaAdapter
 from spiders.adapters.vlast import VlastAdapter
 
 # Marker order matters only where two layouts could both match; Pangea's body container

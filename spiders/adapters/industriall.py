@@ -23,8 +23,8 @@ from spiders.adapters.base import (
     ld_people,
     meta_date,
     norm,
-    text_datetime,
 )
+from spiders.dates import text_datetime
 
 _BODY = ".field-name-body .field-item"
 _DROP = ".addthis_toolbox, .share, .field-name-field-image, .caption, .image-caption, .read-more"
