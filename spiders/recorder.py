@@ -27,6 +27,7 @@ ERROR_FLUSH_EVERY = 25
 MESSAGE_MAX = 2000
 _KEY = "unionwatch/"
 ERROR_KINDS = f"{_KEY}error_kinds/"
+EXTRACTED = f"{_KEY}extracted/"  # + how an article's body was read (Extracted.method)
 
 
 class RunCounts:
@@ -75,8 +76,17 @@ class RunCounts:
 
     @property
     def error_kinds(self) -> dict[str, int]:
-        return {k.removeprefix(ERROR_KINDS): int(v) for k, v in self.stats.get_stats().items()
-                if k.startswith(ERROR_KINDS)}
+        return self._by(ERROR_KINDS)
+
+    @property
+    def extracted(self) -> dict[str, int]:
+        """Articles read per extraction method: an adapter's name, "trafilatura", or both
+        joined by "+" (an outlet whose selectors stop finding bodies shows here first)."""
+        return self._by(EXTRACTED)
+
+    def _by(self, prefix: str) -> dict[str, int]:
+        return {k.removeprefix(prefix): int(v) for k, v in self.stats.get_stats().items()
+                if k.startswith(prefix)}
 
     def status(self, reason: str) -> CrawlStatus:
         """failed: no configured URL could be read; partial: errors, or stopped early."""
