@@ -1,6 +1,6 @@
 """IndustriALL Global Union (industriall-union.org): Drupal; the date is plain text.
 
-The page prints "24 January, 2017" and no machine-readable date (shared/notes/sources.md),
+The page prints "24 January, 2017" and no machine-readable date (docs/crawling.md),
 so the first such text in the article area is the date; it has no time, so it is stored as
 midnight UTC of that day.
 """

@@ -1,6 +1,6 @@
 """Kazakhstan International Bureau for Human Rights (bureau.kz): WordPress.
 
-The notes know the site is WordPress but not its theme, so this adapter reads the markup
+The site is known to run WordPress, but not which theme, so this adapter reads the markup
 every WordPress theme keeps (`h1.entry-title`, `time.entry-date[datetime]`,
 `.entry-content`) and drops what WordPress plugins add inside the content (Jetpack share
 and related posts, AddToAny, caption boxes).
