@@ -30,49 +30,36 @@ ERROR_KINDS = f"{_KEY}error_kinds/"
 EXTRACTED = f"{_KEY}extracted/"  # + how an article's body was read (Extracted.method)
 
 
+class _Counter:
+    """A RunCounts attribute: the crawler.stats value under "unionwatch/<its name>"."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, counts: RunCounts, owner: type | None = None) -> int:
+        return counts.get(self.name)
+
+
 class RunCounts:
     """A source's counters as crawler.stats holds them (under "unionwatch/")."""
+
+    pages = _Counter()
+    new = _Counter()
+    duplicates = _Counter()
+    errors = _Counter()
+    already_known = _Counter()
+    not_modified = _Counter()
+    entries_ok = _Counter()
+    entries_failed = _Counter()
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
 
-    def _get(self, name: str) -> int:
+    def get(self, name: str) -> int:
         return int(self.stats.get_value(_KEY + name, 0))
 
     def inc(self, name: str) -> None:
         self.stats.inc_value(_KEY + name)
-
-    @property
-    def pages(self) -> int:
-        return self._get("pages")
-
-    @property
-    def new(self) -> int:
-        return self._get("new")
-
-    @property
-    def duplicates(self) -> int:
-        return self._get("duplicates")
-
-    @property
-    def errors(self) -> int:
-        return self._get("errors")
-
-    @property
-    def already_known(self) -> int:
-        return self._get("already_known")
-
-    @property
-    def not_modified(self) -> int:
-        return self._get("not_modified")
-
-    @property
-    def entries_ok(self) -> int:
-        return self._get("entries_ok")
-
-    @property
-    def entries_failed(self) -> int:
-        return self._get("entries_failed")
 
     @property
     def error_kinds(self) -> dict[str, int]:
