@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.config import load_config
+from scheduler.wiring import database
 from scheduler.yamlsource import ConfigError
 from storage import migrate
-from storage.database import Database, sqlite_file
+from storage.database import Unavailable, sqlite_file
 
 
 def run_checks(path: Path) -> dict[str, Any]:
@@ -38,13 +39,15 @@ def run_checks(path: Path) -> dict[str, Any]:
         report["ok"] = not report["problems"]
         return report
     try:
-        db = Database(cfg.database.url)
+        db = database(cfg)
         db.ping()
         cur, head = migrate.current_revision(db), migrate.head_revision(db)
         state = "up to date" if cur == head else f"at {cur or 'empty'}, will upgrade to {head}"
         report["summary"].append(f"database reachable, schema {state}")
         db.dispose()
-    except Exception as exc:  # unreachable database: say which and why
+    except Unavailable as exc:  # it names the database and says why
+        report["problems"].append(f"{path}: database.url: {exc}")
+    except Exception as exc:
         report["problems"].append(f"{path}: database.url: cannot connect: {exc}")
     report["ok"] = not report["problems"]
     return report

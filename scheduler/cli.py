@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 
 from scheduler.config import DEFAULT_CONFIG, Config, load_config
-from scheduler.output import console, err_console, fail, print_json
+from scheduler.output import Failed, console, err_console, fail, print_json, report_failure
 from scheduler.yamlsource import ConfigError
+from storage.database import Unavailable
 
 app = typer.Typer(
     name="unionwatch",
@@ -24,6 +25,14 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema: upgrade, show the revision, check for drift.",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for expected errors too.")] = False,
+) -> None:
+    """News monitoring and daily digests for people who follow labour-rights cases."""
+    # main() reads --debug from the arguments: failures are reported after click has returned.
+
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.",
                                          envvar="UNIONWATCH_CONFIG")]
@@ -47,9 +56,7 @@ def _config(path: Path, *, require_secrets: bool = True) -> Config:
     try:
         return load_config(path, require_secrets=require_secrets)
     except ConfigError as exc:
-        for p in exc.problems:
-            err_console.print(f"[red]{p}[/]", highlight=False, soft_wrap=True, markup=False)
-        raise typer.Exit(2) from None
+        raise Failed(exc.problems, 2) from None
 
 
 @app.command()
@@ -174,11 +181,12 @@ def demo(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from scheduler.wiring import database
     from storage import migrate
-    from storage.database import Database, display_url
+    from storage.database import display_url
 
     cfg = _config(config, require_secrets=False)
-    db = Database(cfg.database.url)
+    db = database(cfg)
     before = migrate.current_revision(db)
     migrate.upgrade(db, revision)
     console.print(f"database {display_url(cfg.database.url)}: {before or 'empty'} → "
@@ -188,11 +196,12 @@ def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> No
 @db_app.command("current")
 def db_current(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
     """Show the schema revision of the database and the newest one."""
+    from scheduler.wiring import database
     from storage import migrate
-    from storage.database import Database, display_url
+    from storage.database import display_url
 
     cfg = _config(config, require_secrets=False)
-    db = Database(cfg.database.url)
+    db = database(cfg)
     info: dict[str, Any] = {"database": display_url(cfg.database.url),
                             "current": migrate.current_revision(db), "head": migrate.head_revision(db)}
     info["up_to_date"] = info["current"] == info["head"]
@@ -205,12 +214,31 @@ def db_current(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) ->
 @db_app.command("downgrade")
 def db_downgrade(revision: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
     """Revert migrations down to REVISION (e.g. -1, or base)."""
+    from scheduler.wiring import database
     from storage import migrate
-    from storage.database import Database
 
     cfg = _config(config, require_secrets=False)
-    migrate.downgrade(Database(cfg.database.url), revision)
+    migrate.downgrade(database(cfg), revision)
+
+
+def _given(args: list[str], flag: str) -> bool:
+    return flag in (args[: args.index("--")] if "--" in args else args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `unionwatch` entry point: an expected failure (bad input, a database that cannot be
+    used) is one line per problem, or JSON with --json, and its exit status; no traceback
+    unless --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="unionwatch")
+    except (Failed, Unavailable) as exc:
+        if _given(args, "--debug"):
+            raise
+        if isinstance(exc, Unavailable):
+            exc = Failed([str(exc)], 1, database=exc.database, cause=exc.cause)
+        sys.exit(report_failure(exc, json_out=_given(args, "--json")))
 
 
 if __name__ == "__main__":
-    app()
+    main()
