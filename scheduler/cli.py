@@ -21,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database schema: upgrade, show the revision, check for drift.",
+db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -202,14 +202,31 @@ def db_current(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) ->
         console.print(json.dumps(info, indent=2), highlight=False)
 
 
-@db_app.command("downgrade")
-def db_downgrade(revision: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Revert migrations down to REVISION (e.g. -1, or base)."""
-    from storage import migrate
-    from storage.database import Database
+# ignore_unknown_options: "-1" is a revision, not an option.
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision: an id, -N, or base (drops everything).")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking.")] = False,
+) -> None:
+    """Revert migrations down to REVISION, after saying what that drops and asking."""
+    from scheduler.dbcommands import downgrade_command
 
-    cfg = _config(config, require_secrets=False)
-    migrate.downgrade(Database(cfg.database.url), revision)
+    raise typer.Exit(downgrade_command(_config(config, require_secrets=False), revision, yes=yes))
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The file to write the copy to.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option("--force", help="Replace TARGET if it exists.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a consistent copy of a live SQLite archive; for PostgreSQL, print the pg_dump command."""
+    from scheduler.dbcommands import backup_command
+
+    raise typer.Exit(backup_command(_config(config, require_secrets=False), target, force=force,
+                                    json_out=json_out))
 
 
 if __name__ == "__main__":
