@@ -30,6 +30,7 @@ ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Path to config.
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DRY_RUN_HELP = "Show what would be sent; mark nothing."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
+DEMO_PORT = 8780  # `demo --serve`: one port across restarts, so out/demo/config.yaml stays valid
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")]
 
 
@@ -161,6 +162,10 @@ def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> Non
 @app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo database and digests go.")] = Path("out/demo"),
+    serve: Annotated[bool, typer.Option("--serve", help="Keep the demo sites up afterwards, "
+                                        "until Ctrl-C, so the written config keeps working.")] = False,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Serve the sites on this "
+                                             f"port (default: {DEMO_PORT} with --serve, else any).")] = None,
     json_out: JsonOpt = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -168,7 +173,8 @@ def demo(
     from scheduler.demo import run_demo
 
     _logging(verbose)
-    raise typer.Exit(run_demo(workdir, json_out=json_out))
+    chosen = port if port is not None else (DEMO_PORT if serve else 0)
+    raise typer.Exit(run_demo(workdir, json_out=json_out, serve=serve, port=chosen))
 
 
 @db_app.command("upgrade")
