@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -157,6 +158,24 @@ def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> Non
 
     cfg = _config(config, require_secrets=False)
     raise typer.Exit(status_command(cfg, json_out=json_out))
+
+
+@app.command()
+def rematch(
+    entity: Annotated[list[str] | None, typer.Option(
+        help="Only this watched entity id (repeat for more; default: all).")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="Only articles dated since this day (YYYY-MM-DD).")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Match watched entities again against the stored archive (the service does this by itself
+    for entities added or changed in config.yaml)."""
+    from scheduler.rematching import rematch_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(rematch_command(cfg, entity or [], since.date() if since else None,
+                                     json_out=json_out))
 
 
 @app.command()

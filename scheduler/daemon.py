@@ -19,10 +19,12 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.config import load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
+from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.source_alerts import check_sources
 from scheduler.triggers import digest_trigger, source_trigger
@@ -59,7 +61,7 @@ class Service:
         cfg, wl = self.cfg, self.watchlist
         if source_id not in {s.id for s in cfg.sources}:
             return  # removed by a reload while queued
-        outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl)
+        outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
         s = outcome.crawl.sources.get(source_id)
         if not outcome.crawl.ok:
             log.error("crawl child for %s %s:\n%s", source_id,
@@ -74,7 +76,26 @@ class Service:
     def digest(self, subscriber_id: str) -> None:
         from scheduler.digesting import digest_and_deliver
 
-        digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist)
+        digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+
+    def rematch(self) -> None:
+        """Match added or changed entities against the whole archive, beside the other jobs."""
+        entities = self.cfg.entities
+        total = rematch_total(self.db)
+        done, shown = 0, 0
+
+        def progress(n: int) -> None:
+            nonlocal done, shown
+            done += n
+            if total and (done - shown) * 10 >= total:  # about every tenth of the archive
+                shown = done
+                log.info("rematch: %d of %d articles", done, total)
+
+        summary = sync_entities(self.db, entities, progress=progress)
+        if summary.backfilled_entities:
+            log.info("rematch: %s matched against %d articles, %d mentions",
+                     ", ".join(summary.backfilled_entities), summary.backfilled_articles,
+                     summary.mentions)
 
     def deliver(self) -> None:
         from scheduler.digesting import deliver_outbox
@@ -137,6 +158,8 @@ class Service:
             wanted[f"digest:{sub.id}"] = {"func": self.digest, "args": [sub.id],
                                           "trigger": digest_trigger(sub),
                                           "misfire_grace_time": 6 * 3600}
+        # At start and after every reload; a no-op unless an entity was added or changed.
+        wanted["rematch"] = {"func": self.rematch, "trigger": DateTrigger(now + timedelta(seconds=1))}
         wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
                             "next_run_time": now + timedelta(seconds=2)}
         for job in sched.get_jobs():

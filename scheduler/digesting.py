@@ -77,13 +77,13 @@ def alert_admins(cfg: Config, subject: str, text: str) -> None:
 
 
 def digest_and_deliver(
-    cfg: Config, db: Database, subscriber_id: str, wl: Watchlist | None = None
+    cfg: Config, db: Database, subscriber_id: str, wl: Watchlist | None = None, *, sync: bool = True
 ) -> int | None:
     """The scheduled digest job of one subscriber."""
     sub = next((s for s in cfg.subscribers if s.id == subscriber_id), None)
     if sub is None:
         return None
-    refresh_matches(cfg, db, wl)
+    refresh_matches(cfg, db, wl, sync=sync)
     digest_id = create_digest(db, subscriber_spec(cfg, sub), entity_infos(cfg), utcnow(),
                               message_domain=message_domain(cfg))
     if digest_id is not None:
