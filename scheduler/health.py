@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from storage.types import utcnow
 
 RECENT_RUNS = 10
 RECENT_ERRORS = 5
+SILENT_AT_LEAST_S = 24 * 3600
 SCHEDULER_LEASE = "scheduler"
 
 
@@ -67,20 +67,24 @@ def _problems(runs: Sequence[crawl_runs.Run], times: Sequence[datetime], now: da
     finished = [r for r in runs if r.finished_at is not None]
     if len(finished) >= 3 and all(r.status == CrawlStatus.FAILED for r in finished[:3]):
         problems["failing"] = f"the last {min(len(finished), 3)} runs failed"
-    # A source that used to yield articles and now fetches pages but finds none has
-    # probably changed its layout or its feed address.
+    # A source whose pages used to list articles and now parse to none has probably changed
+    # its layout or its feed address. A quiet day is not that: a 304, or links to articles
+    # stored already, are signs of health.
     recent, older = finished[:3], finished[3:]
-    if len(recent) == 3 and all(r.new_articles == 0 and r.pages > 0 for r in recent) and any(
-        r.new_articles > 0 for r in older
-    ):
-        problems["no_articles"] = "yields no articles any more (layout or feed change?)"
+    if len(recent) == 3 and all(
+        r.pages > 0 and r.entries == 0 and r.not_modified == 0 and r.status != CrawlStatus.FAILED
+        for r in recent
+    ) and any(r.entries > 0 for r in older):
+        problems["no_articles"] = "its pages list no articles any more (layout or feed change?)"
+    # Silence is judged against the source's own history: news has quiet nights and weekends,
+    # so only a silence twice its longest recent gap, and a day at least, is a problem.
     if len(times) >= 5:
-        gaps = [(a - b).total_seconds() for a, b in pairwise(times)]
-        usual = statistics.median(gaps)
+        longest = max((a - b).total_seconds() for a, b in pairwise(times))
         silent = (now - times[0]).total_seconds()
-        if usual > 0 and silent > 3 * max(usual, 3600):
+        if silent > max(2 * longest, SILENT_AT_LEAST_S):
             problems["silent"] = (
-                f"silent for {silent / 3600:.0f} h, over three times its usual {usual / 3600:.1f} h"
+                f"silent for {silent / 3600:.0f} h; its longest gap between new articles "
+                f"lately was {longest / 3600:.1f} h"
             )
     return problems
 

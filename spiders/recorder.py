@@ -87,7 +87,8 @@ class RunCounts:
         return CrawlStatus.OK
 
     def totals(self) -> RunTotals:
-        return RunTotals(self.pages, self.new, self.duplicates, self.errors, self.error_kinds)
+        return RunTotals(self.pages, self.new, self.duplicates, self.errors, self.error_kinds,
+                         already_known=self.already_known, not_modified=self.not_modified)
 
     def event_stats(self) -> Stats:
         return Stats(fetched=self.pages, new=self.new, duplicates=self.duplicates, errors=self.errors,

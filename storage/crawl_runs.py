@@ -41,6 +41,8 @@ class RunTotals:
     duplicates: int = 0
     errors: int = 0
     error_kinds: Mapping[str, int] = field(default_factory=dict)
+    already_known: int = 0  # links not fetched: their article is stored already
+    not_modified: int = 0  # feeds and sitemaps answered 304
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,14 @@ class Run:
     pages: int
     new_articles: int
     errors: int
+    duplicates: int = 0
+    already_known: int = 0
+    not_modified: int = 0
+
+    @property
+    def entries(self) -> int:
+        """Articles the source's pages listed: new, duplicate or known already."""
+        return self.new_articles + self.duplicates + self.already_known
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +92,8 @@ def finish(db: Database, run_id: int, status: CrawlStatus, totals: RunTotals, *,
             .where(CrawlRun.id == run_id)
             .values(finished_at=now or utcnow(), status=status.value, pages=totals.pages,
                     new_articles=totals.new_articles, duplicates=totals.duplicates,
-                    errors=totals.errors, error_kinds=dict(totals.error_kinds))
+                    errors=totals.errors, error_kinds=dict(totals.error_kinds),
+                    already_known=totals.already_known, not_modified=totals.not_modified)
         )
 
 
@@ -115,7 +126,8 @@ def recent(db: Database, source_id: str, limit: int) -> list[Run]:
         rows = s.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id)
                          .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit))
         return [Run(r.source_id, r.started_at, r.finished_at, CrawlStatus(r.status), r.pages,
-                    r.new_articles, r.errors) for r in rows]
+                    r.new_articles, r.errors, r.duplicates, r.already_known, r.not_modified)
+                for r in rows]
 
 
 def last_success(db: Database, source_id: str) -> datetime | None:
