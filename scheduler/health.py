@@ -25,6 +25,7 @@ class SourceHealth:
     source: str
     last_run: datetime | None = None
     last_status: CrawlStatus | None = None
+    last_reason: str = ""  # why the last run was not ok: its close reason and errors by kind
     last_success: datetime | None = None
     articles_7d: int = 0
     error_rate: float | None = None
@@ -52,6 +53,8 @@ def source_health(db: Database, cfg: Config, now: datetime | None = None) -> lis
         runs = crawl_runs.recent(db, src.id, RECENT_RUNS)
         if runs:
             h.last_run, h.last_status = runs[0].started_at, runs[0].status
+            if runs[0].status != CrawlStatus.OK:
+                h.last_reason = runs[0].why()
             attempts = sum(r.pages + r.errors for r in runs)
             h.error_rate = round(sum(r.errors for r in runs) / attempts, 3) if attempts else None
         h.last_success = crawl_runs.last_success(db, src.id)
@@ -92,6 +95,11 @@ def _problems(runs: Sequence[crawl_runs.Run], times: Sequence[datetime], now: da
 def outbox_counts(db: Database) -> dict[str, int]:
     with db.read() as s:
         return outbox.counts_by_state(s)
+
+
+def unsettled_deliveries(db: Database, limit: int = 20) -> list[outbox.Unsettled]:
+    with db.read() as s:
+        return outbox.unsettled(s, limit)
 
 
 def scheduler_holder(db: Database) -> dict[str, Any] | None:

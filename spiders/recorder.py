@@ -200,7 +200,7 @@ class RunRecorder:
                 logger.exception("%s: could not save HTTP validators", self.source)
         if self.run_id is not None:
             try:
-                crawl_runs.finish(db, self.run_id, status, self.counts.totals(), now=now)
+                crawl_runs.finish(db, self.run_id, status, self.counts.totals(), reason=reason, now=now)
             except Exception:
                 logger.exception("%s: could not record the crawl run", self.source)
         self.context.events.emit(Done(source=self.source, status=status, reason=reason,

@@ -113,6 +113,7 @@ class CrawlRun(Base):
     # Signs of health on a quiet day: links skipped as stored already, feeds answered 304.
     already_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     not_modified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(String(64))  # why it ended: Scrapy's close reason
 
 
 class CrawlError(Base):
