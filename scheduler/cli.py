@@ -32,15 +32,28 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 DRY_RUN_HELP = "Show what would be sent; mark nothing."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
 DEMO_PORT = 8780  # `demo --serve`: one port across restarts, so out/demo/config.yaml stays valid
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")]
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="-v: what happens; -vv: debug lines, the libraries' too.")]
 
 
-def _logging(verbose: int) -> None:
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+# Routine lines of libraries: every job run, every job (re)added, every migration context.
+# They drown what happened; -vv shows them.
+ROUTINE_LOGGERS = ("apscheduler", "alembic", "scrapy")
+
+
+def _logging(verbose: int, quiet: bool = False, *, base: int = logging.WARNING) -> None:
+    """Log to stderr at `base`, one step more per -v (DEBUG at most); -q: warnings and errors.
+
+    The libraries' routine lines show only with -vv.
+    """
     from notifier.channels.telegram import quiet_http_logging
 
-    level = logging.WARNING - 10 * min(verbose, 2)
+    level = logging.WARNING if quiet else max(logging.DEBUG, base - 10 * verbose)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    for name in ROUTINE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 and not quiet else logging.WARNING)
     # httpx logs full request URLs at INFO, and a Telegram URL carries the bot token.
     quiet_http_logging()
 
@@ -103,11 +116,17 @@ def digest(
 
 
 @app.command()
-def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: VerboseOpt = 1) -> None:
-    """Run the service: scheduled crawls and digests until SIGTERM."""
+def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: Annotated[int, typer.Option(
+        "--verbose", "-v", count=True, help="-v: debug lines too; -vv: the libraries' too.")] = 0,
+        quiet: QuietOpt = False) -> None:
+    """Run the service: scheduled crawls and digests until SIGTERM.
+
+    Logs what happened at INFO (each crawl's summary, each digest delivered, each alert, one
+    line per job at start); -q only warnings and errors.
+    """
     from scheduler.daemon import run_daemon
 
-    _logging(verbose)
+    _logging(verbose, quiet, base=logging.INFO)
     _config(config)  # refuse to start on a bad config
     raise typer.Exit(run_daemon(config))
 

@@ -34,6 +34,7 @@ from storage import leases
 from storage.database import Database
 from storage.types import utcnow
 
+HOUSEKEEPING = ("lease", "config")  # the service's own upkeep, not work it does
 log = logging.getLogger("unionwatch.daemon")
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=60)
@@ -92,7 +93,7 @@ class Service:
                 log.info("rematch: %d of %d articles", done, total)
 
         summary = sync_entities(self.db, entities, progress=progress)
-        if summary.backfilled_entities:
+        if summary.backfilled_articles:
             log.info("rematch: %s matched against %d articles, %d mentions",
                      ", ".join(summary.backfilled_entities), summary.backfilled_articles,
                      summary.mentions)
@@ -163,7 +164,7 @@ class Service:
         wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
                             "next_run_time": now + timedelta(seconds=2)}
         for job in sched.get_jobs():
-            if job.id not in wanted and job.id not in ("lease", "config"):
+            if job.id not in wanted and job.id not in HOUSEKEEPING:
                 job.remove()
         existing = {j.id for j in sched.get_jobs()}
         for job_id, spec in wanted.items():
@@ -188,7 +189,13 @@ class Service:
         sched.start()
         self.scheduler = sched
         self._catch_up_digests()
-        log.info("scheduler running as %s with %d jobs", self.owner, len(sched.get_jobs()))
+        jobs = [j for j in sched.get_jobs() if j.id not in HOUSEKEEPING]
+        log.info("scheduler running as %s with %d jobs", self.owner, len(jobs))
+        never = datetime.max.replace(tzinfo=UTC)
+        for job in sorted(jobs, key=lambda j: (j.next_run_time or never, j.id)):
+            when = job.next_run_time
+            log.info("  %s: next run %s", job.id,
+                     when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if when else "paused")
 
     def _catch_up_digests(self) -> None:
         """Digests whose time passed while no scheduler ran are sent now, once."""

@@ -118,9 +118,10 @@ def sync_entities(db: Database, entities: Sequence[EntitySpec], now: datetime | 
         known = entity_state.fingerprints(s)
     changed = [e for e in entities if known.get(e.id) != current[e.id]]
     removed = tuple(sorted(set(known) - set(current)))
-    if changed:
+    total = rematch_total(db) if changed else 0
+    if total:
         logger.info("matching %s against the whole archive (%d articles)",
-                    ", ".join(e.id for e in changed), rematch_total(db))
+                    ", ".join(e.id for e in changed), total)
     summary = rematch(db, changed, progress=progress)
     with db.write() as s:
         for e in changed:
