@@ -25,6 +25,10 @@ def run_checks(path: Path) -> dict[str, Any]:
         f"{len(cfg.sources)} sources, {len(cfg.watchlists)} watchlists with {n_entities} entities, "
         f"{len(cfg.subscribers)} subscribers, {len(cfg.admins)} admins",
     ]
+    if cfg.matching.backfill_days is not None:
+        report["summary"].append(
+            f"{path}: matching.backfill_days is no longer used and can go: an added or changed "
+            "entity is matched against the whole archive (`unionwatch rematch` does it on demand)")
     try:
         from scheduler.wiring import watchlist
 

@@ -75,7 +75,9 @@ class CrawlConfig(CrawlPolicy):
 
 
 class MatchingConfig(Strict):
-    backfill_days: int = Field(7, ge=0, le=3650)
+    # No longer used: an added or changed entity is matched against the whole archive. Still
+    # accepted, so that configs written for earlier releases load; `check` says to remove it.
+    backfill_days: int | None = Field(None, ge=0, le=3650)
 
 
 class UnknownSource(KeyError):

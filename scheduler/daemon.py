@@ -19,10 +19,12 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.config import load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
+from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.source_alerts import check_sources
 from scheduler.triggers import digest_trigger, source_trigger
@@ -32,6 +34,7 @@ from storage import leases
 from storage.database import Database
 from storage.types import utcnow
 
+HOUSEKEEPING = ("lease", "config")  # the service's own upkeep, not work it does
 log = logging.getLogger("unionwatch.daemon")
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=60)
@@ -59,7 +62,7 @@ class Service:
         cfg, wl = self.cfg, self.watchlist
         if source_id not in {s.id for s in cfg.sources}:
             return  # removed by a reload while queued
-        outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl)
+        outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
         s = outcome.crawl.sources.get(source_id)
         if not outcome.crawl.ok:
             log.error("crawl child for %s %s:\n%s", source_id,
@@ -74,7 +77,26 @@ class Service:
     def digest(self, subscriber_id: str) -> None:
         from scheduler.digesting import digest_and_deliver
 
-        digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist)
+        digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+
+    def rematch(self) -> None:
+        """Match added or changed entities against the whole archive, beside the other jobs."""
+        entities = self.cfg.entities
+        total = rematch_total(self.db)
+        done, shown = 0, 0
+
+        def progress(n: int) -> None:
+            nonlocal done, shown
+            done += n
+            if total and (done - shown) * 10 >= total:  # about every tenth of the archive
+                shown = done
+                log.info("rematch: %d of %d articles", done, total)
+
+        summary = sync_entities(self.db, entities, progress=progress)
+        if summary.backfilled_articles:
+            log.info("rematch: %s matched against %d articles, %d mentions",
+                     ", ".join(summary.backfilled_entities), summary.backfilled_articles,
+                     summary.mentions)
 
     def deliver(self) -> None:
         from scheduler.digesting import deliver_outbox
@@ -137,10 +159,12 @@ class Service:
             wanted[f"digest:{sub.id}"] = {"func": self.digest, "args": [sub.id],
                                           "trigger": digest_trigger(sub),
                                           "misfire_grace_time": 6 * 3600}
+        # At start and after every reload; a no-op unless an entity was added or changed.
+        wanted["rematch"] = {"func": self.rematch, "trigger": DateTrigger(now + timedelta(seconds=1))}
         wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
                             "next_run_time": now + timedelta(seconds=2)}
         for job in sched.get_jobs():
-            if job.id not in wanted and job.id not in ("lease", "config"):
+            if job.id not in wanted and job.id not in HOUSEKEEPING:
                 job.remove()
         existing = {j.id for j in sched.get_jobs()}
         for job_id, spec in wanted.items():
@@ -165,7 +189,13 @@ class Service:
         sched.start()
         self.scheduler = sched
         self._catch_up_digests()
-        log.info("scheduler running as %s with %d jobs", self.owner, len(sched.get_jobs()))
+        jobs = [j for j in sched.get_jobs() if j.id not in HOUSEKEEPING]
+        log.info("scheduler running as %s with %d jobs", self.owner, len(jobs))
+        never = datetime.max.replace(tzinfo=UTC)
+        for job in sorted(jobs, key=lambda j: (j.next_run_time or never, j.id)):
+            when = job.next_run_time
+            log.info("  %s: next run %s", job.id,
+                     when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if when else "paused")
 
     def _catch_up_digests(self) -> None:
         """Digests whose time passed while no scheduler ran are sent now, once."""

@@ -84,7 +84,8 @@ class RunCounts:
         return CrawlStatus.OK
 
     def totals(self) -> RunTotals:
-        return RunTotals(self.pages, self.new, self.duplicates, self.errors, self.error_kinds)
+        return RunTotals(self.pages, self.new, self.duplicates, self.errors, self.error_kinds,
+                         already_known=self.already_known, not_modified=self.not_modified)
 
     def event_stats(self) -> Stats:
         return Stats(fetched=self.pages, new=self.new, duplicates=self.duplicates, errors=self.errors,
@@ -196,7 +197,7 @@ class RunRecorder:
                 logger.exception("%s: could not save HTTP validators", self.source)
         if self.run_id is not None:
             try:
-                crawl_runs.finish(db, self.run_id, status, self.counts.totals(), now=now)
+                crawl_runs.finish(db, self.run_id, status, self.counts.totals(), reason=reason, now=now)
             except Exception:
                 logger.exception("%s: could not record the crawl run", self.source)
         self.context.events.emit(Done(source=self.source, status=status, reason=reason,

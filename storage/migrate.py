@@ -75,3 +75,34 @@ def open_current(url: str, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Database:
         raise NotReady(f"database {display_url(url)} is at schema {current or 'empty'}, this "
                        f"version needs {head}: run `unionwatch db upgrade`")
     return db
+
+
+def reverted_by(db: Database, revision: str) -> list[tuple[str, str]]:
+    """The (revision, message) pairs that `downgrade(db, revision)` reverts, newest first.
+
+    Raises ValueError when `revision` names no revision known here.
+    """
+    script = ScriptDirectory.from_config(alembic_config(db))
+    current = current_revision(db)
+    if current is None:
+        return []
+    try:
+        if revision == "base":
+            lower = None
+        elif revision.startswith("-") and revision[1:].isdigit():
+            lower = current
+            for _ in range(int(revision[1:])):
+                if lower is None:
+                    raise ValueError(f"only {len(list(script.iterate_revisions(current, 'base')))} "
+                                     "revisions to revert")
+                down = script.get_revision(lower).down_revision
+                lower = down if isinstance(down, str) else None
+        else:
+            found = script.get_revision(revision)
+            if found is None:
+                raise ValueError(revision)
+            lower = found.revision
+        steps = list(script.iterate_revisions(current, lower or "base"))
+    except Exception as exc:  # alembic's CommandError / ResolutionError: an unknown revision
+        raise ValueError(f"unknown revision {revision!r}: {str(exc).splitlines()[0]}") from None
+    return [(r.revision, (r.doc or "").strip()) for r in steps if r.revision != lower]
