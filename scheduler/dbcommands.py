@@ -10,8 +10,8 @@ import typer
 
 from scheduler.config import Config
 from scheduler.output import console, err_console, fail, print_json
-from storage import archive, backup, migrate
 from scheduler.wiring import database
+from storage import archive, backup, migrate
 from storage.database import Database, display_url
 
 
