@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import socket
 import ssl
+from email.message import EmailMessage
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
+from notifier.channels.deadline import BoundedSocket, BoundedSSLSocket, cut, within
 from notifier.mime import build_message
-from notifier.settings import SmtpRelay, SmtpSecurity, SmtpSettings
+from notifier.settings import SEND_TIMEOUT, SmtpRelay, SmtpSecurity, SmtpSettings
 
 
 def tls_context(relay: SmtpRelay) -> ssl.SSLContext:
     # smtplib's own default context does not verify certificates: always pass ours.
-    return ssl.create_default_context(cafile=relay.ca_file)
+    context = ssl.create_default_context(cafile=relay.ca_file)
+    context.sslsocket_class = BoundedSSLSocket  # the send deadline reaches into TLS too
+    return context
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP on a BoundedSocket, so the send deadline covers the whole conversation."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # Not in typeshed, but the documented seam: SMTP_SSL overrides it the same way.
+        sock = super()._get_socket(host, port, cut(timeout))  # type: ignore[misc]
+        return BoundedSocket.adopt(sock)
+
+
+class _SMTPSSL(smtplib.SMTP_SSL, _SMTP):
+    """Implicit TLS: SMTP_SSL wraps the BoundedSocket that _SMTP._get_socket connects."""
 
 
 def recipients(target: str) -> list[str]:
@@ -35,11 +53,13 @@ class EmailSender:
     """Sends Delivery rows by SMTP, reusing one connection for a whole outbox run."""
 
     def __init__(
-        self, settings: SmtpSettings, *, list_id: str | None = None, unsubscribe: str | None = None
+        self, settings: SmtpSettings, *, list_id: str | None = None, unsubscribe: str | None = None,
+        deadline: float = SEND_TIMEOUT,
     ) -> None:
         self.settings = settings
         self.list_id = list_id
         self.unsubscribe = unsubscribe
+        self.deadline = deadline
         self._conn: smtplib.SMTP | None = None
 
     def units(self, msg: Outgoing) -> int:
@@ -49,9 +69,9 @@ class EmailSender:
         s = self.settings.relay
         conn: smtplib.SMTP
         if s.security is SmtpSecurity.SSL:
-            conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
+            conn = _SMTPSSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
         else:
-            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            conn = _SMTP(s.host, s.port, timeout=s.timeout)
         try:
             conn.ehlo()
             if s.security is SmtpSecurity.STARTTLS:
@@ -80,10 +100,25 @@ class EmailSender:
             list_id=self.list_id,
             unsubscribe_mailto=self.unsubscribe,
         )
+        relay = self.settings.relay
+        with within(self.deadline, relay.timeout) as deadline:
+            try:
+                return self._send(mime, to)
+            except TransientError as exc:
+                if not deadline.passed:
+                    raise
+                self._drop()
+                raise TransientError(
+                    f"SMTP server {relay.host}:{relay.port} did not take the message within "
+                    f"the {self.deadline:g} s send deadline ({exc})", server=True
+                ) from None
+
+    def _send(self, mime: EmailMessage, to: list[str]) -> SendResult:
+        relay = self.settings.relay
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            refused = self._conn.send_message(mime, from_addr=self.settings.relay.sender, to_addrs=to)
+            refused = self._conn.send_message(mime, from_addr=relay.sender, to_addrs=to)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             self._reset()
             codes = [code for code, _ in exc.recipients.values()]
@@ -129,6 +164,8 @@ class EmailSender:
 
     def close(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
+            with contextlib.suppress(smtplib.SMTPException, OSError), within(
+                self.deadline, self.settings.relay.timeout
+            ):
                 self._conn.quit()
             self._drop()

@@ -49,6 +49,7 @@ def test_a_second_digest_run_during_a_slow_one_sends_nothing_twice(
                          "from": "unionwatch@example.org"},
                 # The first run needs ~10 s for its ten mails: its claims lapse on the way.
                 "claim_timeout": 4,
+                "send_timeout": 2,
             },
             "watchlists": [{"id": "w", "entities": [{"id": "kharkova", "name": "Larisa Kharkova"}]}],
             "subscribers": [{"id": f"s{i}", "watchlists": ["w"],
