@@ -115,10 +115,19 @@ class EmailSender:
 
     def _send(self, mime: EmailMessage, to: list[str]) -> SendResult:
         relay = self.settings.relay
+        connecting = self._conn is None
         try:
             if self._conn is None:
                 self._conn = self._connect()
             refused = self._conn.send_message(mime, from_addr=relay.sender, to_addrs=to)
+        except smtplib.SMTPConnectError as exc:
+            # The greeting said no (421/554): the server refuses every session right now, which
+            # is no verdict on any one message. Keep them all queued, and tell the admins.
+            self._drop()
+            raise TransientError(
+                f"SMTP server {relay.host}:{relay.port} refused the session: "
+                f"{exc.smtp_code} {_reply_text(exc.smtp_error)}", alert=True, server=True
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             self._reset()
             codes = [code for code, _ in exc.recipients.values()]
@@ -145,7 +154,9 @@ class EmailSender:
             # Includes a drop after DATA and before the reply: the message may or may not have
             # gone (RFC 1047); the retry carries the same Message-ID so the copy is traceable.
             self._drop()
-            raise TransientError(f"SMTP connection failed: {type(exc).__name__}: {exc}") from None
+            # Failing before a session even began is the server's trouble, not the message's.
+            raise TransientError(f"SMTP connection failed: {type(exc).__name__}: {exc}",
+                                 server=connecting) from None
         return SendResult(refused={a: (c, _reply_text(t)) for a, (c, t) in refused.items()})
 
     def _reset(self) -> None:
