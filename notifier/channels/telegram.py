@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -105,6 +106,21 @@ class Pacer:
         return max(0.0, self._paused_until - self.clock())
 
 
+# Flood bans longer than this are not believed: the message waits an hour and asks again.
+MAX_RETRY_AFTER = 3600.0
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """Telegram's `retry_after` if it is a usable number of seconds (capped); else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int):  # JSON integers have no size limit; float() of a huge one fails
+        return float(min(value, MAX_RETRY_AFTER)) if value >= 0 else None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return min(value, MAX_RETRY_AFTER)
+
+
 def _chat_param(chat: str) -> int | str:
     try:
         return int(chat)  # int64: ids reach 52 significant bits
@@ -204,9 +220,12 @@ class TelegramSender:
             status, data = self._post(payload, end)
             if data.get("ok") is True:
                 return result
-            code = int(data.get("error_code") or status)
+            error_code = data.get("error_code")
+            code = error_code if type(error_code) is int else status
             desc = redact(str(data.get("description") or f"HTTP {status}"))
-            params = data.get("parameters") or {}
+            params = data.get("parameters")
+            if not isinstance(params, dict):
+                params = {}
             if params.get("migrate_to_chat_id") is not None and migrations < 2:
                 # The group became a supergroup: same message, new id, recorded by the outbox.
                 migrations += 1
@@ -214,7 +233,8 @@ class TelegramSender:
                 result.migrated_to = ChannelKey.of(ChannelType.TELEGRAM, chat)
                 continue
             if code == 429 or params.get("retry_after") is not None:
-                wait = float(params.get("retry_after") or 1)
+                # Missing or unusable (NaN, negative, not a number): pause a second, try again.
+                wait = retry_after_seconds(params.get("retry_after")) or 1.0
                 self.pacer.pause(wait)
                 floods += 1
                 fits = wait <= self.max_inline_wait and wait < end - time.monotonic()
