@@ -21,6 +21,7 @@ from notifier.channels.base import (
 )
 from notifier.render import html_to_plain
 from notifier.settings import SEND_TIMEOUT, ChannelKey, ChannelType, TelegramSettings
+from storage.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,8 @@ class TelegramSender:
         return resp.status_code, data
 
     def send(self, msg: Outgoing, unit: int) -> SendResult:
-        text = msg.parts[unit] if msg.parts else msg.body_text
+        # Cleaned again on the way out: a row rendered by an older version may hold controls.
+        text = clean_text(msg.parts[unit] if msg.parts else msg.body_text)
         chat = msg.target
         parse_mode: str | None = "HTML"
         result = SendResult()
