@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from urllib.parse import quote
+
+from markupsafe import escape
 
 from notifier.channels.base import Outgoing
 from storage.text import clean_line, clean_text
@@ -36,11 +40,39 @@ def build_message(
     m["Message-ID"] = msg.message_id
     if list_id:
         m["List-Id"] = f"<{clean_line(list_id)}>"
+    body_text, body_html = clean_text(msg.body_text), clean_text(msg.body_html)
     if unsubscribe_mailto:
+        address = clean_line(unsubscribe_mailto)
         # Short, so it is not folded (folding this header breaks DKIM in some signers); the
         # request's From tells the admin who wants out.
-        m["List-Unsubscribe"] = f"<mailto:{clean_line(unsubscribe_mailto)}?subject=unsubscribe>"
+        m["List-Unsubscribe"] = f"<{unsubscribe_url(address)}>"
+        body_text, body_html = with_unsubscribe_line(body_text, body_html, address)
     m["Auto-Submitted"] = "auto-generated"  # keeps vacation responders from answering
-    m.set_content(clean_text(msg.body_text), subtype="plain", charset="utf-8")
-    m.add_alternative(clean_text(msg.body_html), subtype="html", charset="utf-8")
+    m.set_content(body_text, subtype="plain", charset="utf-8")
+    m.add_alternative(body_html, subtype="html", charset="utf-8")
     return m
+
+
+def unsubscribe_url(address: str) -> str:
+    return f"mailto:{quote(address, safe='@')}?subject=unsubscribe"
+
+
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+
+
+def with_unsubscribe_line(text: str, html: str, address: str) -> tuple[str, str]:
+    """The bodies with a visible way out at the end, saying what the header says.
+
+    Added when the message is sent, not when the digest is rendered: the address is the
+    sender's configuration, and rows queued earlier get the line too.
+    """
+    line = f'To stop receiving these digests, send an email with the subject "unsubscribe" to {address}.'
+    text = f"{text.rstrip()}\n\n{line}\n"
+    para = (
+        '<p style="color:#666;font-size:12px">To stop receiving these digests, '
+        f'<a href="{escape(unsubscribe_url(address))}">send an email with the subject '
+        f'"unsubscribe"</a> to {escape(address)}.</p>\n'
+    )
+    ends = list(_BODY_END.finditer(html))
+    at = ends[-1].start() if ends else len(html)
+    return text, html[:at] + para + html[at:]

@@ -7,6 +7,7 @@ import smtplib
 import socket
 import ssl
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
 from notifier.channels.deadline import BoundedSocket, BoundedSSLSocket, cut, within
@@ -58,7 +59,9 @@ class EmailSender:
     ) -> None:
         self.settings = settings
         self.list_id = list_id
-        self.unsubscribe = unsubscribe
+        # Without a configured address, unsubscribe requests go to the sender: a digest
+        # always says how to stop it (RFC 2369; bulk senders are required to by big providers).
+        self.unsubscribe = unsubscribe or parseaddr(settings.relay.sender)[1] or None
         self.deadline = deadline
         self._conn: smtplib.SMTP | None = None
 
