@@ -4,18 +4,24 @@ Crash safety comes from the order of writes. A row is claimed (attempts + 1, nex
 pushed `claim_ttl` ahead) before it is sent, and marked sent only after the channel accepted
 it. A crash before the send leaves the row due again once the claim lapses; a crash after the
 send but before the mark makes the next run send it again, with the same Message-ID. So a
-delivery is sent at least once and, barring crashes at that exact point, exactly once. The
-claim also keeps two relays on one database from sending the same row.
+delivery is sent at least once and, barring crashes at that exact point, exactly once.
+
+The claim also keeps relays on one database apart. Its attempt number is a fencing token: a
+relay renews its claim before a send once half of it has passed, and records every outcome by
+compare-and-set on that number, so a relay that outlived its claim and lost the row to another
+neither sends it nor overwrites what the other recorded.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from notifier.channels.base import (
     ChannelGone,
@@ -27,7 +33,7 @@ from notifier.channels.base import (
 )
 from notifier.settings import ChannelKey, ChannelType
 from storage import channel_state, outbox
-from storage.database import Database
+from storage.database import Database, DatabaseError
 from storage.outbox import DeliveryState, NewDelivery
 
 log = logging.getLogger(__name__)
@@ -80,13 +86,21 @@ class DeliveryReport:
         return [e for e in self.events if e.outcome == outcome]
 
 
+FIRST_BATCH = 10  # rows claimed before the run knows how fast this channel sends
+
+
 @dataclass(slots=True)
 class _Claimed:
     msg: Outgoing
     created_at: datetime
-    attempts: int
+    claim: outbox.Claim
+    held_since: datetime  # when this run last took or renewed the claim (its own clock)
     original_channel: ChannelKey
     disabled: str | None = None  # reason, if ChannelState says the channel is off
+
+    @property
+    def attempts(self) -> int:
+        return self.claim.attempts
 
 
 def _claim(
@@ -113,7 +127,7 @@ def _claim(
                 parts_sent=d.parts_sent,
             )
             claimed.append(
-                _Claimed(msg, d.digest_created_at, d.attempts, ChannelKey(d.channel), disabled)
+                _Claimed(msg, d.digest_created_at, d.claim, at, ChannelKey(d.channel), disabled)
             )
         return claimed
 
@@ -129,6 +143,7 @@ class _Run:
         policy: RetryPolicy,
         claim_ttl: timedelta,
         clock: Callable[[], float],
+        batch_size: int,
     ) -> None:
         self.db = db
         self.senders = senders
@@ -137,12 +152,23 @@ class _Run:
         self.claim_ttl = claim_ttl
         self.clock = clock
         self.t0 = clock()
+        self.batch_size = max(1, batch_size)
         self.report = DeliveryReport()
         self.gone: dict[ChannelKey, str] = {}  # channels disabled during this run -> reason
+        self.down: dict[ChannelType, str] = {}  # servers that failed as a whole in this run
+        self.sends = 0
+        self.send_seconds = 0.0
 
     def now(self) -> datetime:
         """The caller's `now` advanced by the time this run has taken (injectable clock)."""
         return self.start + timedelta(seconds=self.clock() - self.t0)
+
+    def batch_limit(self) -> int:
+        """How many rows to claim: what half a claim's time covers at the pace seen so far."""
+        if not self.sends:
+            return min(self.batch_size, FIRST_BATCH)
+        pace = max(self.send_seconds / self.sends, 1e-3)
+        return max(1, min(self.batch_size, int(self.claim_ttl.total_seconds() / 2 / pace)))
 
     def event(
         self, c: _Claimed, outcome: Outcome, error: str | None = None, alert: bool = False
@@ -152,41 +178,71 @@ class _Run:
                           c.attempts, alert)
         )
 
-    def sent(self, c: _Claimed) -> None:
+    def hold(self, c: _Claimed) -> bool:
+        """Make sure the claim outlasts the coming send; False if another relay has taken it.
+
+        A claim less than half its time old is ours: no other relay may take it before it
+        lapses, and a send ends within its deadline, which the config keeps under half the
+        claim. An older claim is renewed by compare-and-set on the claim's attempt number.
+        """
+        now = self.now()
+        if now - c.held_since < self.claim_ttl / 2:
+            return True
         with self.db.write() as s:
-            outbox.mark_sent(s, c.msg.delivery_id, channel=str(c.msg.channel),
-                             parts_sent=c.msg.parts_sent, at=self.now())
+            held = outbox.renew(s, c.claim, now + self.claim_ttl)
+        if held:
+            c.held_since = now
+        else:
+            log.info("delivery %s: claim lapsed and taken by another relay; left to it",
+                     c.msg.delivery_id)
+        return held
+
+    def mark(self, c: _Claimed, mark: Callable[..., bool], **values: Any) -> bool:
+        """Record an outcome if the claim is still ours; a relay that lost it records nothing."""
+        with self.db.write() as s:
+            held = mark(s, c.claim, channel=str(c.msg.channel), parts_sent=c.msg.parts_sent,
+                        **values)
+        if not held:
+            log.warning("delivery %s: claim taken by another relay during the send; its outcome "
+                        "is that relay's to record", c.msg.delivery_id)
+        return held
+
+    def sent(self, c: _Claimed) -> None:
+        if not self.mark(c, outbox.mark_sent, at=self.now()):
+            # The channel took it after our claim lapsed: the other relay may send it too.
+            log.warning("delivery %s went out after its claim lapsed: it may arrive twice",
+                        c.msg.delivery_id)
         self.report.sent += 1
 
-    def progress(self, c: _Claimed) -> None:
+    def progress(self, c: _Claimed) -> bool:
         # Per part, so a crash re-sends at most the part in flight; renews the claim too.
-        with self.db.write() as s:
-            outbox.mark_progress(s, c.msg.delivery_id, channel=str(c.msg.channel),
-                                 parts_sent=c.msg.parts_sent, hold_until=self.now() + self.claim_ttl)
+        now = self.now()
+        if not self.mark(c, outbox.mark_progress, hold_until=now + self.claim_ttl):
+            return False
+        c.held_since = now
+        return True
 
     def failed(self, c: _Claimed, error: str, alert: bool = True) -> None:
-        with self.db.write() as s:
-            outbox.mark_failed(s, c.msg.delivery_id, channel=str(c.msg.channel),
-                               parts_sent=c.msg.parts_sent, error=error)
-        self.report.failed += 1
-        self.event(c, Outcome.FAILED, error, alert)
+        if self.mark(c, outbox.mark_failed, error=error):
+            self.report.failed += 1
+            self.event(c, Outcome.FAILED, error, alert)
 
-    def retry(self, c: _Claimed, exc: TransientError) -> None:
+    def wait(self, c: _Claimed, exc: TransientError) -> timedelta:
+        """Until the next try: the server's retry_after when it is a sane number, capped."""
+        after = exc.retry_after
+        if not isinstance(after, int | float) or not math.isfinite(after) or after < 0:
+            return self.policy.delay(c.attempts)
+        return timedelta(seconds=min(float(after), self.policy.cap.total_seconds()))
+
+    def retry(self, c: _Claimed, exc: TransientError, alert: bool | None = None) -> None:
         now = self.now()
         error = str(exc)
         if now - c.created_at > self.policy.give_up_after:
             self.failed(c, f"gave up after {c.attempts} attempts: {error}")
             return
-        wait = (
-            timedelta(seconds=exc.retry_after)
-            if exc.retry_after is not None
-            else self.policy.delay(c.attempts)
-        )
-        with self.db.write() as s:
-            outbox.mark_retrying(s, c.msg.delivery_id, channel=str(c.msg.channel),
-                                 parts_sent=c.msg.parts_sent, at=now + wait, error=error)
-        self.report.retrying += 1
-        self.event(c, Outcome.RETRYING, error, exc.alert)
+        if self.mark(c, outbox.mark_retrying, at=now + self.wait(c, exc), error=error):
+            self.report.retrying += 1
+            self.event(c, Outcome.RETRYING, error, exc.alert if alert is None else alert)
 
     def disable(self, c: _Claimed, reason: str) -> None:
         self.gone[c.msg.channel] = reason
@@ -235,27 +291,35 @@ class _Run:
                 self.failed(c, f"channel disabled: {reason}", alert=False)
             else:
                 active.append(c)
-        fresh = True  # just claimed: no need to renew before the first pass
         while active:
-            if not fresh:
-                self.renew(active)
-            fresh = False
-            active = [c for c in active if self.step(c)]
+            active = [c for c in active if self.step_safely(c)]
 
-    def renew(self, waiting: list[_Claimed]) -> None:
-        """Keep the claims of rows still waiting their turn (pacing, flood waits) alive."""
-        if not waiting:
-            return
-        with self.db.write() as s:
-            outbox.hold(s, [c.msg.delivery_id for c in waiting], self.now() + self.claim_ttl)
+    def step_safely(self, c: _Claimed) -> bool:
+        """step(), with a failure to handle one row kept to that row (its claim lapses)."""
+        try:
+            return self.step(c)
+        except DatabaseError:
+            raise  # without the database nothing can be recorded: stop sending
+        except Exception:
+            log.exception("delivery %s: could not record the outcome; retried once its claim "
+                          "lapses", c.msg.delivery_id)
+            return False
 
     def step(self, c: _Claimed) -> bool:
         """Send the next unit of one delivery; True while it has units left."""
-        sender = self.senders[c.msg.channel.type]
+        kind = c.msg.channel.type
+        if kind in self.down:
+            # Its server failed as a whole earlier in this run: no use waiting on it again.
+            self.retry(c, TransientError(self.down[kind]), alert=False)
+            return False
+        sender = self.senders[kind]
         units = sender.units(c.msg)
         if c.msg.parts_sent >= units:  # crashed after the last part, before the mark
             self.sent(c)
             return False
+        if not self.hold(c):
+            return False
+        started = self.clock()
         try:
             result: SendResult = sender.send(c.msg, c.msg.parts_sent)
         except ChannelGone as exc:
@@ -265,12 +329,17 @@ class _Run:
             self.failed(c, str(exc))
             return False
         except TransientError as exc:
+            if exc.server:
+                self.down[kind] = str(exc)
             self.retry(c, exc)
             return False
         except Exception as exc:  # a bug in one channel must not stop the rest
             log.exception("delivery %s: unexpected error", c.msg.delivery_id)
             self.retry(c, TransientError(f"unexpected {type(exc).__name__}", alert=True))
             return False
+        finally:
+            self.sends += 1
+            self.send_seconds += self.clock() - started
         if result.migrated_to:
             self.migrated(c, result.migrated_to)
         if result.degraded:
@@ -281,8 +350,7 @@ class _Run:
         if c.msg.parts_sent >= units:
             self.sent(c)
             return False
-        self.progress(c)
-        return True
+        return self.progress(c)
 
 
 def deliver_pending(
@@ -299,13 +367,16 @@ def deliver_pending(
 
     senders maps a channel type to its Sender; the caller opened them and closes them (see
     notifier.senders.open_senders). Rows due at `now` are handled once per call; rows
-    rescheduled during the call wait for a later one.
+    rescheduled during the call wait for a later one. Rows are claimed a few at a time (at
+    most batch_size: as many as half a claim covers at the pace seen so far), so rows this
+    run cannot reach in time stay free for another relay.
     """
-    run = _Run(db, senders, now, policy or RetryPolicy(), claim_ttl, clock)
+    run = _Run(db, senders, now, policy or RetryPolicy(), claim_ttl, clock, batch_size)
     types = [ChannelType(t) for t in senders]
     while types:
-        batch = _claim(db, types, now, run.now(), batch_size, claim_ttl)
+        batch = _claim(db, types, now, run.now(), run.batch_limit(), claim_ttl)
         if not batch:
             break
         run.send_batch(batch)
+        types = [t for t in types if t not in run.down]
     return run.report

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from matching import sentence_span
 from matching.sentences import MAX_SNIPPET, clipped_sentence
+from storage.text import clean_line, clean_text
 
 __all__ = ["MAX_SNIPPET", "Snippet", "clip", "sentence_span", "snippet", "squash"]
 
@@ -28,8 +29,9 @@ _WS = re.compile(r"\s+")
 
 
 def squash(text: str) -> str:
-    """One line: scraped titles carry CR/LF and tabs that must not reach headers or layouts."""
-    return _WS.sub(" ", text).strip()
+    """One line: scraped titles carry CR/LF, tabs and control characters that must not reach
+    headers, layouts or chats (storage.text's rule, applied on the way out)."""
+    return clean_line(text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -53,5 +55,5 @@ def snippet(text: str, start: int, end: int, limit: int = MAX_SNIPPET) -> Snippe
 
 
 def squash_keep_edges(text: str) -> str:
-    """Collapse whitespace runs to single spaces but keep a leading/trailing one."""
-    return _WS.sub(" ", text)
+    """Cleaned, whitespace runs collapsed to single spaces, a leading/trailing one kept."""
+    return _WS.sub(" ", clean_text(text))

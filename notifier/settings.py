@@ -240,6 +240,11 @@ class TelegramSettings:
     token: str = field(repr=False)
 
 
+# Seconds one message (one Telegram part) may take to send, all told: connecting, TLS, every
+# reply. A slower server (a tarpit) is left, and the message waits for a retry.
+SEND_TIMEOUT = 120.0
+
+
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
     smtp: SmtpSettings | None = None
@@ -247,3 +252,4 @@ class DeliverySettings:
     admin_email: str | None = None  # also the List-Unsubscribe mailto target
     list_id: str = "digest.unionwatch.localhost"
     admins: tuple[ChannelSpec, ...] = ()
+    send_timeout: float = SEND_TIMEOUT

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from matching import EntitySpec
-from notifier.settings import ChannelSpec, ChannelType, SmtpRelay, Subscriber, TelegramApi
+from notifier.settings import SEND_TIMEOUT, ChannelSpec, ChannelType, SmtpRelay, Subscriber, TelegramApi
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S
@@ -166,6 +166,19 @@ class DeliveryConfig(Strict):
     unsubscribe_mailto: str | None = None
     # A relay that dies mid-send holds its messages this long before another run resends them.
     claim_timeout: float = Field(600.0, ge=1, le=86400)
+    # One message may take this long to send, all told; then it is left for a retry.
+    send_timeout: float = Field(SEND_TIMEOUT, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _claim_outlasts_sends(self) -> DeliveryConfig:
+        # The relay renews a claim once half of it has gone: a send must end within that half,
+        # or another relay could take the message while it is still being sent.
+        if self.claim_timeout < 2 * self.send_timeout:
+            raise ValueError(
+                f"claim_timeout ({self.claim_timeout:g} s) must be at least twice send_timeout "
+                f"({self.send_timeout:g} s), or a slow send could go out twice"
+            )
+        return self
 
 
 class Config(Strict):

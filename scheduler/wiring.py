@@ -68,4 +68,4 @@ def delivery_settings(cfg: Config) -> DeliverySettings:
         telegram = TelegramSettings(d.telegram, os.environ.get(d.telegram.token_env, ""))
     admins = tuple(c for a in cfg.admins for c in a.channels)
     return DeliverySettings(smtp=smtp, telegram=telegram, admin_email=d.unsubscribe_mailto,
-                            list_id=d.list_id, admins=admins)
+                            list_id=d.list_id, admins=admins, send_timeout=d.send_timeout)

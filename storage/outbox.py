@@ -51,6 +51,17 @@ class NewDelivery:
         }
 
 
+class Claim(NamedTuple):
+    """A relay's hold on one row: the row and the attempt number its claim set.
+
+    Every claim increments attempts, so the number is a fencing token: a relay whose claim
+    lapsed and was taken by another finds it changed, and its renewals and marks do nothing.
+    """
+
+    id: int
+    attempts: int
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimedDelivery:
     """A due row this run now holds, with what its digest says about it."""
@@ -67,6 +78,10 @@ class ClaimedDelivery:
     parts: list[str]
     parts_sent: int
     attempts: int
+
+    @property
+    def claim(self) -> Claim:
+        return Claim(self.id, self.attempts)
 
 
 class DeliveryLine(NamedTuple):
@@ -137,42 +152,52 @@ def claim_due(
     ]
 
 
-def _set(session: Session, delivery_id: int, **values: Any) -> None:
-    session.execute(
-        update(_DELIVERY).where(_DELIVERY.c.id == delivery_id).values(**values)
+def _held(claim: Claim) -> ColumnElement[bool]:
+    """The row is still ours: due-state, and no claim since ours (attempts unchanged)."""
+    return (Delivery.id == claim.id) & (Delivery.attempts == claim.attempts) & Delivery.state.in_(
+        DUE_STATES
     )
 
 
-def mark_sent(session: Session, delivery_id: int, *, channel: str, parts_sent: int, at: datetime) -> None:
-    _set(session, delivery_id, state=DeliveryState.SENT.value, channel=channel, parts_sent=parts_sent,
-         sent_at=at, next_attempt_at=None, last_error=None)
+def _set(session: Session, claim: Claim, **values: Any) -> bool:
+    """Compare-and-set on the claim: True if the row was still ours and is now updated."""
+    won = session.execute(
+        update(Delivery)
+        .where(_held(claim))
+        .values(**values)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return won is not None
+
+
+def renew(session: Session, claim: Claim, until: datetime) -> bool:
+    """Extend a claim to `until` if it is still held; False means another relay took the row."""
+    return _set(session, claim, next_attempt_at=until)
+
+
+def mark_sent(session: Session, claim: Claim, *, channel: str, parts_sent: int, at: datetime) -> bool:
+    return _set(session, claim, state=DeliveryState.SENT.value, channel=channel,
+                parts_sent=parts_sent, sent_at=at, next_attempt_at=None, last_error=None)
 
 
 def mark_progress(
-    session: Session, delivery_id: int, *, channel: str, parts_sent: int, hold_until: datetime
-) -> None:
+    session: Session, claim: Claim, *, channel: str, parts_sent: int, hold_until: datetime
+) -> bool:
     """Parts sent so far (a crash resends at most the part in flight); renews the claim."""
-    _set(session, delivery_id, channel=channel, parts_sent=parts_sent, next_attempt_at=hold_until)
+    return _set(session, claim, channel=channel, parts_sent=parts_sent, next_attempt_at=hold_until)
 
 
-def mark_failed(session: Session, delivery_id: int, *, channel: str, parts_sent: int, error: str) -> None:
-    _set(session, delivery_id, state=DeliveryState.FAILED.value, channel=channel,
-         parts_sent=parts_sent, next_attempt_at=None, last_error=error)
+def mark_failed(session: Session, claim: Claim, *, channel: str, parts_sent: int, error: str) -> bool:
+    return _set(session, claim, state=DeliveryState.FAILED.value, channel=channel,
+                parts_sent=parts_sent, next_attempt_at=None, last_error=error)
 
 
 def mark_retrying(
-    session: Session, delivery_id: int, *, channel: str, parts_sent: int, at: datetime, error: str
-) -> None:
-    _set(session, delivery_id, state=DeliveryState.RETRYING.value, channel=channel,
-         parts_sent=parts_sent, next_attempt_at=at, last_error=error)
-
-
-def hold(session: Session, delivery_ids: Sequence[int], until: datetime) -> None:
-    """Extend the claims on rows still waiting their turn in this run."""
-    if delivery_ids:
-        session.execute(
-            update(_DELIVERY).where(_DELIVERY.c.id.in_(delivery_ids)).values(next_attempt_at=until)
-        )
+    session: Session, claim: Claim, *, channel: str, parts_sent: int, at: datetime, error: str
+) -> bool:
+    return _set(session, claim, state=DeliveryState.RETRYING.value, channel=channel,
+                parts_sent=parts_sent, next_attempt_at=at, last_error=error)
 
 
 def counts_by_state(session: Session) -> dict[str, int]:

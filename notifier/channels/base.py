@@ -48,12 +48,16 @@ class TransientError(DeliveryError):
     """Try again later (4xx SMTP, Telegram 429/5xx, timeouts, dropped connections)."""
 
     def __init__(
-        self, message: str, retry_after: float | None = None, *, alert: bool = False
+        self, message: str, retry_after: float | None = None, *, alert: bool = False,
+        server: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         # A problem of our setup (credentials, TLS, token) that waiting alone will not fix.
         self.alert = alert
+        # The server, not this message: unreachable, refusing sessions, or too slow to finish
+        # within the send deadline. Every other message to it would wait the same way.
+        self.server = server
 
 
 class PermanentError(DeliveryError):

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import socket
 import ssl
+from email.message import EmailMessage
+from email.utils import parseaddr
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
+from notifier.channels.deadline import BoundedSocket, BoundedSSLSocket, cut, within
 from notifier.mime import build_message
-from notifier.settings import SmtpRelay, SmtpSecurity, SmtpSettings
+from notifier.settings import SEND_TIMEOUT, SmtpRelay, SmtpSecurity, SmtpSettings
 
 
 def tls_context(relay: SmtpRelay) -> ssl.SSLContext:
     # smtplib's own default context does not verify certificates: always pass ours.
-    return ssl.create_default_context(cafile=relay.ca_file)
+    context = ssl.create_default_context(cafile=relay.ca_file)
+    context.sslsocket_class = BoundedSSLSocket  # the send deadline reaches into TLS too
+    return context
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP on a BoundedSocket, so the send deadline covers the whole conversation."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # Not in typeshed, but the documented seam: SMTP_SSL overrides it the same way.
+        sock = super()._get_socket(host, port, cut(timeout))  # type: ignore[misc]
+        return BoundedSocket.adopt(sock)
+
+
+class _SMTPSSL(smtplib.SMTP_SSL, _SMTP):
+    """Implicit TLS: SMTP_SSL wraps the BoundedSocket that _SMTP._get_socket connects."""
 
 
 def recipients(target: str) -> list[str]:
@@ -35,11 +54,15 @@ class EmailSender:
     """Sends Delivery rows by SMTP, reusing one connection for a whole outbox run."""
 
     def __init__(
-        self, settings: SmtpSettings, *, list_id: str | None = None, unsubscribe: str | None = None
+        self, settings: SmtpSettings, *, list_id: str | None = None, unsubscribe: str | None = None,
+        deadline: float = SEND_TIMEOUT,
     ) -> None:
         self.settings = settings
         self.list_id = list_id
-        self.unsubscribe = unsubscribe
+        # Without a configured address, unsubscribe requests go to the sender: a digest
+        # always says how to stop it (RFC 2369; bulk senders are required to by big providers).
+        self.unsubscribe = unsubscribe or parseaddr(settings.relay.sender)[1] or None
+        self.deadline = deadline
         self._conn: smtplib.SMTP | None = None
 
     def units(self, msg: Outgoing) -> int:
@@ -49,9 +72,9 @@ class EmailSender:
         s = self.settings.relay
         conn: smtplib.SMTP
         if s.security is SmtpSecurity.SSL:
-            conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
+            conn = _SMTPSSL(s.host, s.port, timeout=s.timeout, context=tls_context(s))
         else:
-            conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            conn = _SMTP(s.host, s.port, timeout=s.timeout)
         try:
             conn.ehlo()
             if s.security is SmtpSecurity.STARTTLS:
@@ -80,10 +103,34 @@ class EmailSender:
             list_id=self.list_id,
             unsubscribe_mailto=self.unsubscribe,
         )
+        relay = self.settings.relay
+        with within(self.deadline, relay.timeout) as deadline:
+            try:
+                return self._send(mime, to)
+            except TransientError as exc:
+                if not deadline.passed:
+                    raise
+                self._drop()
+                raise TransientError(
+                    f"SMTP server {relay.host}:{relay.port} did not take the message within "
+                    f"the {self.deadline:g} s send deadline ({exc})", server=True
+                ) from None
+
+    def _send(self, mime: EmailMessage, to: list[str]) -> SendResult:
+        relay = self.settings.relay
+        connecting = self._conn is None
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            refused = self._conn.send_message(mime, from_addr=self.settings.relay.sender, to_addrs=to)
+            refused = self._conn.send_message(mime, from_addr=relay.sender, to_addrs=to)
+        except smtplib.SMTPConnectError as exc:
+            # The greeting said no (421/554): the server refuses every session right now, which
+            # is no verdict on any one message. Keep them all queued, and tell the admins.
+            self._drop()
+            raise TransientError(
+                f"SMTP server {relay.host}:{relay.port} refused the session: "
+                f"{exc.smtp_code} {_reply_text(exc.smtp_error)}", alert=True, server=True
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             self._reset()
             codes = [code for code, _ in exc.recipients.values()]
@@ -110,7 +157,9 @@ class EmailSender:
             # Includes a drop after DATA and before the reply: the message may or may not have
             # gone (RFC 1047); the retry carries the same Message-ID so the copy is traceable.
             self._drop()
-            raise TransientError(f"SMTP connection failed: {type(exc).__name__}: {exc}") from None
+            # Failing before a session even began is the server's trouble, not the message's.
+            raise TransientError(f"SMTP connection failed: {type(exc).__name__}: {exc}",
+                                 server=connecting) from None
         return SendResult(refused={a: (c, _reply_text(t)) for a, (c, t) in refused.items()})
 
     def _reset(self) -> None:
@@ -129,6 +178,8 @@ class EmailSender:
 
     def close(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
+            with contextlib.suppress(smtplib.SMTPException, OSError), within(
+                self.deadline, self.settings.relay.timeout
+            ):
                 self._conn.quit()
             self._drop()

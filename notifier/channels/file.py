@@ -9,6 +9,7 @@ from pathlib import Path
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
 from notifier.mime import build_message
+from storage.text import clean_text
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -50,7 +51,7 @@ class FileSender:
         stem = file_stem(msg.digest_id, msg.subscriber_id)
         eml = build_message(msg, sender=self.sender, to=(), list_id=self.list_id)
         try:
-            write_atomic(folder / f"{stem}.html", msg.body_html.encode("utf-8"))
+            write_atomic(folder / f"{stem}.html", clean_text(msg.body_html).encode("utf-8"))
             write_atomic(folder / f"{stem}.eml", bytes(eml))
         except PermissionError as exc:
             raise PermanentError(f"cannot write to {folder}: {exc.strerror}") from None

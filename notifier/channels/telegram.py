@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -18,7 +20,8 @@ from notifier.channels.base import (
     TransientError,
 )
 from notifier.render import html_to_plain
-from notifier.settings import ChannelKey, ChannelType, TelegramSettings
+from notifier.settings import SEND_TIMEOUT, ChannelKey, ChannelType, TelegramSettings
+from storage.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,21 @@ class Pacer:
         return max(0.0, self._paused_until - self.clock())
 
 
+# Flood bans longer than this are not believed: the message waits an hour and asks again.
+MAX_RETRY_AFTER = 3600.0
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """Telegram's `retry_after` if it is a usable number of seconds (capped); else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int):  # JSON integers have no size limit; float() of a huge one fails
+        return float(min(value, MAX_RETRY_AFTER)) if value >= 0 else None
+    if not math.isfinite(value) or value < 0:
+        return None
+    return min(value, MAX_RETRY_AFTER)
+
+
 def _chat_param(chat: str) -> int | str:
     try:
         return int(chat)  # int64: ids reach 52 significant bits
@@ -120,34 +138,53 @@ def _gone(description: str) -> bool:
 
 
 class TelegramSender:
-    """Sends each part of a Delivery as one sendMessage; the outbox records progress per part."""
+    """Sends each part of a Delivery as one sendMessage; the outbox records progress per part.
+
+    Requests run on the sender's own event loop so that `asyncio.timeout` can bound each send
+    as a whole: httpx's timeouts bound one read, and a trickling server never trips them.
+    """
 
     def __init__(
         self,
         settings: TelegramSettings,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         pacer: Pacer | None = None,
         max_inline_wait: float = 60.0,
         max_flood_retries: int = 5,
+        deadline: float = SEND_TIMEOUT,
     ) -> None:
         _KNOWN_TOKENS.add(settings.token)
         self.settings = settings
         self.pacer = pacer or Pacer()
         self.max_inline_wait = max_inline_wait
         self.max_flood_retries = max_flood_retries
+        self.deadline = deadline
         self._url = f"{settings.api.api_base.rstrip('/')}/bot{settings.token}/sendMessage"
         self._transport = transport
-        self._client: httpx.Client | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: httpx.AsyncClient | None = None
 
     def units(self, msg: Outgoing) -> int:
         return max(1, len(msg.parts))
 
-    def _post(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.settings.api.timeout, transport=self._transport)
+    def _too_slow(self) -> TransientError:
+        return TransientError(
+            f"Telegram did not answer within the {self.deadline:g} s send deadline", server=True
+        )
+
+    def _post(self, payload: dict[str, Any], end: float) -> tuple[int, dict[str, Any]]:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise self._too_slow()
+        if self._loop is None or self._client is None:
+            self._loop = asyncio.new_event_loop()
+            self._client = httpx.AsyncClient(timeout=self.settings.api.timeout,
+                                             transport=self._transport)
         try:
-            resp = self._client.post(self._url, json=payload)
+            resp = self._loop.run_until_complete(_post_within(self._client, self._url, payload, left))
+        except TimeoutError:
+            raise self._too_slow() from None
         except httpx.HTTPError as exc:
             # httpx errors can carry the URL (and so the token): keep only the kind.
             raise TransientError(redact(f"Telegram unreachable: {type(exc).__name__}")) from None
@@ -160,15 +197,17 @@ class TelegramSender:
         return resp.status_code, data
 
     def send(self, msg: Outgoing, unit: int) -> SendResult:
-        text = msg.parts[unit] if msg.parts else msg.body_text
+        # Cleaned again on the way out: a row rendered by an older version may hold controls.
+        text = clean_text(msg.parts[unit] if msg.parts else msg.body_text)
         chat = msg.target
         parse_mode: str | None = "HTML"
         result = SendResult()
         floods = 0
         migrations = 0
+        end = time.monotonic() + self.deadline
         while True:
             paused = self.pacer.paused_for()
-            if paused > self.max_inline_wait:
+            if paused > self.max_inline_wait or paused >= end - time.monotonic():
                 # A long flood ban: leave the rest of the run to the outbox's schedule instead
                 # of sleeping through it while holding claims.
                 raise TransientError("Telegram flood control in force", retry_after=paused)
@@ -180,12 +219,15 @@ class TelegramSender:
             if parse_mode:
                 payload["parse_mode"] = parse_mode
             self.pacer.wait(chat)
-            status, data = self._post(payload)
+            status, data = self._post(payload, end)
             if data.get("ok") is True:
                 return result
-            code = int(data.get("error_code") or status)
+            error_code = data.get("error_code")
+            code = error_code if type(error_code) is int else status
             desc = redact(str(data.get("description") or f"HTTP {status}"))
-            params = data.get("parameters") or {}
+            params = data.get("parameters")
+            if not isinstance(params, dict):
+                params = {}
             if params.get("migrate_to_chat_id") is not None and migrations < 2:
                 # The group became a supergroup: same message, new id, recorded by the outbox.
                 migrations += 1
@@ -193,10 +235,12 @@ class TelegramSender:
                 result.migrated_to = ChannelKey.of(ChannelType.TELEGRAM, chat)
                 continue
             if code == 429 or params.get("retry_after") is not None:
-                wait = float(params.get("retry_after") or 1)
+                # Missing or unusable (NaN, negative, not a number): pause a second, try again.
+                wait = retry_after_seconds(params.get("retry_after")) or 1.0
                 self.pacer.pause(wait)
                 floods += 1
-                if wait <= self.max_inline_wait and floods <= self.max_flood_retries:
+                fits = wait <= self.max_inline_wait and wait < end - time.monotonic()
+                if fits and floods <= self.max_flood_retries:
                     log.info("Telegram flood limit: waiting %.1f s", wait)
                     continue  # Pacer.wait sleeps out the pause before the retry
                 raise TransientError(f"Telegram {code}: {desc}", retry_after=wait)
@@ -215,6 +259,16 @@ class TelegramSender:
             raise TransientError(f"Telegram {code}: {desc}")
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._loop is not None:
+            if self._client is not None:
+                self._loop.run_until_complete(self._client.aclose())
+            self._loop.close()
+        self._loop = self._client = None
+
+
+async def _post_within(
+    client: httpx.AsyncClient, url: str, payload: dict[str, Any], seconds: float
+) -> httpx.Response:
+    """POST and read the whole answer within `seconds`, or raise TimeoutError."""
+    async with asyncio.timeout(seconds):
+        return await client.post(url, json=payload)

@@ -119,14 +119,20 @@ def test_outbox_claims_due_rows_once_and_records_outcomes(db: Database) -> None:
         assert outbox.claim_due(s, [], NOW, hold, 10) == []
     email, telegram = claimed
     with db.write() as s:
-        outbox.mark_sent(s, email.id, channel=email.channel, parts_sent=1, at=NOW)
-        outbox.mark_progress(s, telegram.id, channel="telegram:-1002", parts_sent=1, hold_until=hold)
-        outbox.hold(s, [telegram.id], hold + dt.timedelta(minutes=5))
+        assert outbox.mark_sent(s, email.claim, channel=email.channel, parts_sent=1, at=NOW)
+        assert outbox.mark_progress(s, telegram.claim, channel="telegram:-1002", parts_sent=1,
+                                    hold_until=hold)
+        assert outbox.renew(s, telegram.claim, hold + dt.timedelta(minutes=5))
+        assert not outbox.renew(s, email.claim, hold), "a sent row is nobody's claim"
     with db.write() as s:
         assert outbox.claim_due(s, ["telegram:"], hold, hold, 10) == [], "the hold was extended"
         [again] = outbox.claim_due(s, ["telegram:"], hold + dt.timedelta(minutes=5), hold, 10)
         assert again.channel == "telegram:-1002" and again.parts_sent == 1 and again.attempts == 2
-        outbox.mark_retrying(s, again.id, channel=again.channel, parts_sent=1, at=hold, error="429")
+        # The first claim is void now: its holder can neither renew nor record an outcome.
+        assert not outbox.renew(s, telegram.claim, hold + dt.timedelta(hours=1))
+        assert not outbox.mark_sent(s, telegram.claim, channel=telegram.channel, parts_sent=2, at=NOW)
+        assert outbox.mark_retrying(s, again.claim, channel=again.channel, parts_sent=1, at=hold,
+                                    error="429")
         outbox.add_unless_queued(s, NewDelivery(digest_id, "email:a@example.org", "<m0@x>", "", "", ""))
         outbox.add_unless_queued(s, NewDelivery(digest_id, "email:b@example.org", "<m0@x>", "", "", "",
                                                 state=DeliveryState.FAILED, attempts=1, last_error="550"))
@@ -139,7 +145,7 @@ def test_outbox_claims_due_rows_once_and_records_outcomes(db: Database) -> None:
         assert lines[3].last_error == "429" and outbox.lines_of(s, []) == []
     with db.write() as s:
         [failing] = outbox.claim_due(s, ["file:"], NOW, hold, 10)
-        outbox.mark_failed(s, failing.id, channel=failing.channel, parts_sent=0, error="disk full")
+        outbox.mark_failed(s, failing.claim, channel=failing.channel, parts_sent=0, error="disk full")
     with db.read() as s:
         assert outbox.counts_by_state(s)["failed"] == 2
 
