@@ -196,17 +196,23 @@ class Config(Strict):
 Loc = tuple[str | int, ...]
 
 
-def _secret_scan(node: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
+def _secret_scan(node: Any, loc: Loc, found: list[tuple[Loc, str]], seen: set[int] | None = None) -> None:
+    """Literal secrets, each value looked at once: an aliased part is scanned where it first stands."""
+    seen = set() if seen is None else seen
+    if isinstance(node, dict | list):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(k, str) and SECRET_KEYS.match(k) and v not in (None, ""):
                 found.append(((*loc, k), "a literal secret is refused: put it in an environment "
                               f"variable and name it with '{k}_env'"))
             else:
-                _secret_scan(v, (*loc, k), found)
+                _secret_scan(v, (*loc, k), found, seen)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            _secret_scan(v, (*loc, i), found)
+            _secret_scan(v, (*loc, i), found, seen)
     elif isinstance(node, str) and SECRET_VALUES.match(node.strip()):
         found.append((loc, "this looks like a bot token: secrets come only from environment variables"))
 
