@@ -200,3 +200,45 @@ def test_a_config_that_never_finishes_loading_does_not_block_sigterm(
         stop(proc)
         if writer is not None:
             os.close(writer)
+
+
+def test_a_digest_that_meets_an_outage_is_retried_once_the_database_is_back(
+    pg_url: str, site: FixtureSite, tmp_path: Path
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from sqlalchemy import func, select
+
+    from scheduler.daemon import Service
+    from storage.models import Digest
+
+    target = make_url(pg_url)
+    db = Database(pg_url)
+
+    def made() -> int:
+        with db.read() as s:
+            return s.scalar(select(func.count()).select_from(Digest)) or 0
+
+    with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
+        url = target.set(port=proxy.port).render_as_string(hide_password=False)
+        config = service_config(tmp_path, site.base_url, url, ())
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        data["subscribers"][0]["digest"]["send_empty"] = True  # a digest whatever was crawled
+        config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        service = Service(config)
+        sched = BackgroundScheduler()  # not started: the test runs the queued retry itself
+        service.scheduler = sched
+        try:
+            proxy.cut()
+            service.digest("kibhr-desk")  # the 08:00 run, during the outage
+            [retry] = [j for j in sched.get_jobs() if j.id == "catchup:kibhr-desk"]
+            assert retry.args[0] == "kibhr-desk"
+            assert made() == 0
+            proxy.restore()
+            retry.func(*retry.args)
+            assert made() == 1, "the owed digest is made once the database is back"
+            retry.func(*retry.args)
+            assert made() == 1, "and only once, however often the retry runs"
+        finally:
+            service.scheduler = None
+            service.db.dispose()
+            db.dispose()
