@@ -242,3 +242,22 @@ def test_a_digest_that_meets_an_outage_is_retried_once_the_database_is_back(
             service.scheduler = None
             service.db.dispose()
             db.dispose()
+
+
+def test_an_alias_bomb_saved_over_the_live_config_is_refused_and_sigterm_still_works(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    from tests.e2e.test_hostile_config import alias_bomb
+
+    config, good = ordered_config(tmp_path, site.base_url)
+    log = tmp_path / "run.log"
+    proc = start(config, log)
+    try:
+        wait_for(says(log, "scheduler running"), 30, "the service to start")
+        config.write_text(good + alias_bomb(), encoding="utf-8")
+        wait_for(says(log, "aliases expand this to"), 30, "the bomb to be refused")
+        assert "changed but is invalid; the previous config stays in force" in text(log)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, text(log)[-3000:]
+    finally:
+        stop(proc)
