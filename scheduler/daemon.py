@@ -194,6 +194,10 @@ class Service:
                 self._config_file.taken(stamp)
                 self._refuse_config("config.yaml changed but is invalid", str(exc))
             return
+        except Exception:  # a bug in loading must not end the service: the old config stays
+            self._config_file.taken(stamp)
+            log.exception("config.yaml changed but could not be loaded; the previous config stays in force")
+            return
         if not self._config_file.still(stamp):
             return  # rewritten while being read: wait for it to settle again
         self._config_file.taken(stamp)
