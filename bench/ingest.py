@@ -22,7 +22,7 @@ the matching). Articles/s = N / (wall time on N pages - wall time on the empty f
 process start-up does not count but everything a page costs does, matching included. All use the same
 concurrency (8 per host and 8 in total: with 16 in total bare Scrapy stalled ~1 s on short
 runs), no delay. Prints medians over rounds and the ratios (c)/(a) and (c)/(b); the target
-in shared/notes/performance.md is (c) CPU <= 1.25 x ((a) + trafilatura alone).
+(docs/crawling.md, "Ingest cost") is (c) CPU <= 1.25 x ((a) + trafilatura alone).
 """
 
 from __future__ import annotations

@@ -180,7 +180,3 @@ class Watchlist:
                 )
             )
         return out
-
-    def match_entities(self, text: str) -> list[str]:
-        """Sorted unique ids of the entities matched in text."""
-        return sorted({m.entity_id for m in self.match(text)})

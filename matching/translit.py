@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")  # the one list: spiders.language counts them too
 
 
 def _pairs(spec: str) -> dict[str, str]:

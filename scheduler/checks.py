@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.config import load_config
+from scheduler.wiring import database
 from scheduler.yamlsource import ConfigError
 from storage import migrate
-from storage.database import Database, sqlite_file
+from storage.database import Unavailable, sqlite_file
 
 
 def run_checks(path: Path) -> dict[str, Any]:
@@ -24,6 +25,10 @@ def run_checks(path: Path) -> dict[str, Any]:
         f"{len(cfg.sources)} sources, {len(cfg.watchlists)} watchlists with {n_entities} entities, "
         f"{len(cfg.subscribers)} subscribers, {len(cfg.admins)} admins",
     ]
+    if cfg.matching.backfill_days is not None:
+        report["summary"].append(
+            f"{path}: matching.backfill_days is no longer used and can go: an added or changed "
+            "entity is matched against the whole archive (`unionwatch rematch` does it on demand)")
     try:
         from scheduler.wiring import watchlist
 
@@ -38,13 +43,15 @@ def run_checks(path: Path) -> dict[str, Any]:
         report["ok"] = not report["problems"]
         return report
     try:
-        db = Database(cfg.database.url)
+        db = database(cfg)
         db.ping()
         cur, head = migrate.current_revision(db), migrate.head_revision(db)
         state = "up to date" if cur == head else f"at {cur or 'empty'}, will upgrade to {head}"
         report["summary"].append(f"database reachable, schema {state}")
         db.dispose()
-    except Exception as exc:  # unreachable database: say which and why
+    except Unavailable as exc:  # it names the database and says why
+        report["problems"].append(f"{path}: database.url: {exc}")
+    except Exception as exc:
         report["problems"].append(f"{path}: database.url: cannot connect: {exc}")
     report["ok"] = not report["problems"]
     return report

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from scheduler.config import DEFAULT_CONFIG, Config, load_config
-from scheduler.output import console, err_console, fail, print_json
+from scheduler.output import Failed, console, err_console, fail, print_json, report_failure
 from scheduler.yamlsource import ConfigError
+from storage.database import Unavailable
 
 app = typer.Typer(
     name="unionwatch",
@@ -21,24 +23,46 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database schema: upgrade, show the revision, check for drift.",
+db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for expected errors too.")] = False,
+) -> None:
+    """News monitoring and daily digests for people who follow labour-rights cases."""
+    # main() reads --debug from the arguments: failures are reported after click has returned.
+
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Path to config.yaml.",
                                          envvar="UNIONWATCH_CONFIG")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DRY_RUN_HELP = "Show what would be sent; mark nothing."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")]
+DEMO_PORT = 8780  # `demo --serve`: one port across restarts, so out/demo/config.yaml stays valid
+VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="-v: what happens; -vv: debug lines, the libraries' too.")]
 
 
-def _logging(verbose: int) -> None:
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+# Routine lines of libraries: every job run, every job (re)added, every migration context.
+# They drown what happened; -vv shows them.
+ROUTINE_LOGGERS = ("apscheduler", "alembic", "scrapy")
+
+
+def _logging(verbose: int, quiet: bool = False, *, base: int = logging.WARNING) -> None:
+    """Log to stderr at `base`, one step more per -v (DEBUG at most); -q: warnings and errors.
+
+    The libraries' routine lines show only with -vv.
+    """
     from notifier.channels.telegram import quiet_http_logging
 
-    level = logging.WARNING - 10 * min(verbose, 2)
+    level = logging.WARNING if quiet else max(logging.DEBUG, base - 10 * verbose)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    for name in ROUTINE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 and not quiet else logging.WARNING)
     # httpx logs full request URLs at INFO, and a Telegram URL carries the bot token.
     quiet_http_logging()
 
@@ -47,9 +71,7 @@ def _config(path: Path, *, require_secrets: bool = True) -> Config:
     try:
         return load_config(path, require_secrets=require_secrets)
     except ConfigError as exc:
-        for p in exc.problems:
-            err_console.print(f"[red]{p}[/]", highlight=False, soft_wrap=True, markup=False)
-        raise typer.Exit(2) from None
+        raise Failed(exc.problems, 2) from None
 
 
 @app.command()
@@ -101,11 +123,17 @@ def digest(
 
 
 @app.command()
-def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: VerboseOpt = 1) -> None:
-    """Run the service: scheduled crawls and digests until SIGTERM."""
+def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: Annotated[int, typer.Option(
+        "--verbose", "-v", count=True, help="-v: debug lines too; -vv: the libraries' too.")] = 0,
+        quiet: QuietOpt = False) -> None:
+    """Run the service: scheduled crawls and digests until SIGTERM.
+
+    Logs what happened at INFO (each crawl's summary, each digest delivered, each alert, one
+    line per job at start); -q only warnings and errors.
+    """
     from scheduler.daemon import run_daemon
 
-    _logging(verbose)
+    _logging(verbose, quiet, base=logging.INFO)
     _config(config)  # refuse to start on a bad config
     raise typer.Exit(run_daemon(config))
 
@@ -159,8 +187,30 @@ def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> Non
 
 
 @app.command()
+def rematch(
+    entity: Annotated[list[str] | None, typer.Option(
+        help="Only this watched entity id (repeat for more; default: all).")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="Only articles dated since this day (YYYY-MM-DD).")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Match watched entities again against the stored archive (the service does this by itself
+    for entities added or changed in config.yaml)."""
+    from scheduler.rematching import rematch_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(rematch_command(cfg, entity or [], since.date() if since else None,
+                                     json_out=json_out))
+
+
+@app.command()
 def demo(
     workdir: Annotated[Path, typer.Option(help="Where the demo database and digests go.")] = Path("out/demo"),
+    serve: Annotated[bool, typer.Option("--serve", help="Keep the demo sites up afterwards, "
+                                        "until Ctrl-C, so the written config keeps working.")] = False,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Serve the sites on this "
+                                             f"port (default: {DEMO_PORT} with --serve, else any).")] = None,
     json_out: JsonOpt = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -168,17 +218,19 @@ def demo(
     from scheduler.demo import run_demo
 
     _logging(verbose)
-    raise typer.Exit(run_demo(workdir, json_out=json_out))
+    chosen = port if port is not None else (DEMO_PORT if serve else 0)
+    raise typer.Exit(run_demo(workdir, json_out=json_out, serve=serve, port=chosen))
 
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from scheduler.wiring import database
     from storage import migrate
-    from storage.database import Database, display_url
+    from storage.database import display_url
 
     cfg = _config(config, require_secrets=False)
-    db = Database(cfg.database.url)
+    db = database(cfg)
     before = migrate.current_revision(db)
     migrate.upgrade(db, revision)
     console.print(f"database {display_url(cfg.database.url)}: {before or 'empty'} → "
@@ -188,11 +240,12 @@ def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> No
 @db_app.command("current")
 def db_current(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
     """Show the schema revision of the database and the newest one."""
+    from scheduler.wiring import database
     from storage import migrate
-    from storage.database import Database, display_url
+    from storage.database import display_url
 
     cfg = _config(config, require_secrets=False)
-    db = Database(cfg.database.url)
+    db = database(cfg)
     info: dict[str, Any] = {"database": display_url(cfg.database.url),
                             "current": migrate.current_revision(db), "head": migrate.head_revision(db)}
     info["up_to_date"] = info["current"] == info["head"]
@@ -202,15 +255,51 @@ def db_current(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) ->
         console.print(json.dumps(info, indent=2), highlight=False)
 
 
-@db_app.command("downgrade")
-def db_downgrade(revision: str, config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Revert migrations down to REVISION (e.g. -1, or base)."""
-    from storage import migrate
-    from storage.database import Database
+# ignore_unknown_options: "-1" is a revision, not an option.
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision: an id, -N, or base (drops everything).")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking.")] = False,
+) -> None:
+    """Revert migrations down to REVISION, after saying what that drops and asking."""
+    from scheduler.dbcommands import downgrade_command
 
-    cfg = _config(config, require_secrets=False)
-    migrate.downgrade(Database(cfg.database.url), revision)
+    raise typer.Exit(downgrade_command(_config(config, require_secrets=False), revision, yes=yes))
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The file to write the copy to.")],
+    config: ConfigOpt = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option("--force", help="Replace TARGET if it exists.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write a consistent copy of a live SQLite archive; for PostgreSQL, print the pg_dump command."""
+    from scheduler.dbcommands import backup_command
+
+    raise typer.Exit(backup_command(_config(config, require_secrets=False), target, force=force,
+                                    json_out=json_out))
+
+
+def _given(args: list[str], flag: str) -> bool:
+    return flag in (args[: args.index("--")] if "--" in args else args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The `unionwatch` entry point: an expected failure (bad input, a database that cannot be
+    used) is one line per problem, or JSON with --json, and its exit status; no traceback
+    unless --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="unionwatch")
+    except (Failed, Unavailable) as exc:
+        if _given(args, "--debug"):
+            raise
+        if isinstance(exc, Unavailable):
+            exc = Failed([str(exc)], 1, database=exc.database, cause=exc.cause)
+        sys.exit(report_failure(exc, json_out=_given(args, "--json")))
 
 
 if __name__ == "__main__":
-    app()
+    main()

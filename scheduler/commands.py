@@ -198,20 +198,29 @@ def _open_to_read(cfg: Config) -> Database:
 
 
 def status_command(cfg: Config, *, json_out: bool) -> int:
-    from scheduler.health import RECENT_ERRORS, outbox_counts, scheduler_holder, source_health
+    from scheduler.health import (
+        RECENT_ERRORS,
+        outbox_counts,
+        scheduler_holder,
+        source_health,
+        unsettled_deliveries,
+    )
 
     db = _open_to_read(cfg)
     try:
         health = source_health(db, cfg)
         outbox = outbox_counts(db)
+        stuck = unsettled_deliveries(db)
         holder = scheduler_holder(db)
     finally:
         db.dispose()
     if json_out:
-        print_json({"sources": [h.as_dict() for h in health], "outbox": outbox, "scheduler": holder})
+        print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
+                    "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
+                    "scheduler": holder})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
-                  title="sources")
+                  "why", title="sources")
     for h in health:
         colour = {"ok": "green", "partial": "yellow"}.get(h.last_status or "", "red")
         table.add_row(
@@ -221,6 +230,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
             h.last_success.strftime("%Y-%m-%d %H:%M") if h.last_success else "never",
             str(h.articles_7d),
             f"{h.error_rate:.0%}" if h.error_rate is not None else "-",
+            escape(h.last_reason),
         )
     console.print(table)
     for h in health:
@@ -234,6 +244,12 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
             console.print(f"  {e.at:%Y-%m-%d %H:%M} [red]{escape(e.kind)}[/] {escape(e.url)}: "
                           f"{escape(e.message[:ERROR_SHOWN])}", highlight=False, soft_wrap=True)
     console.print("outbox: " + (", ".join(f"{n} {k}" for k, n in sorted(outbox.items())) or "empty"))
+    for d in stuck:  # whole lines: the reason is what the operator needs
+        when = (f"next attempt {d.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                if d.state == "retrying" and d.next_attempt_at else "gave up")
+        console.print(f"  [{'yellow' if d.state == 'retrying' else 'red'}]{d.state}[/] "
+                      f"{escape(d.subscriber_id)} → {escape(d.channel)} (attempt {d.attempts}, {when}): "
+                      f"{escape((d.last_error or '')[:ERROR_SHOWN])}", highlight=False, soft_wrap=True)
     console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
     return 0
 

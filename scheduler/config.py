@@ -17,6 +17,7 @@ from matching import EntitySpec
 from notifier.settings import ChannelSpec, ChannelType, HeaderText, SmtpRelay, Subscriber, TelegramApi
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
+from storage.database import BUSY_TIMEOUT_S
 from storage.types import Ident
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -64,6 +65,8 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 
 class DatabaseConfig(Strict):
     url: str = "sqlite:///data/unionwatch.db"
+    # How long a SQLite writer waits for another process's lock before it gives up.
+    busy_timeout_seconds: float = Field(BUSY_TIMEOUT_S, ge=0, le=3600)
 
 
 class CrawlConfig(CrawlPolicy):
@@ -73,7 +76,9 @@ class CrawlConfig(CrawlPolicy):
 
 
 class MatchingConfig(Strict):
-    backfill_days: int = Field(7, ge=0, le=3650)
+    # No longer used: an added or changed entity is matched against the whole archive. Still
+    # accepted, so that configs written for earlier releases load; `check` says to remove it.
+    backfill_days: int | None = Field(None, ge=0, le=3650)
 
 
 class UnknownSource(KeyError):

@@ -73,6 +73,7 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
             **dict(CrawlPolicy.part_of(c)),
             # Let a source close gracefully (its items flushed) before the parent's hard kill.
             max_source_seconds=float(max(c.max_run_seconds - 30, c.max_run_seconds // 2)),
+            database_busy_timeout=cfg.database.busy_timeout_seconds,
         ),
         sources=[SourceSpec.part_of(s) for s in sources],
     )

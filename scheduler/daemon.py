@@ -23,11 +23,13 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from matching import Watchlist
 from scheduler.config import Config, load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
+from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.reloading import SETTLE_S, SettledFile, Stopped, dropped_everything, load_unless_stopped
 from scheduler.source_alerts import check_sources
@@ -85,7 +87,7 @@ class Service:
         if source_id not in {s.id for s in cfg.sources}:
             return  # removed by a reload while queued
         try:
-            outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl)
+            outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
         except DatabaseError as exc:
             log.warning("crawl %s: database unreachable (%s); it runs again at its next time",
                         source_id, _reason(exc))
@@ -112,7 +114,7 @@ class Service:
         try:
             if due is not None and self._digest_made_since(subscriber_id, due):
                 return
-            digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist)
+            digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
         except DatabaseError as exc:
             log.warning("digest for %s: database unreachable (%s); trying again in %.0f s",
                         subscriber_id, _reason(exc), DIGEST_RETRY.total_seconds())
@@ -126,6 +128,25 @@ class Service:
         with self.db.read() as s:
             last = digests.last_created(s).get(subscriber_id)
         return last is not None and last >= moment
+
+    def rematch(self) -> None:
+        """Match added or changed entities against the whole archive, beside the other jobs."""
+        entities = self.cfg.entities
+        total = rematch_total(self.db)
+        done, shown = 0, 0
+
+        def progress(n: int) -> None:
+            nonlocal done, shown
+            done += n
+            if total and (done - shown) * 10 >= total:  # about every tenth of the archive
+                shown = done
+                log.info("rematch: %d of %d articles", done, total)
+
+        summary = sync_entities(self.db, entities, progress=progress)
+        if summary.backfilled_articles:
+            log.info("rematch: %s matched against %d articles, %d mentions",
+                     ", ".join(summary.backfilled_entities), summary.backfilled_articles,
+                     summary.mentions)
 
     def deliver(self) -> None:
         from scheduler.digesting import deliver_outbox
@@ -245,6 +266,8 @@ class Service:
             wanted[f"digest:{sub.id}"] = {"func": self.digest, "args": [sub.id],
                                           "trigger": digest_trigger(sub),
                                           "misfire_grace_time": 6 * 3600}
+        # At start and after every reload; a no-op unless an entity was added or changed.
+        wanted["rematch"] = {"func": self.rematch, "trigger": DateTrigger(now + timedelta(seconds=1))}
         wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
                             "next_run_time": now + timedelta(seconds=2)}
         for job in sched.get_jobs():
@@ -273,7 +296,13 @@ class Service:
             self._catch_up_digests()
         except DatabaseError as exc:  # the next start looks again
             log.warning("could not look for missed digests (%s)", _reason(exc))
-        log.info("scheduler running as %s with %d jobs", self.owner, len(sched.get_jobs()))
+        jobs = sched.get_jobs()
+        log.info("scheduler running as %s with %d jobs", self.owner, len(jobs))
+        never = datetime.max.replace(tzinfo=UTC)
+        for job in sorted(jobs, key=lambda j: (j.next_run_time or never, j.id)):
+            when = job.next_run_time
+            log.info("  %s: next run %s", job.id,
+                     when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if when else "paused")
 
     def _catch_up_digests(self) -> None:
         """Digests whose time passed while no scheduler ran are sent now, once."""

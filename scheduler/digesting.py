@@ -11,6 +11,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from matching import Watchlist
@@ -77,13 +78,13 @@ def alert_admins(cfg: Config, subject: str, text: str) -> None:
 
 
 def digest_and_deliver(
-    cfg: Config, db: Database, subscriber_id: str, wl: Watchlist | None = None
+    cfg: Config, db: Database, subscriber_id: str, wl: Watchlist | None = None, *, sync: bool = True
 ) -> int | None:
     """The scheduled digest job of one subscriber."""
     sub = next((s for s in cfg.subscribers if s.id == subscriber_id), None)
     if sub is None:
         return None
-    refresh_matches(cfg, db, wl)
+    refresh_matches(cfg, db, wl, sync=sync)
     digest_id = create_digest(db, subscriber_spec(cfg, sub), entity_infos(cfg), utcnow(),
                               message_domain=message_domain(cfg))
     if digest_id is not None:
@@ -154,15 +155,19 @@ def run_digests(cfg: Config, only: str | None, *, dry_run: bool, preview: Path |
             print_json({"digests": created, "sent": report.sent, "retrying": report.retrying,
                         "failed": report.failed, "deliveries": rows})
         elif not quiet:
-            table = Table("subscriber", "digest", "items", "channel", "state", title="digests")
+            table = Table("subscriber", "digest", "items", "channel", "state", "why", title="digests")
             for r in rows:
+                why = r["error"] or ""
+                if r["state"] == "retrying" and r["next_attempt_at"]:
+                    why += f" (next attempt {r['next_attempt_at']:%Y-%m-%d %H:%M} UTC)"
                 table.add_row(r["subscriber"], str(r["digest"]), str(r["items"]), r["channel"],
-                              r["state"])
+                              r["state"], escape(why))
             for sid, did in created.items():
                 if did is None:
                     table.add_row(sid, "-", "0", "-", "nothing new")
             console.print(table)
-        return 1 if report.failed else 0
+        # Exit 1 when something failed for good, or when nothing could be delivered at all.
+        return 1 if report.failed or (report.retrying and not report.sent) else 0
     finally:
         db.dispose()
 
@@ -171,7 +176,8 @@ def _delivery_rows(db: Database, digest_ids: list[int]) -> list[dict[str, Any]]:
     with db.read() as s:
         lines = outbox.lines_of(s, digest_ids)
     return [{"digest": r.digest_id, "subscriber": r.subscriber_id, "items": r.item_count,
-             "channel": r.channel, "state": r.state.value, "error": r.last_error} for r in lines]
+             "channel": r.channel, "state": r.state.value, "error": r.last_error,
+             "next_attempt_at": r.next_attempt_at} for r in lines]
 
 
 def summarise_database(cfg: Config) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from matching import EntitySpec, Watchlist, compile_watchlist, entity_fingerprint
 from storage import articles, entity_state, mentions
@@ -13,6 +14,7 @@ from storage.database import Database
 from storage.mentions import NewMention
 from storage.types import utcnow
 
+logger = logging.getLogger(__name__)
 BATCH = 200
 TITLE_SEP = "\n\n"
 Progress = Callable[[int], None]
@@ -66,41 +68,61 @@ def match_pending(db: Database, watchlist: Watchlist, progress: Progress | None 
             progress(len(batch))
 
 
-def sync_entities(
-    db: Database, entities: Sequence[EntitySpec], backfill_days: int, now: datetime | None = None
-) -> MatchSummary:
-    """Re-match recent articles for entities added or changed since the last sync.
+def rematch(db: Database, entities: Sequence[EntitySpec], *, since: datetime | None = None,
+            progress: Progress | None = None) -> MatchSummary:
+    """Match these entities again against every stored article (dated since `since`, if given).
 
-    Fingerprints are recorded only after the backfill has committed, so a crash part-way
-    leaves them stale and the next sync redoes the work (deleting before inserting keeps it
-    idempotent). Removed entities keep their old mentions as history; nothing new is matched.
+    Batch by batch, each batch committing whole: its old mentions of these entities are deleted
+    and found again, so a run cut short and run again never doubles them.
+    """
+    summary = MatchSummary(backfilled_entities=tuple(e.id for e in entities))
+    if not entities:
+        return summary
+    wl = compile_watchlist(entities)
+    ids = summary.backfilled_entities
+    last_id = 0
+    while True:
+        with db.write() as s:
+            batch = articles.matched_since(s, last_id, since, BATCH)
+            if not batch:
+                return summary
+            art_ids = [a.id for a in batch]
+            mentions.remove(s, art_ids, ids)
+            for art in batch:
+                found = _mentions(wl, art)
+                mentions.add(s, found)
+                summary.mentions += len(found)
+            summary.backfilled_articles += len(batch)
+            last_id = art_ids[-1]
+        if progress:
+            progress(len(batch))
+
+
+def rematch_total(db: Database, since: datetime | None = None) -> int:
+    with db.read() as s:
+        return articles.count_matched(s, since)
+
+
+def sync_entities(db: Database, entities: Sequence[EntitySpec], now: datetime | None = None,
+                  progress: Progress | None = None) -> MatchSummary:
+    """Match entities added or changed since the last sync against the whole archive.
+
+    A name added today must find the articles of years ago: the archive is what the admins
+    search and cite. Fingerprints are recorded only after the rematch has committed, so a crash
+    part-way leaves them stale and the next sync redoes the work. Removed entities keep their
+    old mentions as history; nothing new is matched.
     """
     now = now or utcnow()
-    summary = MatchSummary()
     current = {e.id: entity_fingerprint(e) for e in entities}
     with db.read() as s:
         known = entity_state.fingerprints(s)
     changed = [e for e in entities if known.get(e.id) != current[e.id]]
     removed = tuple(sorted(set(known) - set(current)))
-    if changed and backfill_days > 0:
-        wl = compile_watchlist(changed)
-        ids = tuple(e.id for e in changed)
-        since = now - timedelta(days=backfill_days)
-        last_id = 0
-        while True:
-            with db.write() as s:
-                batch = articles.matched_since(s, last_id, since, BATCH)
-                if not batch:
-                    break
-                art_ids = [a.id for a in batch]
-                mentions.remove(s, art_ids, ids)
-                for art in batch:
-                    found = _mentions(wl, art)
-                    mentions.add(s, found)
-                    summary.mentions += len(found)
-                summary.backfilled_articles += len(batch)
-                last_id = art_ids[-1]
-        summary.backfilled_entities = ids
+    total = rematch_total(db) if changed else 0
+    if total:
+        logger.info("matching %s against the whole archive (%d articles)",
+                    ", ".join(e.id for e in changed), total)
+    summary = rematch(db, changed, progress=progress)
     with db.write() as s:
         for e in changed:
             entity_state.record(s, e.id, current[e.id], now)

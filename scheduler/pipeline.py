@@ -22,10 +22,12 @@ class CrawlOutcome:
     mentions: int
 
 
-def refresh_matches(cfg: Config, db: Database, wl: Watchlist | None = None) -> MatchSummary:
-    """Backfill entities the admin changed, then match every article not matched yet."""
+def refresh_matches(cfg: Config, db: Database, wl: Watchlist | None = None, *,
+                    sync: bool = True) -> MatchSummary:
+    """Rematch entities the admin changed (unless `sync` is off: the service does that in a job
+    of its own), then match every article not matched yet."""
     wl = wl or watchlist(cfg)
-    backfill = sync_entities(db, cfg.entities, cfg.matching.backfill_days)
+    backfill = sync_entities(db, cfg.entities) if sync else MatchSummary()
     fresh = match_pending(db, wl)
     fresh.backfilled_entities = backfill.backfilled_entities
     fresh.backfilled_articles = backfill.backfilled_articles
@@ -60,13 +62,14 @@ class _Matcher(threading.Thread):
 
 
 def crawl_and_match(
-    cfg: Config, job: CrawlJob, on_event: EventHandler | None = None, wl: Watchlist | None = None
+    cfg: Config, job: CrawlJob, on_event: EventHandler | None = None, wl: Watchlist | None = None,
+    *, sync: bool = True,
 ) -> CrawlOutcome:
     # Migrate in the parent, once, before any child (or a second child) touches the schema.
     db = open_database(cfg)
     try:
         wl = wl or watchlist(cfg)
-        backfill = sync_entities(db, cfg.entities, cfg.matching.backfill_days)
+        backfill = sync_entities(db, cfg.entities) if sync else MatchSummary()
         matcher = _Matcher(db, wl)
 
         def forward(ev: Event) -> None:

@@ -24,9 +24,14 @@ def watchlist(cfg: Config) -> Watchlist:
     return compile_watchlist(cfg.entities)
 
 
+def database(cfg: Config) -> Database:
+    """The configured database as it is (nothing connects yet)."""
+    return Database(cfg.database.url, busy_timeout=cfg.database.busy_timeout_seconds)
+
+
 def open_database(cfg: Config) -> Database:
     """Open the configured database, bringing its schema up to date first."""
-    db = Database(cfg.database.url)
+    db = database(cfg)
     if not migrate.is_current(db):
         log.info("upgrading database schema to %s", migrate.head_revision(db))
         migrate.upgrade(db)
@@ -39,7 +44,7 @@ def open_database_to_read(cfg: Config) -> Database:
     Raises storage.migrate.NotReady, a one-line reason, if it does not exist or is not at the
     schema this version needs (`status` and `search` only read).
     """
-    return migrate.open_current(cfg.database.url)
+    return migrate.open_current(cfg.database.url, busy_timeout=cfg.database.busy_timeout_seconds)
 
 
 def subscriber_spec(cfg: Config, sub: SubscriberConfig) -> SubscriberSpec:

@@ -145,6 +145,7 @@ class SourceSpider(scrapy.Spider, ABC):
             logger.exception("%s: extraction crashed on %s", self.source.id, response.url)
             self.error(response.url, "parse", f"parse failed: {type(exc).__name__}: {exc}")
             return
+        self.counts.inc(f"extracted/{ex.method}")
         hints: dict[str, str] = response.meta.get(HINTS) or {}
         published = ex.published_at
         if published is None and hints.get("published"):

@@ -11,7 +11,9 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from spiders import adapters, metadata, pangea
+from spiders import adapters, metadata
+from spiders.adapters import pangea
+from spiders.dates import first_datetime
 from spiders.language import detect_language
 
 # Control characters break lxml ("All strings must be XML compatible") and mean nothing.
@@ -46,14 +48,6 @@ def parse_html(html: str) -> HtmlElement:
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     return root
-
-
-def _first_date(*candidates: str | None) -> datetime | None:
-    for value in candidates:
-        dt = metadata.parse_datetime(value)
-        if dt is not None:
-            return dt
-    return None
 
 
 def _meta_date(meta: dict[str, str]) -> str | None:
@@ -111,7 +105,7 @@ def extract_article(html: str, url: str = "", fallback_language: str | None = No
         or (doc.title if doc is not None else None)
         or pangea.title(root)
     )
-    published = parts.published or _first_date(
+    published = parts.published or first_datetime(
         ld_date, _meta_date(meta), pangea.time_datetime(root), doc.date if doc is not None else None
     )
     authors = parts.authors or metadata.ld_authors(ld) or _meta_authors(meta)

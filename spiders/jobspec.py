@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from storage.database import BUSY_TIMEOUT_S
 from storage.types import Ident
 
 StrictFloat = Annotated[float, Field(strict=True)]  # an int is a float; a boolean is neither
@@ -106,6 +107,8 @@ class CrawlSettings(CrawlPolicy):
     max_source_seconds: Annotated[StrictFloat, Field(ge=0)] = 0.0
     # Conditional GET (If-None-Match / If-Modified-Since) for feeds and sitemaps.
     conditional_get: StrictBool = True
+    # How long a SQLite writer waits for another process's lock (config: database.busy_timeout_seconds).
+    database_busy_timeout: Annotated[StrictFloat, Field(ge=0)] = BUSY_TIMEOUT_S
 
 
 class SourceSpec(JobModel):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+from matching.translit import KAZAKH_LETTERS
+
 # Kazakh text carries several of its own letters per sentence; Russian carries none, but a
 # Russian article can quote a Kazakh name (Құшақбаев), so demand a share, not one letter.
 KAZAKH_SHARE = 0.01

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from storage.urls import TRACKING_PARAMS, TRACKING_PREFIXES
+from storage.urls import untracked
 
 
 def clean_link(url: str) -> str:
@@ -16,9 +16,4 @@ def clean_link(url: str) -> str:
     parts = urlsplit(url.strip())
     if not parts.query and not parts.fragment:
         return url.strip()
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(untracked(parts.query)), ""))

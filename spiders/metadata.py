@@ -1,71 +1,15 @@
-"""Article metadata from any page: JSON-LD, meta tags, <time>; dates to UTC; real authors only."""
+"""Article metadata from any page: JSON-LD, meta tags; real authors only (dates: spiders.dates)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from lxml.html import HtmlElement
 
-_ISO = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})(?:[T ]+(\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?))?\s*"
-    r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
-    re.IGNORECASE,
-)
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report", "LiveBlogPosting")
-
-
-def parse_datetime(value: str | None) -> datetime | None:
-    """An aware UTC datetime from the forms news pages use, or None.
-
-    Handles Pangea's space instead of 'T' ("2017-05-16 10:11:12Z"), entity-encoded offsets
-    ("&#x2B;00:00"), offsets without a colon, RFC 822 dates of feeds. A time without an
-    offset is taken as UTC: the sites we read publish UTC there, and guessing a local zone
-    would be worse.
-    """
-    if not value:
-        return None
-    text = html.unescape(value).strip()
-    m = _ISO.match(text)
-    if m:
-        day, clock, zone = m.groups()
-        iso = day + "T" + _clock(clock)
-        if zone:
-            zone = zone.upper()
-            if zone in ("Z", "UTC", "GMT"):
-                zone = "+00:00"
-            elif ":" not in zone:
-                zone = zone[:3] + ":" + (zone[3:] or "00")
-            iso += zone
-        try:
-            dt = datetime.fromisoformat(iso)
-        except ValueError:
-            return None
-    else:
-        try:
-            dt = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
-def _clock(clock: str | None) -> str:
-    """HH:MM:SS.ffffff from H:MM, HH:MM:SS or HH:MM:SS,fff (fromisoformat is strict about it)."""
-    if not clock:
-        return "00:00:00"
-    hours, rest = clock.replace(",", ".").split(":", 1)
-    if rest.count(":") == 0:
-        rest += ":00"
-    if "." in rest:
-        whole, frac = rest.split(".", 1)
-        rest = f"{whole}.{frac[:6].ljust(6, '0')}"
-    return f"{hours.zfill(2)}:{rest}"
 
 
 def meta_map(root: HtmlElement) -> dict[str, str]:

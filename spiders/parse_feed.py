@@ -11,12 +11,12 @@ import io
 import re
 import xml.sax
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from time import struct_time
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from spiders.dates import from_struct_time
 from spiders.decoding import canonical_codec, detect_encoding
 
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.DOTALL)
@@ -48,16 +48,6 @@ class FeedEntry:
 class FeedResult:
     entries: list[FeedEntry] = field(default_factory=list)
     problem: str | None = None  # set when the feed was damaged but entries were recovered
-
-
-def _to_utc(value: struct_time | None) -> datetime | None:
-    # feedparser normalises parsed dates to UTC struct_time.
-    if not value:
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
 
 
 def _decode(body: bytes, header_charset: str | None) -> str:
@@ -135,7 +125,7 @@ def parse_feed(body: bytes, url: str, header_charset: str | None = None) -> Feed
                 url=urljoin(url, link.strip()),
                 guid=guid,
                 title=entry.get("title"),
-                published=_to_utc(entry.get("published_parsed") or entry.get("updated_parsed")),
+                published=from_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
             )
         )
     exc = parsed.get("bozo_exception")

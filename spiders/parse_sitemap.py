@@ -11,7 +11,7 @@ from typing import Literal
 import lxml.etree
 from scrapy.utils.gz import gunzip
 
-from spiders.metadata import parse_datetime
+from spiders.dates import parse_datetime
 from spiders.parse_feed import FeedError, check_xml_safety
 
 GZIP_MAGIC = b"\x1f\x8b"

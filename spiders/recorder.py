@@ -27,56 +27,53 @@ ERROR_FLUSH_EVERY = 25
 MESSAGE_MAX = 2000
 _KEY = "unionwatch/"
 ERROR_KINDS = f"{_KEY}error_kinds/"
+EXTRACTED = f"{_KEY}extracted/"  # + how an article's body was read (Extracted.method)
+
+
+class _Counter:
+    """A RunCounts attribute: the crawler.stats value under "unionwatch/<its name>"."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, counts: RunCounts, owner: type | None = None) -> int:
+        return counts.get(self.name)
 
 
 class RunCounts:
     """A source's counters as crawler.stats holds them (under "unionwatch/")."""
 
+    pages = _Counter()
+    new = _Counter()
+    duplicates = _Counter()
+    errors = _Counter()
+    already_known = _Counter()
+    not_modified = _Counter()
+    entries_ok = _Counter()
+    entries_failed = _Counter()
+
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
 
-    def _get(self, name: str) -> int:
+    def get(self, name: str) -> int:
         return int(self.stats.get_value(_KEY + name, 0))
 
     def inc(self, name: str) -> None:
         self.stats.inc_value(_KEY + name)
 
     @property
-    def pages(self) -> int:
-        return self._get("pages")
-
-    @property
-    def new(self) -> int:
-        return self._get("new")
-
-    @property
-    def duplicates(self) -> int:
-        return self._get("duplicates")
-
-    @property
-    def errors(self) -> int:
-        return self._get("errors")
-
-    @property
-    def already_known(self) -> int:
-        return self._get("already_known")
-
-    @property
-    def not_modified(self) -> int:
-        return self._get("not_modified")
-
-    @property
-    def entries_ok(self) -> int:
-        return self._get("entries_ok")
-
-    @property
-    def entries_failed(self) -> int:
-        return self._get("entries_failed")
-
-    @property
     def error_kinds(self) -> dict[str, int]:
-        return {k.removeprefix(ERROR_KINDS): int(v) for k, v in self.stats.get_stats().items()
-                if k.startswith(ERROR_KINDS)}
+        return self._by(ERROR_KINDS)
+
+    @property
+    def extracted(self) -> dict[str, int]:
+        """Articles read per extraction method: an adapter's name, "trafilatura", or both
+        joined by "+" (an outlet whose selectors stop finding bodies shows here first)."""
+        return self._by(EXTRACTED)
+
+    def _by(self, prefix: str) -> dict[str, int]:
+        return {k.removeprefix(prefix): int(v) for k, v in self.stats.get_stats().items()
+                if k.startswith(prefix)}
 
     def status(self, reason: str) -> CrawlStatus:
         """failed: no configured URL could be read; partial: errors, or stopped early."""
@@ -87,7 +84,8 @@ class RunCounts:
         return CrawlStatus.OK
 
     def totals(self) -> RunTotals:
-        return RunTotals(self.pages, self.new, self.duplicates, self.errors, self.error_kinds)
+        return RunTotals(self.pages, self.new, self.duplicates, self.errors, self.error_kinds,
+                         already_known=self.already_known, not_modified=self.not_modified)
 
     def event_stats(self) -> Stats:
         return Stats(fetched=self.pages, new=self.new, duplicates=self.duplicates, errors=self.errors,
@@ -199,7 +197,7 @@ class RunRecorder:
                 logger.exception("%s: could not save HTTP validators", self.source)
         if self.run_id is not None:
             try:
-                crawl_runs.finish(db, self.run_id, status, self.counts.totals(), now=now)
+                crawl_runs.finish(db, self.run_id, status, self.counts.totals(), reason=reason, now=now)
             except Exception:
                 logger.exception("%s: could not record the crawl run", self.source)
         self.context.events.emit(Done(source=self.source, status=status, reason=reason,

@@ -30,7 +30,7 @@ from spiders.recorder import RunRecorder
 from spiders.settings import REACTOR, base_settings, source_settings
 from spiders.source_spiders import spider_for
 from storage import crawl_runs, leases, migrate
-from storage.database import Database
+from storage.database import BUSY_TIMEOUT_S, Database
 
 logger = logging.getLogger("spiders.run")
 LEASE_TTL = timedelta(minutes=5)
@@ -60,9 +60,9 @@ def load_job(arg: str) -> CrawlJob:
     return CrawlJob.from_json(raw)
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> Database:
     """Connect and check the schema; raise RuntimeError with an operator-facing message."""
-    db = Database(url)
+    db = Database(url, busy_timeout=busy_timeout)
     try:
         current = migrate.is_current(db)  # connects: an unreachable server fails here
     except Exception as exc:
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except JobError as exc:
         return _fail(EXIT_BAD_JOB, f"bad job: {exc}")
     try:
-        db = open_database(job.database_url)
+        db = open_database(job.database_url, job.settings.database_busy_timeout)
     except RuntimeError as exc:
         return _fail(EXIT_DATABASE, str(exc))
     try:

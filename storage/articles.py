@@ -149,14 +149,21 @@ def mark_matched(session: Session, article_ids: Sequence[int], at: datetime) -> 
     session.execute(update(Article).where(Article.id.in_(article_ids)).values(matched_at=at))
 
 
-def matched_since(session: Session, after_id: int, since: datetime, limit: int) -> list[ArticleText]:
-    """Matched articles dated since `since` with ids above after_id, in id order (backfill)."""
-    rows = session.execute(
-        select(*_TEXT)
-        .where(Article.id > after_id, Article.matched_at.is_not(None), _dated >= since)
-        .order_by(Article.id).limit(limit)
-    ).tuples()
+def matched_since(session: Session, after_id: int, since: datetime | None, limit: int) -> list[ArticleText]:
+    """Matched articles (dated since `since`, if given) with ids above after_id, in id order."""
+    stmt = select(*_TEXT).where(Article.id > after_id, Article.matched_at.is_not(None))
+    if since is not None:
+        stmt = stmt.where(_dated >= since)
+    rows = session.execute(stmt.order_by(Article.id).limit(limit)).tuples()
     return [ArticleText._make(r) for r in rows]
+
+
+def count_matched(session: Session, since: datetime | None = None) -> int:
+    """How many articles `matched_since` would walk through: a rematch's progress total."""
+    stmt = select(func.count()).select_from(Article).where(Article.matched_at.is_not(None))
+    if since is not None:
+        stmt = stmt.where(_dated >= since)
+    return int(session.scalar(stmt) or 0)
 
 
 def bodies(session: Session, article_ids: Sequence[int]) -> dict[int, str]:

@@ -14,6 +14,7 @@ from storage.models import CrawlError, CrawlRun
 from storage.types import utcnow
 
 KIND_MAX = 32  # CrawlError.kind length
+REASON_MAX = 64  # CrawlRun.reason length
 
 
 class CrawlStatus(StrEnum):
@@ -41,6 +42,8 @@ class RunTotals:
     duplicates: int = 0
     errors: int = 0
     error_kinds: Mapping[str, int] = field(default_factory=dict)
+    already_known: int = 0  # links not fetched: their article is stored already
+    not_modified: int = 0  # feeds and sitemaps answered 304
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,23 @@ class Run:
     pages: int
     new_articles: int
     errors: int
+    duplicates: int = 0
+    already_known: int = 0
+    not_modified: int = 0
+    reason: str | None = None  # Scrapy's close reason ("finished", "shutdown", ...), "interrupted"
+    error_kinds: Mapping[str, int] = field(default_factory=dict)
+
+    def why(self) -> str:
+        """The run's outcome in a few words: its reason, then its errors by kind."""
+        kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(self.error_kinds.items(), key=lambda kv: -kv[1]))
+        reason = {"finished": "", "interrupted": "the crawl process died"}.get(self.reason or "",
+                                                                                self.reason or "")
+        return "; ".join(p for p in (reason, kinds) if p)
+
+    @property
+    def entries(self) -> int:
+        """Articles the source's pages listed: new, duplicate or known already."""
+        return self.new_articles + self.duplicates + self.already_known
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +95,16 @@ def start(db: Database, source_id: str, *, now: datetime | None = None) -> int:
 
 
 def finish(db: Database, run_id: int, status: CrawlStatus, totals: RunTotals, *,
-           now: datetime | None = None) -> None:
+           reason: str | None = None, now: datetime | None = None) -> None:
     with db.write() as s:
         s.execute(
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
             .values(finished_at=now or utcnow(), status=status.value, pages=totals.pages,
                     new_articles=totals.new_articles, duplicates=totals.duplicates,
-                    errors=totals.errors, error_kinds=dict(totals.error_kinds))
+                    errors=totals.errors, error_kinds=dict(totals.error_kinds),
+                    already_known=totals.already_known, not_modified=totals.not_modified,
+                    reason=reason[:REASON_MAX] if reason else None)
         )
 
 
@@ -104,7 +126,7 @@ def close_interrupted(db: Database, source_id: str, *, now: datetime | None = No
             update(CrawlRun)
             .where(CrawlRun.source_id == source_id, CrawlRun.status == CrawlStatus.RUNNING.value)
             .values(status=CrawlStatus.FAILED.value, finished_at=now or utcnow(),
-                    error_kinds={"interrupted": 1})
+                    error_kinds={"interrupted": 1}, reason="interrupted")
         )
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -115,7 +137,9 @@ def recent(db: Database, source_id: str, limit: int) -> list[Run]:
         rows = s.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id)
                          .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit))
         return [Run(r.source_id, r.started_at, r.finished_at, CrawlStatus(r.status), r.pages,
-                    r.new_articles, r.errors) for r in rows]
+                    r.new_articles, r.errors, r.duplicates, r.already_known, r.not_modified,
+                    r.reason, dict(r.error_kinds or {}))
+                for r in rows]
 
 
 def last_success(db: Database, source_id: str) -> datetime | None:

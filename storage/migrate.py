@@ -8,9 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.exc import SQLAlchemyError
 
-from storage.database import Database, display_url, sqlite_file
+from storage.database import BUSY_TIMEOUT_S, Database, Unavailable, display_url, sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -24,7 +23,7 @@ def alembic_config(db: Database) -> Config:
 
 def _run(db: Database, fn: str, *args: str) -> None:
     cfg = alembic_config(db)
-    with db.engine.begin() as conn:
+    with db.connect(write=True) as conn:
         cfg.attributes["connection"] = conn
         getattr(command, fn)(cfg, *args)
 
@@ -43,7 +42,7 @@ def check(db: Database) -> None:
 
 
 def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as conn:
+    with db.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -59,21 +58,51 @@ class NotReady(Exception):
     """The database cannot be read as it is: missing, unreachable, or at another schema."""
 
 
-def open_current(url: str) -> Database:
+def open_current(url: str, *, busy_timeout: float = BUSY_TIMEOUT_S) -> Database:
     """Open a database that exists and is at the head revision; never create or migrate it."""
     path = sqlite_file(url)
     if path is not None and not path.is_file():
         raise NotReady(f"database {path} does not exist yet: `unionwatch crawl` or "
                        "`unionwatch db upgrade` creates it")
-    db = Database(url)
+    db = Database(url, busy_timeout=busy_timeout)
     try:
         current, head = current_revision(db), head_revision(db)
-    except SQLAlchemyError as exc:
+    except Unavailable as exc:
         db.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise NotReady(f"database {display_url(url)}: cannot connect: {reason}") from None
+        raise NotReady(f"database {exc.database}: cannot connect: {exc.cause}") from None
     if current != head:
         db.dispose()
         raise NotReady(f"database {display_url(url)} is at schema {current or 'empty'}, this "
                        f"version needs {head}: run `unionwatch db upgrade`")
     return db
+
+
+def reverted_by(db: Database, revision: str) -> list[tuple[str, str]]:
+    """The (revision, message) pairs that `downgrade(db, revision)` reverts, newest first.
+
+    Raises ValueError when `revision` names no revision known here.
+    """
+    script = ScriptDirectory.from_config(alembic_config(db))
+    current = current_revision(db)
+    if current is None:
+        return []
+    try:
+        if revision == "base":
+            lower = None
+        elif revision.startswith("-") and revision[1:].isdigit():
+            lower = current
+            for _ in range(int(revision[1:])):
+                if lower is None:
+                    raise ValueError(f"only {len(list(script.iterate_revisions(current, 'base')))} "
+                                     "revisions to revert")
+                down = script.get_revision(lower).down_revision
+                lower = down if isinstance(down, str) else None
+        else:
+            found = script.get_revision(revision)
+            if found is None:
+                raise ValueError(revision)
+            lower = found.revision
+        steps = list(script.iterate_revisions(current, lower or "base"))
+    except Exception as exc:  # alembic's CommandError / ResolutionError: an unknown revision
+        raise ValueError(f"unknown revision {revision!r}: {str(exc).splitlines()[0]}") from None
+    return [(r.revision, (r.doc or "").strip()) for r in steps if r.revision != lower]

@@ -110,6 +110,10 @@ class CrawlRun(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Signs of health on a quiet day: links skipped as stored already, feeds answered 304.
+    already_known: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_modified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str | None] = mapped_column(String(64))  # why it ended: Scrapy's close reason
 
 
 class CrawlError(Base):

@@ -78,6 +78,7 @@ class DeliveryLine(NamedTuple):
     channel: str
     state: DeliveryState
     last_error: str | None
+    next_attempt_at: datetime | None = None
 
 
 def add(session: Session, deliveries: Sequence[NewDelivery]) -> None:
@@ -185,9 +186,36 @@ def lines_of(session: Session, digest_ids: Sequence[int]) -> list[DeliveryLine]:
         return []
     rows = session.execute(
         select(Digest.id, Digest.subscriber_id, Digest.item_count, Delivery.channel,
-               Delivery.state, Delivery.last_error)
+               Delivery.state, Delivery.last_error, Delivery.next_attempt_at)
         .join(Delivery, Delivery.digest_id == Digest.id)
         .where(Digest.id.in_(digest_ids))
         .order_by(Digest.id, Delivery.channel)
     ).tuples()
-    return [DeliveryLine(d, s, n, ch, DeliveryState(st), err) for d, s, n, ch, st, err in rows]
+    return [DeliveryLine(d, s, n, ch, DeliveryState(st), err, nxt) for d, s, n, ch, st, err, nxt in rows]
+
+
+class Unsettled(NamedTuple):
+    """A delivery that is not through: retrying (and when next), or failed for good."""
+
+    delivery_id: int
+    subscriber_id: str
+    channel: str
+    state: DeliveryState
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime  # when its digest was made
+
+
+def unsettled(session: Session, limit: int = 20) -> list[Unsettled]:
+    """Retrying and failed deliveries, retrying first, then the newest failures."""
+    rows = session.execute(
+        select(Delivery.id, Digest.subscriber_id, Delivery.channel, Delivery.state, Delivery.attempts,
+               Delivery.last_error, Delivery.next_attempt_at, Digest.created_at)
+        .join(Digest, Delivery.digest_id == Digest.id)
+        .where(Delivery.state.in_([DeliveryState.RETRYING.value, DeliveryState.FAILED.value]))
+        .order_by((Delivery.state == DeliveryState.FAILED.value), Digest.created_at.desc(), Delivery.id)
+        .limit(limit)
+    ).tuples()
+    return [Unsettled(i, sub, ch, DeliveryState(st), n, err, nxt, at)
+            for i, sub, ch, st, n, err, nxt, at in rows]

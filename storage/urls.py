@@ -35,13 +35,18 @@ def canonical_url(url: str) -> str:
         path = path.replace("//", "/")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
+    query = untracked(parts.query)
     query.sort()
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def untracked(query: str) -> list[tuple[str, str]]:
+    """A query string's parameters, in order, without the tracking ones."""
+    return [
+        (k, v)
+        for k, v in parse_qsl(query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
 
 
 def url_key(url: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from rich.table import Table
 from scheduler.config import load_config
 from scheduler.demo.server import DemoServer
 from scheduler.demo.sources import demo_sources
-from scheduler.output import console, err_console, print_json
+from scheduler.output import console, err_console, fail, print_json
 
 CONFIG = Path(__file__).with_name("config.yaml")
 
@@ -27,13 +29,46 @@ def demo_config(workdir: Path, base_url: str, database_url: str | None = None) -
             if ch["type"] == "file":
                 ch["path"] = str((workdir / "digests").resolve())
     path = workdir / "config.yaml"
-    header = (f"# Written by `unionwatch demo`. The site at {base_url} only lives while the demo runs;\n"
-              "# the database stays, so status, search and digest --dry-run work on it.\n")
+    header = (f"# Written by `unionwatch demo`. The site at {base_url} lives while the demo runs\n"
+              "# (and on, under `unionwatch demo --serve`); the database stays, so status, search\n"
+              "# and digest --dry-run work on it.\n")
     path.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
-def run_demo(workdir: Path, *, json_out: bool = False) -> int:
+def run_demo(workdir: Path, *, json_out: bool = False, serve: bool = False, port: int = 0) -> int:
+    """Crawl the demo sites and write the digest; with `serve`, keep the sites up afterwards."""
+    try:
+        site = DemoServer(port=port)
+        site.start()
+    except OSError as exc:
+        fail(f"cannot serve the demo sites on 127.0.0.1:{port}: {exc.strerror or exc}")
+    try:
+        code = _demo(site, workdir, json_out=json_out, serving=serve)
+        if serve and code == 0:
+            _serve_until_stopped(site, json_out=json_out)
+        return code
+    finally:
+        site.stop()
+
+
+def _serve_until_stopped(site: DemoServer, *, json_out: bool) -> None:
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if json_out:
+        print_json({"serving": site.base_url})
+    else:
+        console.print(f"\nthe demo sites stay up at {site.base_url} until Ctrl-C; the commands above "
+                      "work on them meanwhile", highlight=False, soft_wrap=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _demo(site: DemoServer, workdir: Path, *, json_out: bool, serving: bool) -> int:
     from scheduler.commands import crawl_command
     from scheduler.digesting import run_digests, summarise_database
 
@@ -44,23 +79,22 @@ def run_demo(workdir: Path, *, json_out: bool = False) -> int:
     shutil.rmtree(workdir / "digests", ignore_errors=True)
     workdir.mkdir(parents=True, exist_ok=True)
 
-    with DemoServer() as site:
-        config_path = demo_config(workdir, site.base_url)
-        cfg = load_config(config_path)
-        if not json_out:
-            console.rule("[bold]unionwatch demo")
-            console.print(f"fixture sites served at {site.base_url} (Kazakh, Russian, English)",
-                          highlight=False)
-        code = crawl_command(cfg, [], json_out=json_out, quiet=json_out)
-        if code:
-            err_console.print("the demo crawl failed; see the errors above", style="red")
-            return code
+    config_path = demo_config(workdir, site.base_url)
+    cfg = load_config(config_path)
+    if not json_out:
+        console.rule("[bold]unionwatch demo")
+        console.print(f"fixture sites served at {site.base_url} (Kazakh, Russian, English)",
+                      highlight=False)
+    code = crawl_command(cfg, [], json_out=json_out, quiet=json_out)
+    if code:
+        err_console.print("the demo crawl failed; see the errors above", style="red")
+        return code
     code = run_digests(cfg, None, dry_run=False, preview=None, json_out=json_out, quiet=json_out)
     summary = summarise_database(cfg)
     files = sorted(str(p) for p in (workdir / "digests").glob("*") if p.is_file())
     if json_out:
         print_json({"config": str(config_path), "database": cfg.database.url, "digests": files,
-                    **summary})
+                    "sites": site.base_url if serving else None, **summary})
         return code
     table = Table("watched entity", "articles", title="mentions found")
     for entity, n in summary["entities"].items():
@@ -72,6 +106,12 @@ def run_demo(workdir: Path, *, json_out: bool = False) -> int:
     console.print("digest files:", style="bold")
     for f in files:
         console.print(f"  {f}", highlight=False)
-    console.print(f"\ntry: .venv/bin/unionwatch status --config {config_path}", highlight=False)
-    console.print(f"     .venv/bin/unionwatch search --config {config_path} Елеусинов", highlight=False)
+    # soft_wrap: printed whole, so that a copy-paste from a narrow terminal still runs.
+    console.print(f"\ntry: .venv/bin/unionwatch status --config {config_path}", highlight=False,
+                  soft_wrap=True)
+    console.print(f"     .venv/bin/unionwatch search --config {config_path} Елеусинов",
+                  highlight=False, soft_wrap=True)
+    if not serving:
+        console.print("     .venv/bin/unionwatch demo --serve   (keeps the sites up, for crawl "
+                      "and your own sources)", highlight=False, soft_wrap=True)
     return code

@@ -162,8 +162,10 @@ class DemoServer:
 
     handler: type[FileHandler] = FileHandler
 
-    def __init__(self, roots: list[Path] | None = None, now: datetime | None = None) -> None:
+    def __init__(self, roots: list[Path] | None = None, now: datetime | None = None,
+                 port: int = 0) -> None:
         self.files = SiteFiles(roots or [SITES], now)
+        self.port = port  # 0: the kernel picks a free one when the server binds
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -176,7 +178,7 @@ class DemoServer:
 
     def start(self) -> str:
         if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
+            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler_class())
             self._server.daemon_threads = True
             self.files.base_url = f"http://127.0.0.1:{self._server.server_port}"
             self._thread = threading.Thread(target=self._server.serve_forever,

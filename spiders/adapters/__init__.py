@@ -13,27 +13,8 @@ Dispatch (`select`):
 A host match whose selectors find no body (the outlet changed its templates) is read by
 trafilatura too, rather than failing: `Parts.paragraphs == []`.
 
-What each adapter rests on (shared/notes/sources.md; "confirmed" = seen on a real or
-archived page by someone, "inferred" = not checked):
-- pangea (RFE/RL, Azattyq kk/ru): confirmed from a real VOA page (tests/spiders/data) and
-  several scrapers; trafilatura returned menus and button labels on this layout.
-- hrw: `.article-body`, the dateline `<time datetime="…-0400">`, `.byline__name` (the
-  byline class is inferred). The org "Human Rights Watch" is never an author.
-- amnesty: `.entry-content > p` (confirmed in a scraper); Yoast metadata (inferred).
-- industriall: Drupal 7 body field (inferred); the plain-text date "24 January, 2017"
-  (confirmed), stored as midnight UTC of that day.
-- vlast: title, time and body selectors seen in public scrapers; the author item and the
-  date text format are inferred (read as Asia/Almaty wall-clock time).
-- kibhr: WordPress (notes), theme unknown: the WordPress-wide classes only.
-- fergana: the 2018 "dd.mm.yyyy hh:mm msk" stamp (confirmed, Moscow time → UTC); the
-  article page's body container is inferred; the current fergana.agency layout is unknown
-  and falls back to trafilatura by the rule above.
-- eurasianet: justified fallback for the body. Its markup is unknown and the notes say to
-  use og/JSON-LD, so the adapter reads only title, date and authors from the metadata and
-  trafilatura reads the body with the newsletter/share/related chrome pruned
-  (method "eurasianet+trafilatura").
-Every adapter is tested on fixture pages in scheduler/demosite/sites/<outlet>/
-(tests/spiders/test_outlets.py).
+What each adapter rests on (seen on real pages, read in scrapers, or guessed) and where its
+fixture pages are: docs/crawling.md.
 """
 
 from __future__ import annotations
@@ -45,7 +26,7 @@ from spiders.adapters.fergana import FerganaAdapter
 from spiders.adapters.hrw import HrwAdapter
 from spiders.adapters.industriall import IndustriallAdapter
 from spiders.adapters.kibhr import KibhrAdapter
-from spiders.adapters.rferl import PangeaAdapter
+from spiders.adapters.pangea import PangeaAdapter
 from spiders.adapters.vlast import VlastAdapter
 
 # Marker order matters only where two layouts could both match; Pangea's body container

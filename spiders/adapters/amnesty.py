@@ -12,12 +12,12 @@ from spiders.adapters.base import (
     Parts,
     first,
     first_text,
-    iso_datetime,
     item_blocks,
     ld_date,
     ld_people,
     meta_date,
 )
+from spiders.dates import parse_datetime
 
 # Direct children only: the share bar, "take action" boxes, embedded related articles and
 # image captions are divs and figures inside .entry-content, never its own <p>s.
@@ -44,6 +44,6 @@ class AmnestyAdapter(Adapter):
             title=first_text(root, "h1.article-title", "article h1", "main h1"),
             paragraphs=item_blocks(root, _ITEMS),
             published=meta_date(page) or ld_date(page)
-            or (iso_datetime(time_el.get("datetime")) if time_el is not None else None),
+            or (parse_datetime(time_el.get("datetime")) if time_el is not None else None),
             authors=ld_people(page),
         )

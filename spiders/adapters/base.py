@@ -1,4 +1,4 @@
-"""What every outlet adapter shares: the parsed page, the parts it reads, selector and date helpers."""
+"""What every outlet adapter shares: the parsed page, the parts it reads, selector helpers."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import copy
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from spiders import metadata, pangea
+from spiders import blocks, metadata
+from spiders.dates import parse_datetime
 
 _WS = re.compile(r"\s+")
 # Chrome no outlet's body needs, dropped before any body is read.
@@ -125,12 +125,12 @@ def pruned(el: HtmlElement, drop: str) -> HtmlElement:
 
 
 def body_blocks(root: HtmlElement, container: str, drop: str = "") -> list[str] | None:
-    """Text blocks of the first element matching `container`, walked as Pangea bodies are
-    (<p> and other blocks, bare text between <br>s); None when there is no such element."""
+    """Text blocks (spiders.blocks) of the first element matching `container`, chrome
+    dropped; None when there is no such element."""
     el = first(root, container)
     if el is None:
         return None
-    return pangea.paragraphs(pruned(el, drop))
+    return blocks.paragraphs(pruned(el, drop))
 
 
 def item_blocks(root: HtmlElement, items: str, drop: str = "") -> list[str]:
@@ -140,76 +140,14 @@ def item_blocks(root: HtmlElement, items: str, drop: str = "") -> list[str]:
 
 # ---- dates ----------------------------------------------------------------------------
 
-iso_datetime = metadata.parse_datetime
-
-# Month stems (first three letters, lower case): English, Russian (nominative and genitive)
-# and Kazakh. No stem is shared between two months.
-_MONTHS: dict[str, int] = {}
-for _n, _stems in enumerate(
-    (
-        ("jan", "янв", "қаң"), ("feb", "фев", "ақп"), ("mar", "мар", "нау"),
-        ("apr", "апр", "сәу"), ("may", "мая", "май", "мам"), ("jun", "июн", "мау"),
-        ("jul", "июл", "шіл"), ("aug", "авг", "там"), ("sep", "сен", "қыр"),
-        ("oct", "окт", "қаз"), ("nov", "ноя", "қар"), ("dec", "дек", "жел"),
-    ),
-    start=1,
-):
-    for _stem in _stems:
-        _MONTHS[_stem] = _n
-
-_DAY_MONTH_YEAR = re.compile(
-    r"(?<!\d)(\d{1,2})\s+([^\W\d_]{3,})\.?,?\s+(\d{4})(?:\s*(?:г\.|года|ж\.|жыл[ы]?)?\s*,?\s*"
-    r"(?:в\s+)?(\d{1,2}):(\d{2}))?"
-)
-_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*,?\s*(\d{1,2}):(\d{2}))?")
-
-
-def month_number(word: str) -> int | None:
-    return _MONTHS.get(word[:3].casefold())
-
-
-def local_datetime(
-    year: int, month: int, day: int, hour: int | None, minute: int | None, zone: str
-) -> datetime | None:
-    """UTC from a wall-clock time in `zone` (zoneinfo knows the historical offsets: Moscow
-    was UTC+4 until October 2014, Almaty UTC+6 until March 2024). A date without a time is
-    midnight UTC of that day, so the printed day survives the conversion."""
-    try:
-        if hour is None or minute is None:
-            return datetime(year, month, day, tzinfo=UTC)
-        return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def text_datetime(text: str | None, zone: str = "UTC") -> datetime | None:
-    """A printed date, "24 January, 2017", "16 мая 2017, 17:45", "25 шілде 2017",
-    or "16.05.2017 17:45", read as wall-clock time in `zone`."""
-    if not text:
-        return None
-    m = _DAY_MONTH_YEAR.search(text)
-    if m:
-        month = month_number(m.group(2))
-        if month is not None:
-            hour, minute = m.group(4), m.group(5)
-            return local_datetime(int(m.group(3)), month, int(m.group(1)),
-                                  int(hour) if hour else None, int(minute) if minute else None, zone)
-    m = _NUMERIC.search(text)
-    if m:
-        hour, minute = m.group(4), m.group(5)
-        return local_datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)),
-                              int(hour) if hour else None, int(minute) if minute else None, zone)
-    return None
-
-
 def ld_date(page: Page) -> datetime | None:
     value = page.ld.get("datePublished")
-    return iso_datetime(value) if isinstance(value, str) else None
+    return parse_datetime(value) if isinstance(value, str) else None
 
 
 def meta_date(page: Page) -> datetime | None:
     for key in ("article:published_time", "og:article:published_time", "datepublished"):
-        found = iso_datetime(page.meta.get(key))
+        found = parse_datetime(page.meta.get(key))
         if found is not None:
             return found
     return None

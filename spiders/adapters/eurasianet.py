@@ -1,7 +1,7 @@
 """Eurasianet (eurasianet.org): metadata from JSON-LD and og tags, the body from trafilatura.
 
 Its article markup is not documented anywhere we could check (the Zotero translator of 2016
-predates the current site), while its JSON-LD is what shared/notes/sources.md says to use.
+predates the current site), while its JSON-LD and og tags are complete (docs/crawling.md).
 So this adapter reads title, date and authors from the metadata and lets trafilatura read
 the body, pruning the chrome it would otherwise keep (newsletter box, share bar, related
 stories); the fixture test checks that no chrome reaches the body.

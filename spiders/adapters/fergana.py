@@ -21,10 +21,10 @@ from spiders.adapters.base import (
     first_text,
     ld_date,
     ld_people,
-    local_datetime,
     meta_date,
     norm,
 )
+from spiders.dates import local_datetime
 
 _MSK = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2}):(\d{2})\s*(?:msk|мск)\b", re.I)
 _DROP = ".share, .social, .photo, .photo-caption, .related, .banner, .subscribe"

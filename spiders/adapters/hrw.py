@@ -14,11 +14,11 @@ from spiders.adapters.base import (
     body_blocks,
     first,
     first_text,
-    iso_datetime,
     ld_date,
     ld_people,
     meta_date,
 )
+from spiders.dates import parse_datetime
 
 # Inside `.article-body`: image captions and credits, inline "related" boxes, donation and
 # newsletter prompts, the share bar some templates repeat at the end.
@@ -39,7 +39,7 @@ class HrwAdapter(Adapter):
     def extract(self, page: Page) -> Parts:
         root = page.root
         time_el = first(root, ".news-header__dateline time[datetime]", "article time[datetime]")
-        published = iso_datetime(time_el.get("datetime")) if time_el is not None else None
+        published = parse_datetime(time_el.get("datetime")) if time_el is not None else None
         return Parts(
             title=first_text(root, "h1.chapter-title", "h1.news-header__title", "article h1"),
             paragraphs=body_blocks(root, ".article-body", _DROP) or [],

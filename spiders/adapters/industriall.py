@@ -1,6 +1,6 @@
 """IndustriALL Global Union (industriall-union.org): Drupal; the date is plain text.
 
-The page prints "24 January, 2017" and no machine-readable date (shared/notes/sources.md),
+The page prints "24 January, 2017" and no machine-readable date (docs/crawling.md),
 so the first such text in the article area is the date; it has no time, so it is stored as
 midnight UTC of that day.
 """
@@ -23,8 +23,8 @@ from spiders.adapters.base import (
     ld_people,
     meta_date,
     norm,
-    text_datetime,
 )
+from spiders.dates import text_datetime
 
 _BODY = ".field-name-body .field-item"
 _DROP = ".addthis_toolbox, .share, .field-name-field-image, .caption, .image-caption, .read-more"

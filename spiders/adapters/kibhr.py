@@ -1,6 +1,6 @@
 """Kazakhstan International Bureau for Human Rights (bureau.kz): WordPress.
 
-The notes know the site is WordPress but not its theme, so this adapter reads the markup
+The site is known to run WordPress, but not which theme, so this adapter reads the markup
 every WordPress theme keeps (`h1.entry-title`, `time.entry-date[datetime]`,
 `.entry-content`) and drops what WordPress plugins add inside the content (Jetpack share
 and related posts, AddToAny, caption boxes).
@@ -16,11 +16,11 @@ from spiders.adapters.base import (
     body_blocks,
     first,
     first_text,
-    iso_datetime,
     ld_date,
     ld_people,
     meta_date,
 )
+from spiders.dates import parse_datetime
 
 _DROP = (
     ".sharedaddy, .jp-relatedposts, .addtoany_share_save_container, .a2a_kit, .wp-caption-text, "
@@ -48,7 +48,7 @@ class KibhrAdapter(Adapter):
         return Parts(
             title=first_text(root, "h1.entry-title", "article h1"),
             paragraphs=body_blocks(root, ".entry-content", _DROP) or [],
-            published=(iso_datetime(time_el.get("datetime")) if time_el is not None else None)
+            published=(parse_datetime(time_el.get("datetime")) if time_el is not None else None)
             or meta_date(page) or ld_date(page),
             authors=all_texts(root, ".entry-meta .author a, .byline .author a") or ld_people(page),
         )

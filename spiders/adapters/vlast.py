@@ -14,14 +14,13 @@ from spiders.adapters.base import (
     all_texts,
     first,
     first_text,
-    iso_datetime,
     item_blocks,
     ld_date,
     ld_people,
     meta_date,
     norm,
-    text_datetime,
 )
+from spiders.dates import parse_datetime, text_datetime
 
 _BODY = "div.default-item-in.js-mediator-article"
 _DROP = (
@@ -45,7 +44,7 @@ class VlastAdapter(Adapter):
         time_el = first(root, _TIME)
         published = None
         if time_el is not None:
-            published = iso_datetime(time_el.get("datetime")) or text_datetime(
+            published = parse_datetime(time_el.get("datetime")) or text_datetime(
                 norm(time_el.text_content()), ZONE
             )
         return Parts(

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +98,54 @@ def test_demo_runs_offline_and_writes_the_digest(tmp_path: Path) -> None:
     found = unionwatch("search", "--config", cfg, "--json", "--days", "100000", "Құшақбаев")
     assert found.code == 0 and found.json(), found.stderr
     shutil.rmtree(work)
+
+
+def _serve_demo(work: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Start `unionwatch demo --serve --json`; return it once it serves, with its summary."""
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "demo", "--workdir", str(work),
+                             "--serve", "--json", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    assert proc.stdout is not None
+    watchdog = threading.Timer(240, proc.kill)  # a hung demo fails the test instead of hanging it
+    watchdog.start()
+    decoder, buf, docs = json.JSONDecoder(), "", []
+    while len(docs) < 2:
+        line = proc.stdout.readline()
+        assert line, f"the demo ended early: {proc.stderr.read() if proc.stderr else ''}"
+        buf += line
+        with contextlib.suppress(json.JSONDecodeError):
+            doc, _ = decoder.raw_decode(buf.strip())
+            docs.append(doc)
+            buf = ""
+    watchdog.cancel()
+    summary, serving = docs
+    assert serving["serving"] == summary["sites"]
+    return proc, summary
+
+
+@pytest.mark.slow
+def test_demo_serve_keeps_the_sites_up_for_the_written_config(tmp_path: Path) -> None:
+    work = tmp_path / "demo"
+    proc, summary = _serve_demo(work, "--port", "0")
+    try:
+        base = summary["sites"]
+        assert base.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{base}/azattyq/api/zivqrkrvil", timeout=30) as resp:
+            assert resp.status == 200 and b"<rss" in resp.read()
+        # After the demo itself, its config crawls again against the same sites.
+        again = unionwatch("crawl", "--config", summary["config"], "--json")
+        assert again.code == 0, again.stderr
+        assert all(s["status"] == "ok" for s in again.json()["sources"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, "SIGTERM stops the demo server cleanly"
+
+
+def test_demo_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = unionwatch("demo", "--workdir", str(tmp_path / "demo"), "--serve", "--port", str(port))
+    assert run.code == 1
+    assert f"127.0.0.1:{port}" in run.stderr and run.stderr.strip().count("\n") == 0

@@ -45,7 +45,7 @@ def score() -> dict[str, tuple[float, float, int]]:
     lines = _read(DATA / "matching_dev.jsonl").splitlines()
     for line in filter(None, lines):
         case = json.loads(line)
-        expected, got = set(case["expect"]), set(wl.match_entities(case["text"]))
+        expected, got = set(case["expect"]), {m.entity_id for m in wl.match(case["text"])}
         for lang in ("all", case["lang"]):
             t = tally[lang]
             t[0] += len(expected & got)

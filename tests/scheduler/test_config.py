@@ -50,7 +50,7 @@ def test_minimal(tmp_path: Path) -> None:
     assert cfg.database.url == "sqlite:///data/unionwatch.db"
     assert cfg.crawl.obey_robots and cfg.crawl.per_host_concurrency == 1
     assert cfg.crawl.max_page_bytes == 10 * 1024 * 1024 and not cfg.crawl.allow_private_networks
-    assert cfg.matching.backfill_days == 7
+    assert cfg.matching.backfill_days is None, "no longer used; the shipped config leaves it out"
 
 
 def test_unknown_time_zone_names_file_line_and_key(tmp_path: Path) -> None:

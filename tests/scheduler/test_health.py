@@ -54,13 +54,24 @@ def test_failures_and_error_rate(db: Database) -> None:
     assert any("runs failed" in w for w in h.warnings)
 
 
-def test_silence_beyond_three_usual_intervals(db: Database) -> None:
+def test_silence_well_beyond_its_own_history(db: Database) -> None:
     for i in range(6):
         when = NOW - timedelta(days=3) - timedelta(hours=2 * i)
         with db.write() as s:
             insert_article(s, ArticleRecord("s", f"https://example.org/{i}", "t", "b", fetched_at=when))
     [h] = source_health(db, CFG, NOW)
     assert any("silent for 72 h" in w for w in h.warnings), h.warnings
+
+
+def test_a_quiet_night_of_an_hourly_feed_is_not_silence(db: Database) -> None:
+    # Hourly articles by day, a 12-hour night yesterday; now 10 hours since the last one.
+    hours = [10 + i for i in range(8)] + [30 + i for i in range(8)]
+    for i, h in enumerate(hours):
+        with db.write() as s:
+            insert_article(s, ArticleRecord("s", f"https://example.org/{i}", "t", "b",
+                                            fetched_at=NOW - timedelta(hours=h)))
+    [h] = source_health(db, CFG, NOW)
+    assert h.warnings == []
 
 
 def test_admins_hear_of_a_problem_once_and_when_it_clears(db: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from matching import EntitySpec, compile_watchlist
-from scheduler.matchjob import match_pending, sync_entities
+from scheduler.matchjob import match_pending, rematch, sync_entities
 from storage.articles import ArticleRecord, insert_article
 from storage.database import Database
 from storage.models import Article, Mention
@@ -55,33 +55,47 @@ def test_new_articles_are_matched_once_with_offsets_per_field(db: Database) -> N
     assert again.articles == 0 and mentions(db) == got
 
 
-def test_a_changed_entity_is_backfilled_within_the_window_only(db: Database) -> None:
+def test_an_added_entity_is_matched_against_the_whole_archive(db: Database) -> None:
     recent = add(db, 1, "Суд", "Лариса Харькова обжаловала приговор.", days_ago=2)
-    old = add(db, 2, "Суд", "Лариса Харькова вновь в суде.", days_ago=30)
-    sync_entities(db, [ELEUSINOV], backfill_days=7, now=NOW)
+    old = add(db, 2, "Суд", "Лариса Харькова вновь в суде.", days_ago=3000)
+    sync_entities(db, [ELEUSINOV], now=NOW)
     match_pending(db, compile_watchlist([ELEUSINOV]))
     assert mentions(db) == []
-    # The admin adds Kharkova: recent articles are matched again, older ones are not.
-    summary = sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW)
-    assert summary.backfilled_entities == ("kharkova",)
+    # The admin adds Kharkova: every stored article is matched again, years old ones too.
+    seen: list[int] = []
+    summary = sync_entities(db, [ELEUSINOV, KHARKOVA], now=NOW, progress=seen.append)
+    assert summary.backfilled_entities == ("kharkova",) and summary.backfilled_articles == 2
+    assert sum(seen) == 2, "progress is reported batch by batch"
     got = mentions(db)
-    assert any(r[0] == recent and r[1] == "kharkova" for r in got)
-    assert all(r[0] != old for r in got)
-    # Nothing changed: nothing is backfilled again.
-    assert sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW).backfilled_entities == ()
+    assert {r[0] for r in got if r[1] == "kharkova"} == {recent, old}
+    # Nothing changed: nothing is matched again.
+    assert sync_entities(db, [ELEUSINOV, KHARKOVA], now=NOW).backfilled_entities == ()
+
+
+def test_rematch_since_a_day_and_run_twice_never_doubles(db: Database) -> None:
+    recent = add(db, 1, "Суд", "Лариса Харькова обжаловала приговор.", days_ago=2)
+    add(db, 2, "Суд", "Лариса Харькова вновь в суде.", days_ago=3000)
+    match_pending(db, compile_watchlist([ELEUSINOV]))
+    since = NOW - timedelta(days=30)
+    first = rematch(db, [KHARKOVA], since=since)
+    assert first.backfilled_articles == 1
+    assert {r[0] for r in mentions(db)} == {recent}
+    before = mentions(db)
+    rematch(db, [KHARKOVA], since=since)
+    assert mentions(db) == before
 
 
 def test_an_edited_alias_rematches_and_a_removed_entity_matches_nothing_new(db: Database) -> None:
     art = add(db, 1, "Сот", "Сот Елеусіновке екі жыл жаза тағайындады.", days_ago=1)
     narrow = EntitySpec(id="eleusinov", kind="person", name="Amin Eleusinov")
-    sync_entities(db, [narrow, KHARKOVA], backfill_days=7, now=NOW)
+    sync_entities(db, [narrow, KHARKOVA], now=NOW)
     match_pending(db, compile_watchlist([narrow, KHARKOVA]))
     before = mentions(db)
-    sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW)
+    sync_entities(db, [ELEUSINOV, KHARKOVA], now=NOW)
     after = mentions(db)
     assert any(r[0] == art and r[1] == "eleusinov" for r in after)
     assert len(after) >= len(before)
-    removed = sync_entities(db, [KHARKOVA], backfill_days=7, now=NOW)
+    removed = sync_entities(db, [KHARKOVA], now=NOW)
     assert removed.removed_entities == ("eleusinov",)
     new = add(db, 2, "Сот", "Елеусіновтің адвокаты мәлімдеді.")
     match_pending(db, compile_watchlist([KHARKOVA]))
@@ -102,7 +116,7 @@ def test_two_processes_syncing_and_matching_at_once_do_not_collide(db_url: str) 
         db = Database(db_url)
         try:
             barrier.wait()
-            sync_entities(db, [ELEUSINOV, KHARKOVA], backfill_days=7, now=NOW)
+            sync_entities(db, [ELEUSINOV, KHARKOVA], now=NOW)
             match_pending(db, compile_watchlist([ELEUSINOV, KHARKOVA]))
         except BaseException as exc:  # what this test looks for
             errors.append(exc)

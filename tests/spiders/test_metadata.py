@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from spiders.dates import parse_datetime
 from spiders.language import detect_language
-from spiders.metadata import is_person_name, parse_datetime, real_authors
+from spiders.metadata import is_person_name, real_authors
 
 
 @pytest.mark.parametrize(

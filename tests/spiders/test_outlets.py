@@ -15,8 +15,9 @@ from scrapy.http import HtmlResponse, Request
 from twisted.python.failure import Failure
 
 from spiders import adapters, metadata
-from spiders.adapters.base import Page, text_datetime
+from spiders.adapters.base import Page
 from spiders.adapters.fergana import moscow_time
+from spiders.dates import text_datetime
 from spiders.discovery import advertised_feeds
 from spiders.extract import extract_article, parse_html
 from spiders.parse_feed import declare_unbound_prefixes, parse_feed

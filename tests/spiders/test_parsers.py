@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from spiders.links import clean_link
 from spiders.parse_feed import FeedError, parse_feed
 from spiders.parse_sitemap import parse_sitemap
 from tests.support.faults import feeds
@@ -149,3 +150,9 @@ def test_sitemap_refuses_entities_and_bad_gzip_and_size() -> None:
     assert err.value.kind == "too_large"
     with pytest.raises(FeedError):
         parse_sitemap(b"not xml at all")
+
+
+def test_links_are_requested_without_fragment_or_tracking_as_the_site_wrote_them() -> None:
+    assert clean_link(" https://Www.X.org/a/1.html?p=2&utm_source=rss&fbclid=9&Ref=t#comments ") == (
+        "https://Www.X.org/a/1.html?p=2")
+    assert clean_link("https://x.org/a/1.html/") == "https://x.org/a/1.html/"

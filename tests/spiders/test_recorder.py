@@ -22,6 +22,7 @@ from storage.database import Database
 from storage.http_cache import Validators
 from storage.models import CrawlError, CrawlRun
 from tests.spiders.conftest import source_spider
+from tests.support.fixture_site import FixtureSite
 
 SOURCE = SourceSpec(id="feedy", type="feed", urls=["https://x.org/feed", "https://x.org/other"])
 
@@ -112,3 +113,17 @@ def test_a_crash_before_the_spider_opened_is_still_a_failed_run(db: Database, tm
     assert (row.status, row.error_kinds) == ("failed", {"internal": 1})
     [err] = crawl_runs.recent_errors(db, "feedy", 5)
     assert err.message == "RuntimeError: boom"
+
+
+def test_how_each_article_was_read_is_counted_in_the_crawl_stats(db: Database) -> None:
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    site = FixtureSite()  # only its files: nothing is fetched
+    trafilatura_page = "/rightswatch/news/2017/05/17/kazakhstan-trade-union-leader-jailed"
+    for path in ("/rferl/a/29220970.html", trafilatura_page, "/rferl/a/28490992.html"):
+        found = site.content(path)
+        assert found is not None, path
+        url = f"https://x.org{path}"
+        response = HtmlResponse(url, body=found[0], encoding="utf-8", request=Request(url))
+        assert len(list(spider.parse_article(response))) == 1
+    assert counts.extracted == {"pangea": 2, "trafilatura": 1}
+    assert spider.crawler.stats.get_value("unionwatch/extracted/pangea") == 2
