@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +81,20 @@ def _chat_id(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _one_line(value: str) -> str:
+    """Text bound for a mail header or an SMTP command: no CR, LF, NUL or other control.
+
+    CR/LF would forge headers (or make every send fail); NUL truncates at the relay.
+    """
+    bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; it must be one plain line")
+    return value
+
+
+HeaderText = Annotated[str, AfterValidator(_one_line)]
+
+
 class Frozen(BaseModel):
     model_config = FROZEN
 
@@ -90,9 +106,9 @@ class ChannelSpec(Frozen):
     """Where one subscriber's digest (or an admin's alerts) go: addresses, a chat or a folder."""
 
     type: ChannelType
-    to: str | None = None  # email: one address, or several separated by commas
+    to: HeaderText | None = None  # email: one address, or several separated by commas
     chat_id: Annotated[str | None, BeforeValidator(_chat_id)] = None
-    path: str | None = None  # file: a folder
+    path: HeaderText | None = None  # file: a folder
 
     @model_validator(mode="after")
     def _fields(self) -> ChannelSpec:
@@ -197,10 +213,18 @@ class SmtpRelay(Frozen):
     host: str
     port: int = Field(587, ge=1, le=65535)
     security: SmtpSecurity = SmtpSecurity.STARTTLS
-    username: str | None = None
-    sender: str = Field(alias="from")  # the From: of every digest
+    username: HeaderText | None = None
+    sender: HeaderText = Field(alias="from")  # the From: of every digest
     ca_file: str | None = None  # extra trust anchor, e.g. a private CA; else the system store
     timeout: float = 30.0
+
+    @field_validator("sender")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        if not _EMAIL.fullmatch(parseaddr(v)[1]):
+            raise ValueError(f"'{v}' has no email address "
+                             "(write 'name@example.org' or 'Name <name@example.org>')")
+        return v
 
     @model_validator(mode="after")
     def _no_plaintext_auth(self) -> SmtpRelay:

@@ -8,12 +8,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from matching import EntitySpec
-from notifier.settings import SEND_TIMEOUT, ChannelSpec, ChannelType, SmtpRelay, Subscriber, TelegramApi
+from notifier.settings import (
+    SEND_TIMEOUT,
+    ChannelSpec,
+    ChannelType,
+    HeaderText,
+    SmtpRelay,
+    Subscriber,
+    TelegramApi,
+)
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S
@@ -21,8 +30,8 @@ from storage.types import Ident
 
 DEFAULT_CONFIG = Path("config.yaml")
 SECRET_KEYS = re.compile(r"^(password|passwd|secret|token|api_key|apikey|bot_token)$", re.I)
-# A Telegram bot token or an obvious credential pasted as a value.
-SECRET_VALUES = re.compile(r"^\d{6,12}:[A-Za-z0-9_-]{30,}$")
+# A Telegram bot token, as a value or inside one (an api_base ending in /bot<token>).
+SECRET_VALUES = re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}")
 INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 
 
@@ -162,8 +171,8 @@ class TelegramConfig(TelegramApi):
 class DeliveryConfig(Strict):
     smtp: SmtpConfig | None = None
     telegram: TelegramConfig | None = None
-    list_id: str = "digest.unionwatch.localhost"
-    unsubscribe_mailto: str | None = None
+    list_id: HeaderText = "digest.unionwatch.localhost"
+    unsubscribe_mailto: HeaderText | None = None
     # A relay that dies mid-send holds its messages this long before another run resends them.
     claim_timeout: float = Field(600.0, ge=1, le=86400)
     # One message may take this long to send, all told; then it is left for a retry.
@@ -214,19 +223,43 @@ class Config(Strict):
 Loc = tuple[str | int, ...]
 
 
-def _secret_scan(node: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
+def _secret_scan(node: Any, loc: Loc, found: list[tuple[Loc, str]], seen: set[int] | None = None) -> None:
+    """Literal secrets, each value looked at once: an aliased part is scanned where it first stands.
+
+    Secrets come only from environment variables the config names: a secret-named key with a
+    value, a bot token anywhere in a value, or a password in a URL is refused.
+    """
+    seen = set() if seen is None else seen
+    if isinstance(node, dict | list):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(k, str) and SECRET_KEYS.match(k) and v not in (None, ""):
                 found.append(((*loc, k), "a literal secret is refused: put it in an environment "
                               f"variable and name it with '{k}_env'"))
             else:
-                _secret_scan(v, (*loc, k), found)
+                _secret_scan(v, (*loc, k), found, seen)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            _secret_scan(v, (*loc, i), found)
-    elif isinstance(node, str) and SECRET_VALUES.match(node.strip()):
+            _secret_scan(v, (*loc, i), found, seen)
+    elif isinstance(node, str) and SECRET_VALUES.search(node):
         found.append((loc, "this looks like a bot token: secrets come only from environment variables"))
+    elif isinstance(node, str) and _url_password(node):
+        where = ("leave the password out of the URL; PostgreSQL reads it from the PGPASSWORD "
+                 "environment variable or ~/.pgpass" if loc == ("database", "url")
+                 else "a password in a URL; secrets come only from environment variables")
+        found.append((loc, f"a literal secret is refused: {where}"))
+
+
+def _url_password(value: str) -> bool:
+    if "://" not in value or "@" not in value:
+        return False
+    try:
+        return bool(urlsplit(value.strip()).password)
+    except ValueError:  # not a URL after all; the models say what is wrong with it
+        return False
 
 
 def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:

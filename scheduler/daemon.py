@@ -2,6 +2,8 @@
 
 One scheduler per database: a lease in the database elects it, so a second `unionwatch run`
 waits as a standby. Crawls run in child processes; SIGTERM stops the children and the jobs.
+The main thread tends the lease and watches config.yaml; a database outage is ridden out
+with backoff, and a leader whose lease lapses meanwhile stops its jobs until it has it again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,39 +26,59 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.config import load_config
+from matching import Watchlist
+from scheduler.config import Config, load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
 from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
+from scheduler.reloading import SETTLE_S, SettledFile, Stopped, dropped_everything, load_unless_stopped
 from scheduler.source_alerts import check_sources
 from scheduler.triggers import digest_trigger, source_trigger
 from scheduler.wiring import open_database, watchlist
 from scheduler.yamlsource import ConfigError
-from storage import leases
-from storage.database import Database
+from storage import digests, leases
+from storage.database import Database, DatabaseError, display_url
 from storage.types import utcnow
 
-HOUSEKEEPING = ("lease", "config")  # the service's own upkeep, not work it does
 log = logging.getLogger("unionwatch.daemon")
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=60)
-CONFIG_POLL_S = 10.0
+LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
+TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
+DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
+# Retrying an unreachable database: 1 s, doubling, at most this (well inside the lease's
+# lifetime, so that a short outage never costs the leader its lease).
+BACKOFF_MAX_S = 10.0
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own first line (SQLAlchemy appends the SQL and a link)."""
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 class Service:
     """The scheduler and its jobs, rebuilt whenever a valid new config arrives."""
 
-    def __init__(self, config_path: Path, *, owner: str | None = None) -> None:
+    def __init__(self, config_path: Path, *, owner: str | None = None, settle: float = SETTLE_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config_path = config_path
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.clock = clock
+        # Stamped before reading, so that an edit made meanwhile is still taken up.
+        self._config_file = SettledFile(config_path, settle=settle, clock=clock)
         self.cfg = load_config(config_path)
         self.db: Database = open_database(self.cfg)
         self.watchlist = watchlist(self.cfg)
-        self._config_stamp = self._stamp()
         self.stop_event = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
+        self._lease_due = 0.0  # when to renew or try to take the lease next (clock time)
+        self._lease_until = 0.0  # when our lease lapses unless renewed
+        self._standing_by = False
+        self._db_down_since: float | None = None
+        self._backoff = 0.0
 
     # -- jobs ---------------------------------------------------------------------------
 
@@ -62,7 +86,12 @@ class Service:
         cfg, wl = self.cfg, self.watchlist
         if source_id not in {s.id for s in cfg.sources}:
             return  # removed by a reload while queued
-        outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
+        try:
+            outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
+        except DatabaseError as exc:
+            log.warning("crawl %s: database unreachable (%s); it runs again at its next time",
+                        source_id, _reason(exc))
+            return
         s = outcome.crawl.sources.get(source_id)
         if not outcome.crawl.ok:
             log.error("crawl child for %s %s:\n%s", source_id,
@@ -71,13 +100,34 @@ class Service:
                       outcome.crawl.stderr_tail.strip()[-2000:])
         log.info("crawl %s: %s, %d new, %d errors", source_id, s.status if s else "?",
                  s.new if s else 0, s.errors if s else 0)
-        check_sources(cfg, self.db, lambda subject, text: self._alert_admins(subject, text),
-                      sources=[source_id])
+        try:
+            check_sources(cfg, self.db, lambda subject, text: self._alert_admins(subject, text),
+                          sources=[source_id])
+        except DatabaseError as exc:
+            log.warning("source health of %s: database unreachable (%s)", source_id, _reason(exc))
 
-    def digest(self, subscriber_id: str) -> None:
+    def digest(self, subscriber_id: str, due: datetime | None = None) -> None:
+        """The scheduled digest; `due` is set on a retry after an outage, which runs only if
+        no digest was made since then."""
         from scheduler.digesting import digest_and_deliver
 
-        digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+        try:
+            if due is not None and self._digest_made_since(subscriber_id, due):
+                return
+            digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+        except DatabaseError as exc:
+            log.warning("digest for %s: database unreachable (%s); trying again in %.0f s",
+                        subscriber_id, _reason(exc), DIGEST_RETRY.total_seconds())
+            sched = self.scheduler
+            if sched is not None:
+                sched.add_job(self.digest, args=[subscriber_id, due or utcnow()],
+                              id=f"catchup:{subscriber_id}", replace_existing=True,
+                              next_run_time=datetime.now(UTC) + DIGEST_RETRY)
+
+    def _digest_made_since(self, subscriber_id: str, moment: datetime) -> bool:
+        with self.db.read() as s:
+            last = digests.last_created(s).get(subscriber_id)
+        return last is not None and last >= moment
 
     def rematch(self) -> None:
         """Match added or changed entities against the whole archive, beside the other jobs."""
@@ -101,27 +151,83 @@ class Service:
     def deliver(self) -> None:
         from scheduler.digesting import deliver_outbox
 
-        deliver_outbox(self.cfg, self.db)
+        try:
+            deliver_outbox(self.cfg, self.db)
+        except DatabaseError as exc:
+            log.warning("outbox: database unreachable (%s); it runs again in %.0f s",
+                        _reason(exc), OUTBOX_POLL_S)
 
-    def renew_lease(self) -> None:
-        if not leases.renew(self.db, LEASE, self.owner, LEASE_TTL):
+    def tend_lease(self) -> None:
+        """Renew the lease (leader) or try to take it (standby), when that is due."""
+        now = self.clock()
+        if now < self._lease_due:
+            return
+        leading = self.scheduler is not None
+        try:
+            held = (leases.renew if leading else leases.acquire)(self.db, LEASE, self.owner, LEASE_TTL)
+        except DatabaseError as exc:
+            self._database_down(exc, now)
+            return
+        self._database_up(now)
+        self._lease_due = now + LEASE_EVERY_S
+        if held:
+            self._lease_until = now + LEASE_TTL.total_seconds()
+        if leading and not held:
             log.error("lost the scheduler lease to another process; standing by")
             self._stop_scheduler()
+        elif not leading and held:
+            self._standing_by = False
+            self._start_scheduler()
+        elif not held and not self._standing_by:
+            self._standing_by = True
+            log.info("another scheduler holds the lease; standing by")
+
+    def _database_down(self, exc: BaseException, now: float) -> None:
+        if self._db_down_since is None:
+            self._db_down_since, self._backoff = now, 1.0
+        else:
+            self._backoff = min(2 * self._backoff, BACKOFF_MAX_S)
+        self._lease_due = now + self._backoff
+        log.warning("database unreachable (%s: %s); retrying in %.0f s", display_url(self.db.url),
+                    _reason(exc), self._backoff)
+        if self.scheduler is not None and now >= self._lease_until:
+            # Another daemon may hold the lease by the time the database is back.
+            log.error("the scheduler lease lapsed during the outage; stopping the jobs until "
+                      "the database is back")
+            self._stop_scheduler()
+
+    def _database_up(self, now: float) -> None:
+        if self._db_down_since is not None:
+            log.warning("database reachable again after %.0f s", now - self._db_down_since)
+            self._db_down_since = None
 
     def watch_config(self) -> None:
-        stamp = self._stamp()
-        if stamp == self._config_stamp:
+        """Apply config.yaml once an edit has settled, validates and keeps what it must."""
+        stamp = self._config_file.ready()
+        if stamp is None:
             return
-        self._config_stamp = stamp
         try:
-            cfg = load_config(self.config_path)
-            wl = watchlist(cfg)
-        except ConfigError as exc:
-            log.error("config.yaml changed but is invalid; the previous config stays in force:\n%s", exc)
-            self._alert_admins("config reload rejected", str(exc))
+            cfg, wl = load_unless_stopped(self._load_config, self.stop_event)
+        except Stopped:
             return
+        except ConfigError as exc:
+            if self._config_file.still(stamp):
+                self._config_file.taken(stamp)
+                self._refuse_config("config.yaml changed but is invalid", str(exc))
+            return
+        except Exception:  # a bug in loading must not end the service: the old config stays
+            self._config_file.taken(stamp)
+            log.exception("config.yaml changed but could not be loaded; the previous config stays in force")
+            return
+        if not self._config_file.still(stamp):
+            return  # rewritten while being read: wait for it to settle again
+        self._config_file.taken(stamp)
         if cfg.database.url != self.cfg.database.url:
             log.error("database.url cannot change while running; restart to switch databases")
+            return
+        accident = dropped_everything(self.cfg, cfg)
+        if accident is not None:
+            self._refuse_config("config.yaml changed but looks cut short", accident)
             return
         with self._lock:
             self.cfg, self.watchlist = cfg, wl
@@ -129,14 +235,15 @@ class Service:
                 self._install_jobs(self.scheduler)
         log.info("config reloaded: %d sources, %d subscribers", len(cfg.sources), len(cfg.subscribers))
 
-    # -- plumbing -----------------------------------------------------------------------
+    def _load_config(self) -> tuple[Config, Watchlist]:
+        cfg = load_config(self.config_path)
+        return cfg, watchlist(cfg)
 
-    def _stamp(self) -> tuple[float, int] | None:
-        try:
-            st = self.config_path.stat()
-            return (st.st_mtime, st.st_size)
-        except OSError:
-            return None
+    def _refuse_config(self, what: str, why: str) -> None:
+        log.error("%s; the previous config stays in force:\n%s", what, why)
+        self._alert_admins("config reload rejected", why)
+
+    # -- plumbing -----------------------------------------------------------------------
 
     def _alert_admins(self, subject: str, text: str) -> None:
         try:
@@ -164,7 +271,8 @@ class Service:
         wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
                             "next_run_time": now + timedelta(seconds=2)}
         for job in sched.get_jobs():
-            if job.id not in wanted and job.id not in HOUSEKEEPING:
+            # One-off catch-ups stay: a reload must not cancel a digest that is owed.
+            if job.id not in wanted and not job.id.startswith("catchup:"):
                 job.remove()
         existing = {j.id for j in sched.get_jobs()}
         for job_id, spec in wanted.items():
@@ -182,14 +290,13 @@ class Service:
         sched.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         with self._lock:
             self._install_jobs(sched)
-        sched.add_job(self.renew_lease, IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3),
-                      id="lease", replace_existing=True)
-        sched.add_job(self.watch_config, IntervalTrigger(seconds=CONFIG_POLL_S), id="config",
-                      replace_existing=True)
         sched.start()
         self.scheduler = sched
-        self._catch_up_digests()
-        jobs = [j for j in sched.get_jobs() if j.id not in HOUSEKEEPING]
+        try:
+            self._catch_up_digests()
+        except DatabaseError as exc:  # the next start looks again
+            log.warning("could not look for missed digests (%s)", _reason(exc))
+        jobs = sched.get_jobs()
         log.info("scheduler running as %s with %d jobs", self.owner, len(jobs))
         never = datetime.max.replace(tzinfo=UTC)
         for job in sorted(jobs, key=lambda j: (j.next_run_time or never, j.id)):
@@ -222,20 +329,20 @@ class Service:
         """Hold or wait for the lease, run the jobs, stop cleanly when asked."""
         try:
             while not self.stop_event.is_set():
-                if self.scheduler is None:
-                    if leases.acquire(self.db, LEASE, self.owner, LEASE_TTL):
-                        self._start_scheduler()
-                    else:
-                        log.info("another scheduler holds the lease; standing by")
-                        self.watch_config()
-                self.stop_event.wait(LEASE_TTL.total_seconds() / 3)
+                self.tend_lease()
+                self.watch_config()
+                self.stop_event.wait(TICK_S)
         finally:
             log.info("stopping: ending crawls and jobs")
             stop_all_crawls()
             sched, self.scheduler = self.scheduler, None
             if sched is not None:
                 sched.shutdown(wait=True)
-            leases.release(self.db, LEASE, self.owner)
+            try:
+                leases.release(self.db, LEASE, self.owner)
+            except DatabaseError as exc:
+                log.warning("could not release the scheduler lease (%s); it lapses within %.0f s",
+                            _reason(exc), LEASE_TTL.total_seconds())
             self.db.dispose()
         return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -22,10 +22,31 @@ def source_trigger(schedule: str) -> IntervalTrigger | CronTrigger:
     return CronTrigger.from_crontab(schedule, timezone=UTC)
 
 
+class OncePerLocalDay(CronTrigger):  # type: ignore[misc, unused-ignore]  # APScheduler is untyped
+    """A daily CronTrigger that fires once per local day, also when the clocks go back.
+
+    CronTrigger fires at both passes of a wall-clock time that a DST fall-back repeats
+    (Berlin's 02:30 on 2026-10-25 is 00:30 and 01:30 UTC); the second pass is skipped here.
+    A time that spring-forward skips fires once, where CronTrigger puts it.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        if fire is not None and _second_pass(fire):
+            next_day = datetime.combine(fire.date() + timedelta(days=1), time(), tzinfo=self.timezone)
+            fire = super().get_next_fire_time(None, next_day)
+        return fire
+
+
+def _second_pass(moment: datetime) -> bool:
+    """Whether this local time is the repeat of the same wall-clock time an hour earlier."""
+    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+
+
 def digest_trigger(sub: Subscriber) -> CronTrigger:
-    """The subscriber's digest time, on their local wall clock."""
+    """The subscriber's digest time, on their local wall clock, once per local day."""
     t = sub.digest.time
-    return CronTrigger(hour=t.hour, minute=t.minute, timezone=ZoneInfo(sub.timezone))
+    return OncePerLocalDay(hour=t.hour, minute=t.minute, timezone=ZoneInfo(sub.timezone))
 
 
 def last_fire_time(trigger: BaseTrigger, now: datetime, look_back: timedelta = _LOOK_BACK) -> datetime | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ from spiders.context import CrawlContext
 from spiders.events import PageKind
 from spiders.extract import ExtractionError, extract_article
 from spiders.failures import describe
-from spiders.jobspec import Language, SourceSpec, SourceType
+from spiders.jobspec import Language, LinkRegex, SourceSpec, SourceType, link_regex
 from spiders.links import clean_link
 from spiders.recorder import RunCounts
 from storage.articles import ArticleRecord, known_url_keys
@@ -43,7 +42,7 @@ class SourceSpider(scrapy.Spider, ABC):
     def __init__(self, source: SourceSpec, **kwargs: Any) -> None:
         super().__init__(name=source.id, **kwargs)
         self.source = source
-        self.link_re = re.compile(source.link_pattern) if source.link_pattern else None
+        self.link_re: LinkRegex | None = link_regex(source.link_pattern) if source.link_pattern else None
         self.cutoff: datetime | None = (
             utcnow() - timedelta(days=source.max_age_days)
             if source.max_age_days is not None

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.config import SubscriberConfig
-from scheduler.digesting import last_due
+from scheduler.config import Config, SubscriberConfig
+from scheduler.digesting import last_due, missed_digests
 from scheduler.triggers import digest_trigger, last_fire_time
+from storage.database import Database
+from storage.models import Digest
+
+
+def subscriber_data(timezone: str, time: str) -> dict[str, object]:
+    return {"id": "s", "timezone": timezone, "digest": {"time": time}, "watchlists": ["w"],
+            "channels": [{"type": "file", "path": "x"}]}
 
 
 def subscriber(timezone: str, time: str) -> SubscriberConfig:
-    return SubscriberConfig.model_validate(
-        {"id": "s", "timezone": timezone, "digest": {"time": time}, "watchlists": ["w"],
-         "channels": [{"type": "file", "path": "x"}]})
+    return SubscriberConfig.model_validate(subscriber_data(timezone, time))
 
 
 def scheduled_fires(sub: SubscriberConfig, start: datetime, end: datetime) -> list[datetime]:
@@ -64,3 +71,55 @@ def test_last_fire_time_is_none_when_the_trigger_did_not_fire_in_the_window() ->
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     assert last_fire_time(trigger, now, look_back=timedelta(hours=1)) is None
     assert last_fire_time(trigger, now) == datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+
+
+FALL_BACK = [  # a local time that happens twice, on the day it does
+    ("Europe/Berlin", "02:30", datetime(2026, 10, 25, tzinfo=UTC)),
+    ("America/New_York", "01:30", datetime(2026, 11, 1, tzinfo=UTC)),
+]
+SPRING_FORWARD = [  # a local time that does not happen at all, on the day it does not
+    ("Europe/Berlin", "02:30", datetime(2026, 3, 29, tzinfo=UTC)),
+    ("America/New_York", "02:30", datetime(2026, 3, 8, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("zone", "time", "day"), FALL_BACK + SPRING_FORWARD)
+def test_one_digest_per_local_day_across_a_dst_change(zone: str, time: str, day: datetime) -> None:
+    sub = subscriber(zone, time)
+    fires = scheduled_fires(sub, day - timedelta(days=3), day + timedelta(days=4))
+    local_days = [f.astimezone(ZoneInfo(zone)).date() for f in fires]
+    assert len(local_days) == len(set(local_days)) == 7, fires
+    assert day.date() in local_days
+
+
+@pytest.mark.parametrize(("zone", "time", "day"), FALL_BACK)
+def test_fall_back_fires_at_the_first_pass_of_the_repeated_hour(zone: str, time: str, day: datetime) -> None:
+    sub = subscriber(zone, time)
+    tz = ZoneInfo(zone)
+    local = datetime.combine(day.date(), dt_time.fromisoformat(time))
+    first, second = (local.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+    assert second - first == timedelta(hours=1)
+    [on_the_day] = [f for f in scheduled_fires(sub, day - timedelta(days=1), day + timedelta(days=2))
+                    if f.astimezone(tz).date() == day.date()]
+    assert on_the_day == first
+    # During and after the second pass the digest that is due is still the first pass's.
+    for now in (second, second + timedelta(minutes=30), first + timedelta(hours=20)):
+        assert last_due(sub, now) == first, now
+
+
+@pytest.mark.parametrize(("zone", "time", "day"), FALL_BACK)
+def test_the_repeated_hour_is_not_a_missed_digest(
+    db: Database, zone: str, time: str, day: datetime
+) -> None:
+    cfg = Config.model_validate({
+        "watchlists": [{"id": "w", "entities": [{"id": "e", "name": "Amin Eleusinov"}]}],
+        "subscribers": [subscriber_data(zone, time)],
+    })
+    tz = ZoneInfo(zone)
+    local = datetime.combine(day.date(), dt_time.fromisoformat(time))
+    first, second = (local.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+    with db.write() as s:
+        s.add(Digest(subscriber_id="s", created_at=first + timedelta(seconds=5),
+                     period_end=first + timedelta(seconds=5)))
+    # A service started during the second pass must not send the day's digest again.
+    assert missed_digests(cfg, db, second + timedelta(minutes=1)) == []
