@@ -151,7 +151,7 @@ def search(
 
     cfg = _config(config, require_secrets=False)
     if (query is None) == (entity is None):
-        fail("give a QUERY or --entity (one of them)")
+        fail("give a QUERY or --entity (one of them)", 2)
     raise typer.Exit(search_command(cfg, query=query, entity=entity, source=source, days=days,
                                     limit=limit, json_out=json_out))
 

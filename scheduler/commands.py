@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,14 +160,18 @@ def _match_jsonl(wl: Any, path: Path, out: Path | None) -> int:
 
 def search_command(cfg: Config, *, query: str | None, entity: str | None, source: str | None,
                    days: int, limit: int, json_out: bool) -> int:
-    from scheduler.searching import search_articles
+    from scheduler.searching import search_articles, since_days_ago
 
+    if query is not None and not query.strip():
+        fail("the search QUERY is empty: give words or a name to look for", 2)
+    if days < 0 or limit < 1:
+        fail(f"--days must be 0 or more and --limit 1 or more (got --days {days} --limit {limit})", 2)
     if entity is not None and entity not in {e.id for e in cfg.entities}:
-        fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)")
+        fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)", 2)
     db = _open_to_read(cfg)
     try:
         hits = search_articles(db, query=query, entity=entity, source=source,
-                               since=utcnow() - timedelta(days=days), limit=limit)
+                               since=since_days_ago(days, utcnow()), limit=limit)
     finally:
         db.dispose()
     if json_out:
