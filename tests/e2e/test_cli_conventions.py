@@ -13,20 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Run, unionwatch
+from tests.e2e.conftest import SMALL_CONFIG, Run, unionwatch
 
-CONFIG = """watchlists:
-  - id: w
-    entities:
-      - {id: eleusinov, name: Amin Eleusinov}
-subscribers:
-  - id: desk
-    watchlists: [w]
-    channels:
-      - {type: file, path: OUT}
-sources:
-  - {id: vestnik, type: feed, url: "http://127.0.0.1:9/feed.xml"}
-"""
 COMMANDS = [["check"], ["crawl"], ["digest"], ["run"], ["match", "x"], ["search", "x"], ["status"],
             ["db", "upgrade"], ["db", "current"], ["db", "downgrade", "0001"]]
 DATABASE_COMMANDS = [["crawl"], ["digest"], ["run"], ["search", "x"], ["status"], ["db", "upgrade"],
@@ -36,7 +24,7 @@ DATABASE_COMMANDS = [["crawl"], ["digest"], ["run"], ["search", "x"], ["status"]
 def _config(tmp_path: Path, database_url: str | None = None) -> str:
     path = tmp_path / "config.yaml"
     head = f"database: {{url: '{database_url}'}}\n" if database_url else ""
-    path.write_text(head + CONFIG.replace("OUT", str(tmp_path / "out")), encoding="utf-8")
+    path.write_text(head + SMALL_CONFIG.replace("OUT", str(tmp_path / "out")), encoding="utf-8")
     return str(path)
 
 
