@@ -22,14 +22,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
-                     no_args_is_help=True)
+                     no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        console.print(f"unionwatch {version('unionwatch')}", highlight=False)
+        raise typer.Exit()
+
 
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks for expected errors too.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
     """News monitoring and daily digests for people who follow labour-rights cases."""
     # main() reads --debug from the arguments: failures are reported after click has returned.
@@ -39,6 +50,7 @@ ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Path to config.
                                          envvar="UNIONWATCH_CONFIG")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DRY_RUN_HELP = "Show what would be sent; mark nothing."
+TEXT_HELP = "Text to test the watchlists on; - reads standard input."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
 DEMO_PORT = 8780  # `demo --serve`: one port across restarts, so out/demo/config.yaml stays valid
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True,
@@ -140,20 +152,22 @@ def run(config: ConfigOpt = DEFAULT_CONFIG, verbose: Annotated[int, typer.Option
 
 @app.command()
 def match(
-    text: Annotated[str | None, typer.Argument(help="Text to test the watchlists on.")] = None,
+    text: Annotated[str | None, typer.Argument(help=TEXT_HELP)] = None,
     config: ConfigOpt = DEFAULT_CONFIG,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the text from a file.")] = None,
     jsonl: Annotated[Path | None, typer.Option(help='Input lines {"id", "text"[, "title"]}.')] = None,
     out: Annotated[Path | None, typer.Option(help="With --jsonl: write results here.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Find watched names in text: test a watchlist before saving it, or score a data set."""
+    """Find watched names in text: test a watchlist before saving it, or score a data set.
+
+    Exit 0 when a watched name was found, 1 when none was (as grep does)."""
     from scheduler.commands import match_command
 
     cfg = _config(config, require_secrets=False)
     given = [x for x in (text, file, jsonl) if x is not None]
     if len(given) != 1:
-        fail("give exactly one of TEXT, --file or --jsonl")
+        fail("give exactly one of TEXT (- for standard input), --file or --jsonl", 2)
     raise typer.Exit(match_command(cfg, text=text, file=file, jsonl=jsonl, out=out, json_out=json_out))
 
 
@@ -172,7 +186,7 @@ def search(
 
     cfg = _config(config, require_secrets=False)
     if (query is None) == (entity is None):
-        fail("give a QUERY or --entity (one of them)")
+        fail("give a QUERY or --entity (one of them)", 2)
     raise typer.Exit(search_command(cfg, query=query, entity=entity, source=source, days=days,
                                     limit=limit, json_out=json_out))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
         job = crawl_job(cfg, source_ids)
     except UnknownSource as exc:
         known = ", ".join(s.id for s in cfg.sources) or "none"
-        fail(f"{exc} (known: {known})")
+        fail(f"{exc} (known: {known})", 2)
     if not job.sources:
         fail("no sources to crawl: config.yaml has no enabled sources")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -93,15 +92,18 @@ def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Pa
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"{file}: cannot read: {exc}")
+    elif text == "-":
+        text = sys.stdin.read()
     assert text is not None
     mentions = wl.match(text)
+    found = 0 if mentions else 1  # grep's convention: 1 = nothing matched
     if json_out:
         print_json({"entities": sorted({m.entity_id for m in mentions}),
                     "mentions": [_mention_dict(m) for m in mentions]})
-        return 0
+        return found
     if not mentions:
         console.print("no watched names found", style="yellow")
-        return 0
+        return found
     console.print(_highlight(text, mentions), highlight=False)
     table = Table("entity", "found", "tier", "at", "why")
     for m in mentions:
@@ -156,19 +158,23 @@ def _match_jsonl(wl: Any, path: Path, out: Path | None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(data, encoding="utf-8")
         err_console.print(f"{len(results)} texts matched → {out}", highlight=False)
-    return 0
+    return 0 if any(r["entities"] for r in results) else 1
 
 
 def search_command(cfg: Config, *, query: str | None, entity: str | None, source: str | None,
                    days: int, limit: int, json_out: bool) -> int:
-    from scheduler.searching import search_articles
+    from scheduler.searching import search_articles, since_days_ago
 
+    if query is not None and not query.strip():
+        fail("the search QUERY is empty: give words or a name to look for", 2)
+    if days < 0 or limit < 1:
+        fail(f"--days must be 0 or more and --limit 1 or more (got --days {days} --limit {limit})", 2)
     if entity is not None and entity not in {e.id for e in cfg.entities}:
-        fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)")
+        fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)", 2)
     db = _open_to_read(cfg)
     try:
         hits = search_articles(db, query=query, entity=entity, source=source,
-                               since=utcnow() - timedelta(days=days), limit=limit)
+                               since=since_days_ago(days, utcnow()), limit=limit)
     finally:
         db.dispose()
     if json_out:
@@ -260,7 +266,7 @@ def digest_command(cfg: Config, subscriber: str | None, *, dry_run: bool, previe
 
     if subscriber is not None and subscriber not in {s.id for s in cfg.subscribers}:
         known = ", ".join(s.id for s in cfg.subscribers) or "none"
-        fail(f"unknown subscriber '{subscriber}' (known: {known})")
+        fail(f"unknown subscriber '{subscriber}' (known: {known})", 2)
     return run_digests(cfg, subscriber, dry_run=dry_run, preview=preview, json_out=json_out)
 
 

@@ -25,7 +25,7 @@ from notifier.settings import (
 )
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
-from storage.database import BUSY_TIMEOUT_S
+from storage.database import BUSY_TIMEOUT_S, check_url
 from storage.types import Ident
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -72,7 +72,7 @@ EnvName = Annotated[str, AfterValidator(_env_name)]
 
 
 class DatabaseConfig(Strict):
-    url: str = "sqlite:///data/unionwatch.db"
+    url: Annotated[str, AfterValidator(check_url)] = "sqlite:///data/unionwatch.db"
     # How long a SQLite writer waits for another process's lock before it gives up.
     busy_timeout_seconds: float = Field(BUSY_TIMEOUT_S, ge=0, le=3600)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.markup import escape
@@ -53,6 +53,16 @@ def query_specs(query: str) -> list[EntitySpec]:
     if words and all(w[:1].isupper() for w in words):
         specs.append(EntitySpec(id="query-name", kind="person", name=query))
     return specs
+
+
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)  # --days beyond the calendar: the whole archive
+
+
+def since_days_ago(days: int, now: datetime) -> datetime:
+    """`days` before now, or EARLIEST when that is before the calendar starts."""
+    if days >= (now - EARLIEST).days:
+        return EARLIEST
+    return now - timedelta(days=days)
 
 
 def search_articles(db: Database, *, query: str | None, entity: str | None, source: str | None,

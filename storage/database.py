@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-__all__ = ["BUSY_TIMEOUT_S", "Database", "DatabaseError", "Session", "Unavailable", "dialect_insert",
-           "display_url", "make_engine", "sqlite_file", "url_of"]
+__all__ = ["BUSY_TIMEOUT_S", "Database", "DatabaseError", "Session", "Unavailable", "check_url",
+           "dialect_insert", "display_url", "make_engine", "sqlite_file", "url_of"]
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_S = 30.0  # how long a writer waits for another's SQLite lock (database.busy_timeout_seconds)
@@ -95,6 +95,19 @@ def sqlite_file(url: str) -> Path | None:
     return Path(db).expanduser()
 
 
+def check_url(url: str) -> str:
+    """The URL if it names a database we can use (SQLite or PostgreSQL), else ValueError saying why."""
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ValueError(f"'{url}' is not a database URL (sqlite:///path/to/file.db or "
+                         "postgresql://user@host/dbname)") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database '{backend}': use sqlite:///path/to/file.db or "
+                         "postgresql://user@host/dbname") from None
+    return url
+
+
 def display_url(url: str) -> str:
     """The URL fit for output and logs: any password hidden."""
     return make_url(url).render_as_string(hide_password=True)
@@ -106,7 +119,10 @@ def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_S, **kwargs: Any
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise Unavailable(url, f"cannot create the folder {path.parent}: {exc.strerror}") from exc
         kwargs.setdefault("connect_args", {}).setdefault("timeout", min(busy_timeout, _BUSY_STEP_S))
         engine = create_engine(url, **kwargs)
         _prepare_sqlite(engine, url, busy_timeout)

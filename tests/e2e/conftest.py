@@ -16,6 +16,21 @@ import pytest
 from scheduler.demo import demo_config
 from tests.support.fixture_site import FixtureSite
 
+# A config with one watched name, one file-channel subscriber (its folder: OUT) and one source
+# on a loopback port nothing listens on; the database section is the test's to add.
+SMALL_CONFIG = """watchlists:
+  - id: w
+    entities:
+      - {id: eleusinov, name: Amin Eleusinov}
+subscribers:
+  - id: desk
+    watchlists: [w]
+    channels:
+      - {type: file, path: OUT}
+sources:
+  - {id: vestnik, type: feed, url: "http://127.0.0.1:9/feed.xml"}
+"""
+
 
 @dataclass
 class Run:

@@ -104,7 +104,7 @@ def test_a_source_being_crawled_elsewhere_is_skipped(config_path: Path, db_url: 
 
 def test_unknown_source_is_named(config_path: Path) -> None:
     run = unionwatch("crawl", "nope", "--config", str(config_path))
-    assert run.code == 1
+    assert run.code == 2  # a bad argument (issue 10.11; it was 1)
     assert "unknown source nope" in run.stderr and "azattyq" in run.stderr
 
 
