@@ -177,18 +177,25 @@ def search(
     config: ConfigOpt = DEFAULT_CONFIG,
     entity: Annotated[str | None, typer.Option(help="Articles mentioning this watched entity id.")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    days: Annotated[int, typer.Option(help="How far back to look.")] = 30,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after this day "
+                                             "(YYYY-MM-DD, UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before this day "
+                                             "(YYYY-MM-DD, UTC).")] = None,
+    days: Annotated[int | None, typer.Option(help="Only the last N days: --since N days ago.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
     json_out: JsonOpt = False,
 ) -> None:
-    """Search stored articles by words, a name (any case form), or a watched entity."""
+    """Search stored articles by words, a name (any case form), or a watched entity.
+
+    The whole archive, newest first; --since, --until or --days narrow it, and say how many
+    hits they hide."""
     from scheduler.commands import search_command
 
     cfg = _config(config, require_secrets=False)
     if (query is None) == (entity is None):
         fail("give a QUERY or --entity (one of them)", 2)
-    raise typer.Exit(search_command(cfg, query=query, entity=entity, source=source, days=days,
-                                    limit=limit, json_out=json_out))
+    raise typer.Exit(search_command(cfg, query=query, entity=entity, source=source, since=since,
+                                    until=until, days=days, limit=limit, json_out=json_out))
 
 
 @app.command()

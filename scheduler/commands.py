@@ -162,34 +162,39 @@ def _match_jsonl(wl: Any, path: Path, out: Path | None) -> int:
 
 
 def search_command(cfg: Config, *, query: str | None, entity: str | None, source: str | None,
-                   days: int, limit: int, json_out: bool) -> int:
-    from scheduler.searching import search_articles, since_days_ago
+                   since: str | None, until: str | None, days: int | None, limit: int,
+                   json_out: bool) -> int:
+    from scheduler.searching import search_articles, window
 
     if query is not None and not query.strip():
         fail("the search QUERY is empty: give words or a name to look for", 2)
-    if days < 0 or limit < 1:
-        fail(f"--days must be 0 or more and --limit 1 or more (got --days {days} --limit {limit})", 2)
+    if limit < 1:
+        fail(f"--limit must be 1 or more (got {limit})", 2)
+    try:
+        dates = window(since=since, until=until, days=days, today=utcnow().date())
+    except ValueError as exc:
+        fail(str(exc), 2)
     if entity is not None and entity not in {e.id for e in cfg.entities}:
         fail(f"unknown entity '{entity}' (see the watchlists in config.yaml)", 2)
     db = _open_to_read(cfg)
     try:
-        hits = search_articles(db, query=query, entity=entity, source=source,
-                               since=since_days_ago(days, utcnow()), limit=limit)
+        found = search_articles(db, query=query, entity=entity, source=source, window=dates, limit=limit)
     finally:
         db.dispose()
     if json_out:
-        print_json([h.as_dict() for h in hits])
+        print_json(found.as_dict())
         return 0
-    if not hits:
+    if not found.hits:
         console.print("no articles found", style="yellow")
-        return 0
-    for h in hits:
+    for h in found.hits:
         when = h.published.strftime("%Y-%m-%d") if h.published else "undated"
         console.print(f"[bold]{escape(h.title)}[/]  [dim]{h.source} · {when} · {h.language or '?'}[/]",
                       highlight=False)
         if h.snippet:
             console.print(f"  {h.snippet_markup()}", highlight=False)
         console.print(f"  [link={h.url}]{escape(h.url)}[/link]", highlight=False)
+    for note in found.notes():
+        console.print(note, style="dim", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database, dialect_insert
@@ -173,18 +173,46 @@ def bodies(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
     return out
 
 
-def newest(
-    session: Session, *, since: datetime, source_id: str | None = None,
-    mentioning: str | None = None, offset: int = 0, limit: int = 100,
-) -> list[StoredArticle]:
-    """Articles dated since `since`, newest first; of one source, or naming one entity."""
-    stmt = select(*_STORED).where(_dated >= since)
+def _within(stmt: Select[Any], since: datetime | None, until: datetime | None,
+            source_id: str | None, mentioning: str | None) -> Select[Any]:
+    """Articles dated in [since, until) (either end open when None), of one source, naming one entity."""
+    if since is not None:
+        stmt = stmt.where(_dated >= since)
+    if until is not None:
+        stmt = stmt.where(_dated < until)
     if source_id is not None:
         stmt = stmt.where(Article.source_id == source_id)
     if mentioning is not None:
         stmt = stmt.where(Article.id.in_(select(Mention.article_id).where(Mention.entity_id == mentioning)))
+    return stmt
+
+
+def newest(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None,
+    source_id: str | None = None, mentioning: str | None = None, offset: int = 0, limit: int = 100,
+) -> list[StoredArticle]:
+    """Articles dated in [since, until), newest first; of one source, or naming one entity."""
+    stmt = _within(select(*_STORED), since, until, source_id, mentioning)
     stmt = stmt.order_by(_dated.desc(), Article.id.desc()).offset(offset).limit(limit)
     return [StoredArticle._make(r) for r in session.execute(stmt).tuples()]
+
+
+def count(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None,
+    source_id: str | None = None, mentioning: str | None = None,
+) -> int:
+    """How many articles `newest` has in [since, until): what a date filter hides, for search."""
+    stmt = _within(select(func.count()).select_from(Article), since, until, source_id, mentioning)
+    return int(session.scalar(stmt) or 0)
+
+
+def texts_within(
+    session: Session, *, after_id: int = 0, since: datetime | None = None,
+    until: datetime | None = None, source_id: str | None = None, limit: int = 500,
+) -> list[ArticleText]:
+    """Articles dated in [since, until) with ids above after_id, in id order: a scan in batches."""
+    stmt = _within(select(*_TEXT).where(Article.id > after_id), since, until, source_id, None)
+    return [ArticleText._make(r) for r in session.execute(stmt.order_by(Article.id).limit(limit)).tuples()]
 
 
 def count_by_language(session: Session) -> dict[str | None, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import signal
 import threading
@@ -107,11 +108,16 @@ def _demo(site: DemoServer, workdir: Path, *, json_out: bool, serving: bool) -> 
     for f in files:
         console.print(f"  {f}", highlight=False)
     # soft_wrap: printed whole, so that a copy-paste from a narrow terminal still runs.
-    console.print(f"\ntry: .venv/bin/unionwatch status --config {config_path}", highlight=False,
-                  soft_wrap=True)
-    console.print(f"     .venv/bin/unionwatch search --config {config_path} Елеусинов",
-                  highlight=False, soft_wrap=True)
+    program, config = _program(), shlex.quote(str(config_path))
+    console.print(f"\ntry: {program} status --config {config}", highlight=False, soft_wrap=True)
+    console.print(f"     {program} search --config {config} Елеусинов", highlight=False, soft_wrap=True)
     if not serving:
-        console.print("     .venv/bin/unionwatch demo --serve   (keeps the sites up, for crawl "
+        console.print(f"     {program} demo --serve   (keeps the sites up, for crawl "
                       "and your own sources)", highlight=False, soft_wrap=True)
     return code
+
+
+def _program() -> str:
+    """The command as typed here: `make demo` runs in the checkout, which has the venv's."""
+    local = Path(".venv/bin/unionwatch")
+    return str(local) if local.exists() else "unionwatch"

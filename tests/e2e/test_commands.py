@@ -95,8 +95,8 @@ def test_demo_runs_offline_and_writes_the_digest(tmp_path: Path) -> None:
     cfg = res["config"]
     status = unionwatch("status", "--config", cfg, "--json")
     assert status.code == 0 and {s["source"] for s in status.json()["sources"]} >= {"azattyq", "rferl"}
-    found = unionwatch("search", "--config", cfg, "--json", "--days", "100000", "Құшақбаев")
-    assert found.code == 0 and found.json(), found.stderr
+    found = unionwatch("search", "--config", cfg, "--json", "Құшақбаев")
+    assert found.code == 0 and found.json()["articles"], found.stderr
     shutil.rmtree(work)
 
 
