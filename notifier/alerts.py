@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,8 +12,6 @@ from markupsafe import escape
 from notifier.channels.base import DeliveryError, Outgoing, Sender
 from notifier.outbox import DeliveryEvent, DeliveryReport, Outcome
 from notifier.settings import ChannelSpec, ChannelType
-
-log = logging.getLogger(__name__)
 
 _HEADLINES = {
     Outcome.DISABLED: "Channel disabled",
@@ -63,7 +60,8 @@ def build_alerts(report: DeliveryReport) -> list[AdminAlert]:
 def send_alerts(
     alerts: Sequence[AdminAlert], admins: Sequence[ChannelSpec], senders: Mapping[ChannelType, Sender]
 ) -> list[str]:
-    """Send each alert straight to every admin channel (no outbox); return the failures.
+    """Send each alert straight to every admin channel (no outbox); return the failures (the
+    caller logs them).
 
     The senders stay open: whoever opened them closes them.
     """
@@ -88,6 +86,5 @@ def send_alerts(
                 for unit in range(sender.units(msg)):
                     sender.send(msg, unit)
             except DeliveryError as exc:
-                log.warning("admin alert to %s failed: %s", admin.key, exc)
                 failures.append(f"{admin.key}: {exc}")
     return failures

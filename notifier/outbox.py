@@ -97,10 +97,17 @@ class _Claimed:
     held_since: datetime  # when this run last took or renewed the claim (its own clock)
     original_channel: ChannelKey
     disabled: str | None = None  # reason, if ChannelState says the channel is off
+    items: int = 0
 
     @property
     def attempts(self) -> int:
         return self.claim.attempts
+
+    def __str__(self) -> str:
+        """What the log says of it: who, how much, where, which try; never the message itself."""
+        return (f"delivery {self.msg.delivery_id} (subscriber {self.msg.subscriber_id}, "
+                f"{self.items} item{'' if self.items == 1 else 's'}, {self.msg.channel}, "
+                f"attempt {self.attempts})")
 
 
 def _claim(
@@ -127,7 +134,8 @@ def _claim(
                 parts_sent=d.parts_sent,
             )
             claimed.append(
-                _Claimed(msg, d.digest_created_at, d.claim, at, ChannelKey(d.channel), disabled)
+                _Claimed(msg, d.digest_created_at, d.claim, at, ChannelKey(d.channel), disabled,
+                         d.items)
             )
         return claimed
 
@@ -208,7 +216,9 @@ class _Run:
         return held
 
     def sent(self, c: _Claimed) -> None:
-        if not self.mark(c, outbox.mark_sent, at=self.now()):
+        if self.mark(c, outbox.mark_sent, at=self.now()):
+            log.info("%s: sent", c)
+        else:
             # The channel took it after our claim lapsed: the other relay may send it too.
             log.warning("delivery %s went out after its claim lapsed: it may arrive twice",
                         c.msg.delivery_id)
@@ -224,6 +234,7 @@ class _Run:
 
     def failed(self, c: _Claimed, error: str, alert: bool = True) -> None:
         if self.mark(c, outbox.mark_failed, error=error):
+            log.warning("%s: failed: %s", c, error)
             self.report.failed += 1
             self.event(c, Outcome.FAILED, error, alert)
 
@@ -240,7 +251,9 @@ class _Run:
         if now - c.created_at > self.policy.give_up_after:
             self.failed(c, f"gave up after {c.attempts} attempts: {error}")
             return
-        if self.mark(c, outbox.mark_retrying, at=now + self.wait(c, exc), error=error):
+        at = now + self.wait(c, exc)
+        if self.mark(c, outbox.mark_retrying, at=at, error=error):
+            log.warning("%s: retrying at %s UTC: %s", c, f"{at:%Y-%m-%d %H:%M:%S}", error)
             self.report.retrying += 1
             self.event(c, Outcome.RETRYING, error, exc.alert if alert is None else alert)
 
@@ -257,6 +270,7 @@ class _Run:
             channel_state.redirect(s, str(old), str(new_channel), self.now())
             if c.original_channel != old:  # keep chains short: the config's key points to the end
                 channel_state.redirect(s, str(c.original_channel), str(new_channel), self.now())
+        log.info("%s: the chat moved to %s; following it", c, new_channel)
         c.msg.channel = new_channel
         self.event(c, Outcome.MIGRATED, f"{old} -> {new_channel}", alert=True)
 
@@ -275,6 +289,7 @@ class _Run:
                     attempts=1, last_error=error,
                     next_attempt_at=None if permanent else now + self.policy.delay(1),
                 ))
+                log.warning("%s: %s %s: %s", c, channel, "failed" if permanent else "retrying", error)
                 self.report.failed += permanent
                 self.report.retrying += not permanent
                 self.report.events.append(
@@ -343,6 +358,7 @@ class _Run:
         if result.migrated_to:
             self.migrated(c, result.migrated_to)
         if result.degraded:
+            log.warning("%s: sent as plain text after Telegram rejected the HTML", c)
             self.event(c, Outcome.DEGRADED, "sent as plain text after Telegram rejected the HTML", True)
         if result.refused:
             self.refused(c, result.refused)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -17,9 +17,11 @@ from rich.table import Table
 from matching import Watchlist
 from notifier.alerts import AdminAlert, build_alerts, send_alerts
 from notifier.batch import create_digests
+from notifier.channels.base import Sender
 from notifier.digest import DEFAULT_MESSAGE_DOMAIN, create_digest, preview_digest, write_preview
 from notifier.outbox import DeliveryReport, deliver_pending
 from notifier.senders import open_senders
+from notifier.settings import ChannelType, DeliverySettings
 from scheduler.config import Config, SubscriberConfig
 from scheduler.output import console, print_json
 from scheduler.pipeline import refresh_matches
@@ -59,22 +61,28 @@ def deliver_outbox(
     with open_senders(settings) as senders:
         report = deliver_pending(db, senders, now or utcnow(), clock=clock,
                                  claim_ttl=timedelta(seconds=cfg.delivery.claim_timeout))
-        alerts = build_alerts(report)
-        if alerts and settings.admins:
-            for failure in send_alerts(alerts, settings.admins, senders):
-                log.error("admin alert not delivered: %s", failure)
-    for a in alerts:
-        log.warning("%s\n%s", a.subject, a.text)
+        _alert(build_alerts(report), settings, senders)
     return report
 
 
 def alert_admins(cfg: Config, subject: str, text: str) -> None:
     settings = delivery_settings(cfg)
-    if settings.admins:
-        with open_senders(settings) as senders:
-            alert = AdminAlert("config", f"unionwatch: {subject}", text)
-            for failure in send_alerts([alert], settings.admins, senders):
-                log.error("admin alert not delivered: %s", failure)
+    with open_senders(settings) as senders:
+        _alert([AdminAlert("config", f"unionwatch: {subject}", text)], settings, senders)
+
+
+def _alert(alerts: list[AdminAlert], settings: DeliverySettings,
+           senders: Mapping[ChannelType, Sender]) -> None:
+    """Send each alert to the admins and log it once, with where it went (its lines are logged
+    where they happened: the deliveries by the outbox, source problems by their check)."""
+    if not alerts:
+        return
+    failures = send_alerts(alerts, settings.admins, senders) if settings.admins else []
+    to = ", ".join(str(a.key) for a in settings.admins) or "no one: config.yaml has no admins"
+    for a in alerts:
+        log.warning("admin alert: %s (to %s)", a.subject, to)
+    for failure in failures:
+        log.error("admin alert not delivered: %s", failure)
 
 
 def digest_and_deliver(

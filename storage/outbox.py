@@ -78,6 +78,7 @@ class ClaimedDelivery:
     parts: list[str]
     parts_sent: int
     attempts: int
+    items: int = 0  # the digest's item count, for the log
 
     @property
     def claim(self) -> Claim:
@@ -141,14 +142,15 @@ def claim_due(
     rows = session.execute(
         select(Delivery.id, Delivery.digest_id, Digest.subscriber_id, Digest.created_at,
                Delivery.channel, Delivery.message_id, Delivery.subject, Delivery.body_text,
-               Delivery.body_html, Delivery.parts, Delivery.parts_sent, Delivery.attempts)
+               Delivery.body_html, Delivery.parts, Delivery.parts_sent, Delivery.attempts,
+               Digest.item_count)
         .join(Digest, Digest.id == Delivery.digest_id)
         .where(Delivery.id.in_(won))
         .order_by(Delivery.id)
     ).tuples()
     return [
-        ClaimedDelivery(i, d, s, c, ch, m, subj, text, html, list(parts or []), sent, attempts)
-        for i, d, s, c, ch, m, subj, text, html, parts, sent, attempts in rows
+        ClaimedDelivery(i, d, s, c, ch, m, subj, text, html, list(parts or []), sent, attempts, n)
+        for i, d, s, c, ch, m, subj, text, html, parts, sent, attempts, n in rows
     ]
 
 

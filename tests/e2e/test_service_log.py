@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,19 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     assert proc.wait(timeout=60) == 0
 
 
+@pytest.mark.timeout(360)  # waits for a scheduled digest, up to 100 s away
 def test_info_is_what_happened_and_quiet_is_quiet(config_path: Path, tmp_path: Path) -> None:
     data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     data["sources"] = [dict(s, schedule="1h") for s in data["sources"] if s["id"] == "rightswatch"]
+    # The digest is due at the first whole minute at least 40 s away: after the service started.
+    due = datetime.now(UTC) + timedelta(seconds=100)
+    data["subscribers"][0].update(timezone="UTC", digest={"time": f"{due:%H:%M}", "send_empty": True})
     config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     log = tmp_path / "service.log"
     proc = _serve(config_path, log)
     try:
         wait_for(lambda: "crawl rightswatch: " in log.read_text(), 120, "the first crawl's summary")
+        wait_for(lambda: "subscriber kibhr-desk" in log.read_text(), 240, "the digest's delivery")
     finally:
         _stop(proc)
     lines = log.read_text().splitlines()
@@ -44,6 +50,9 @@ def test_info_is_what_happened_and_quiet_is_quiet(config_path: Path, tmp_path: P
     assert {line.split(": next run")[0].split()[-1] for line in started} >= {
         "crawl:rightswatch", "digest:kibhr-desk", "outbox"}, started
     assert any("crawl rightswatch: ok" in line for line in lines), text
+    [delivered] = [line for line in lines if "subscriber kibhr-desk" in line]
+    assert " INFO notifier.outbox: delivery 1 (subscriber kibhr-desk, " in delivered, delivered
+    assert delivered.endswith(f"file:{data['subscribers'][0]['channels'][0]['path']}, attempt 1): sent")
     assert len(lines) < 40, f"{len(lines)} lines for one crawl:\n{text}"
 
     quiet_log = tmp_path / "quiet.log"
