@@ -106,12 +106,16 @@ class SourceSpider(scrapy.Spider, ABC):
         """Requests for the article URLs not yet stored and not yet requested this run."""
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         for raw, hints in candidates:
-            url = clean_link(raw)
+            try:
+                url = clean_link(raw)
+                key = url_key(url)
+            except ValueError as exc:  # a port past 65535, a broken IPv6 host: this link only
+                self.error(raw[:2000], "bad_link", f"unusable link: {exc}")
+                continue
             if not url.startswith(("http://", "https://")):
                 continue
             if self.link_re is not None and not self.link_re.search(url):
                 continue
-            key = url_key(url)
             if key in self.context.claimed or key in fresh:
                 continue
             fresh[key] = (url, hints)

@@ -8,11 +8,14 @@ the run ends ok, and emits the run's events.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 from spiders import signals
 from spiders.context import CrawlContext, source_id
@@ -109,6 +112,8 @@ class RunRecorder:
             (self.begin, scrapy_signals.spider_opened), (self._closed, scrapy_signals.spider_closed),
             (self.page, signals.page_fetched), (self.error, signals.url_failed),
             (self.stored, signals.article_stored), (self._validators, signals.validators_seen),
+            (self._callback_crashed, scrapy_signals.spider_error),
+            (self._item_crashed, scrapy_signals.item_error),
         ):
             crawler.signals.connect(handler, signal=signal)
 
@@ -161,6 +166,17 @@ class RunRecorder:
 
     def _validators(self, url: str, validators: Validators) -> None:
         self.validators[url] = validators
+
+    def _callback_crashed(self, failure: Failure, response: Response | Failure, spider: Spider) -> None:
+        """A callback raised: what it would have yielded is lost, so the run is not ok."""
+        url = response.url if isinstance(response, Response) else "?"
+        self.error(url, "internal", f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}")
+
+    def _item_crashed(self, item: Any, response: Response | None, spider: Spider, failure: Failure) -> None:
+        """A pipeline raised on an item: it was not stored."""
+        url = getattr(item, "url", None) or (response.url if response is not None else "?")
+        self.error(url, "internal", f"not stored: {failure.type.__name__ if failure.type else 'error'}: "
+                                    f"{failure.value}")
 
     def _closed(self, spider: Spider, reason: str) -> None:
         self.finish(reason)

@@ -149,3 +149,22 @@ def test_sitemap_refuses_entities_and_bad_gzip_and_size() -> None:
     assert err.value.kind == "too_large"
     with pytest.raises(FeedError):
         parse_sitemap(b"not xml at all")
+
+
+def test_character_references_xml_forbids_become_replacement_characters() -> None:
+    from spiders.parse_feed import replace_invalid_charrefs
+
+    assert replace_invalid_charrefs(b"&#xD800;&#0;&#x110000;&#31;&#x" + b"9" * 5000 + b";") == (
+        b"&#xFFFD;" * 5)
+    kept = b"&#x41;&#065;&#x0000000041;&#9;&#10;&#x1F600;&amp;&#xFFFD;"
+    assert replace_invalid_charrefs(kept) == kept
+
+
+def test_one_unusable_entry_costs_only_itself() -> None:
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><title>a</title><link>http://[oops/a</link></item>"
+            b"<item><title>b</title><link>https://x.org/b</link><guid>g-&#xDFFF;</guid></item>"
+            b"</channel></rss>")
+    feed = parse_feed(body, "https://x.org/feed")
+    assert [(e.url, e.guid) for e in feed.entries] == [("https://x.org/b", "g-\ufffd")]
+    assert feed.problem is not None and "Invalid IPv6 URL" in feed.problem

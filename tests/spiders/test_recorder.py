@@ -17,6 +17,7 @@ from spiders.jobspec import SourceSpec
 from spiders.recorder import ERROR_FLUSH_EVERY, RunRecorder
 from spiders.source_spiders import FeedSpider
 from storage import crawl_runs, http_cache
+from storage.articles import ArticleRecord
 from storage.crawl_runs import CrawlStatus
 from storage.database import Database
 from storage.http_cache import Validators
@@ -112,3 +113,25 @@ def test_a_crash_before_the_spider_opened_is_still_a_failed_run(db: Database, tm
     assert (row.status, row.error_kinds) == ("failed", {"internal": 1})
     [err] = crawl_runs.recent_errors(db, "feedy", 5)
     assert err.message == "RuntimeError: boom"
+
+
+def test_a_callback_or_pipeline_that_raised_is_an_error_and_the_run_not_ok(db: Database) -> None:
+    """Scrapy only logs these; whatever the callback would have yielded is lost."""
+    from twisted.python.failure import Failure
+
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    send = spider.crawler.signals.send_catch_log
+    send(scrapy_signals.spider_opened, spider=spider)
+    spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    response = HtmlResponse("https://x.org/feed", request=Request("https://x.org/feed"))
+    crash = Failure(UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates"))
+    send(scrapy_signals.spider_error, failure=crash, response=response, spider=spider)
+    send(scrapy_signals.item_error, item=ArticleRecord("feedy", "https://x.org/a/1", "T", "B"),
+         response=response, spider=spider, failure=Failure(ValueError("bad")))
+    send(scrapy_signals.spider_closed, spider=spider, reason="finished")
+    assert counts.error_kinds == {"internal": 2}
+    [row] = runs(db)
+    assert row.status == "partial"
+    errors = sorted((e.url, e.message) for e in crawl_runs.recent_errors(db, "feedy", 5))
+    assert errors[0][0] == "https://x.org/a/1" and "not stored: ValueError: bad" in errors[0][1]
+    assert errors[1][0] == "https://x.org/feed" and errors[1][1].startswith("UnicodeEncodeError")

@@ -166,7 +166,25 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
               + _items(base, [("/faults/status/404", "gone"), ("/faults/status/503", "down"),
                               ("/rferl/a/29220970.html", "fine")])
               + "</channel></rss>").encode()
+    # One entry's guid holds a character reference XML forbids (a lone surrogate), another
+    # title a NUL reference: the entries are still articles, and the others are untouched.
+    charref = (_FEED_HEAD.format(enc="utf-8", title="Charrefs", base=base)
+               + f"<item><title>Parole</title><link>{base}/rferl/a/29220970.html</link>"
+               "<guid isPermaLink=\"false\">rferl-29220970-&#xD800;</guid></item>\n"
+               f"<item><title>Суд&#0; оставил</title><link>{base}/rus-azattyq/a/29700843.html</link>"
+               "<guid isPermaLink=\"false\">ra-29700843</guid></item>\n"
+               + _items(base, [("/azattyq/a/28652001.html", "Харькова")])
+               + "</channel></rss>").encode()
+    # Links no client can fetch: each costs only its own entry.
+    bad_links = (_FEED_HEAD.format(enc="utf-8", title="Bad links", base=base)
+                 + _items(base, [("/rferl/a/28490992.html", "fine")])
+                 + "<item><title>IPv6</title><link>http://[oops/a/1.html</link></item>\n"
+                 + "<item><title>Port</title><link>http://127.0.0.1:99999/a/2.html</link></item>\n"
+                 + _items(base, [("/vestnik/doc/7715101", "fine too")])
+                 + "</channel></rss>").encode()
     return {
+        "charref-guid": (charref, rss),
+        "bad-links": (bad_links, rss),
         "invalid-url": (b"Invalid url", "text/html; charset=utf-8"),
         "html": (b"<!DOCTYPE html><html><head><title>Not a feed</title></head>"
                  b"<body>Hi</body></html>", "text/html; charset=utf-8"),
