@@ -18,6 +18,7 @@ from typing import Annotated, Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from storage.crawl_runs import CrawlStatus
+from storage.text import clean_tree
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,8 @@ class EventWriter:
         return self._stream if self._stream is not None else sys.stdout
 
     def emit(self, event: Event) -> None:
-        line = json.dumps(event.model_dump(mode="json"), ensure_ascii=False)
+        # An error message may quote what a site sent; a lone surrogate would fail the write.
+        line = json.dumps(clean_tree(event.model_dump(mode="json")), ensure_ascii=False)
         with self._lock:
             self.stream.write(line + "\n")
             self.stream.flush()

@@ -55,15 +55,36 @@ class StoragePipeline:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
-        send = self.crawler.signals.send_catch_log
         try:
-            with self.context.db.write() as s:
-                ids = insert_articles(s, batch)
-        except DatabaseError as exc:
-            # The whole batch rolled back: none of it is stored, so the next run refetches it.
-            logger.error("%s: storing %d articles failed: %s", self.source, len(batch), exc)
+            ids = self._store(batch)
+        except Exception as exc:  # a database error, or a record storage cannot write
+            if len(batch) == 1:
+                self._not_stored(batch[0], exc)
+                return
+            # The whole batch rolled back. One by one, a bad record costs only itself; what
+            # still fails is not stored, so the next run fetches it again.
+            logger.warning("%s: storing %d articles at once failed (%s: %s); storing them one by one",
+                           self.source, len(batch), type(exc).__name__, exc)
             for rec in batch:
-                send(signals.url_failed, url=rec.url, kind="db", message=f"{type(exc).__name__}: {exc}")
+                try:
+                    [article_id] = self._store([rec])
+                except Exception as one:
+                    self._not_stored(rec, one)
+                else:
+                    self._stored(rec, article_id)
             return
         for rec, article_id in zip(batch, ids, strict=True):
-            send(signals.article_stored, url=rec.url, article_id=article_id)
+            self._stored(rec, article_id)
+
+    def _store(self, batch: list[ArticleRecord]) -> list[int | None]:
+        with self.context.db.write() as s:
+            return insert_articles(s, batch)
+
+    def _stored(self, rec: ArticleRecord, article_id: int | None) -> None:
+        self.crawler.signals.send_catch_log(signals.article_stored, url=rec.url, article_id=article_id)
+
+    def _not_stored(self, rec: ArticleRecord, exc: Exception) -> None:
+        if not isinstance(exc, DatabaseError):  # a bug of ours: keep the traceback
+            logger.error("%s: storing %s failed", self.source, rec.url, exc_info=exc)
+        self.crawler.signals.send_catch_log(signals.url_failed, url=rec.url, kind="db",
+                                            message=f"not stored: {type(exc).__name__}: {exc}")

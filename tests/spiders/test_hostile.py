@@ -3,14 +3,24 @@ stores what can be stored, loses nothing silently, and never reports `ok` after 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from spiders.jobspec import CrawlJob
 from storage.database import Database
 from storage.models import Article, CrawlError
 from tests.spiders.conftest import make_job, run_job
+from tests.support.faults import (
+    HOSTILE_COUNT,
+    HOSTILE_LONG_GUID,
+    HOSTILE_NUL,
+    HOSTILE_SURROGATE,
+    LONG_GUID,
+    POISON,
+)
 from tests.support.fixture_site import FixtureSite
 
 pytestmark = pytest.mark.slow
@@ -60,3 +70,78 @@ def test_unusable_links_cost_only_their_entries_and_are_reported(
     assert "http://[oops/a/1.html" in result.errors("badlinks", "feed_malformed")[0]["message"]
     assert result.done("badlinks")["status"] == "partial"
     assert sorted(crawl_errors(db_url)) == sorted((url, kind) for kind, url in kinds)
+
+
+def hostile_job(db_url: str, site: FixtureSite) -> CrawlJob:
+    feed = f"{site.base_url}/faults/feed/hostile"
+    return make_job(db_url, [{"id": "hostile", "type": "feed", "urls": [feed]}])
+
+
+def test_hostile_articles_are_stored_cleaned_and_bounded(
+    db_url: str, demosite: FixtureSite, tmp_path: Path
+) -> None:
+    """A lone surrogate, NUL and a 600-character guid used to cost their whole batch, on
+    every run (SQLite: the surrogate; PostgreSQL: all three)."""
+    result = run_job(tmp_path, hostile_job(db_url, demosite))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = stored(db_url, "hostile")
+    assert len(rows) == HOSTILE_COUNT, (sorted(rows), result.errors("hostile"))
+    assert result.errors("hostile") == []
+    assert result.done("hostile")["status"] == "ok"
+    surrogate = rows[f"faults/article/{HOSTILE_SURROGATE}"]
+    assert surrogate.title == f"Профсоюз: статья номер {HOSTILE_SURROGATE} \ufffd суррогат"
+    nul = rows[f"faults/article/{HOSTILE_NUL}"]
+    assert nul.title == f"Профсоюз: статья номер {HOSTILE_NUL} нуль"
+    assert all("\x00" not in r.title + r.body + (r.author or "") for r in rows.values())
+    long_guid = rows[f"faults/article/{HOSTILE_LONG_GUID}"].guid
+    assert long_guid == "sha256:" + hashlib.sha256(LONG_GUID.encode()).hexdigest()
+
+    again = run_job(tmp_path, hostile_job(db_url, demosite), "again")
+    assert again.done("hostile")["stats"]["already_known"] == HOSTILE_COUNT
+    assert len(stored(db_url, "hostile")) == HOSTILE_COUNT
+
+
+def refuse_poison(db_url: str, on: bool) -> None:
+    """A trigger that makes the database itself refuse one row, as it may for reasons
+    cleaning cannot foresee."""
+    db = Database(db_url)
+    try:
+        with db.engine.begin() as conn:
+            if db_url.startswith("sqlite"):
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER refuse_poison BEFORE INSERT ON article "
+                    "WHEN instr(NEW.title, 'Poison') > 0 BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
+                    if on else "DROP TRIGGER refuse_poison")
+            elif on:
+                conn.exec_driver_sql(
+                    "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "IF strpos(NEW.title, 'Poison') > 0 THEN RAISE EXCEPTION 'poison refused'; END IF; "
+                    "RETURN NEW; END $$")
+                conn.exec_driver_sql("CREATE TRIGGER refuse_poison BEFORE INSERT ON article "
+                                     "FOR EACH ROW EXECUTE FUNCTION refuse_poison()")
+            else:
+                conn.exec_driver_sql("DROP TRIGGER refuse_poison ON article")
+                conn.exec_driver_sql("DROP FUNCTION refuse_poison()")
+    finally:
+        db.dispose()
+
+
+def test_a_record_the_database_refuses_costs_only_itself_and_is_fetched_again(
+    db_url: str, demosite: FixtureSite, tmp_path: Path
+) -> None:
+    poison = f"{demosite.base_url}/faults/article/{POISON}"
+    refuse_poison(db_url, True)
+    result = run_job(tmp_path, hostile_job(db_url, demosite))
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = stored(db_url, "hostile")
+    assert len(rows) == HOSTILE_COUNT - 1 and f"faults/article/{POISON}" not in rows
+    [error] = result.errors("hostile")
+    assert (error["url"], error["kind"]) == (poison, "db") and "poison refused" in error["message"]
+    assert result.done("hostile")["status"] == "partial"
+    assert crawl_errors(db_url) == [(poison, "db")]
+
+    refuse_poison(db_url, False)
+    again = run_job(tmp_path, hostile_job(db_url, demosite), "again")
+    assert again.done("hostile")["status"] == "ok"
+    assert len(stored(db_url, "hostile")) == HOSTILE_COUNT
+    assert demosite.hits(f"/faults/article/{POISON}") == 2

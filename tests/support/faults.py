@@ -120,6 +120,48 @@ def _items(base: str, paths: list[tuple[str, str]]) -> str:
     )
 
 
+# /faults/feed/hostile: HOSTILE_COUNT articles at /faults/article/<i>, a few of them hostile.
+HOSTILE_COUNT = 30
+HOSTILE_SURROGATE = 7  # a lone surrogate (\ud800) in the JSON-LD headline
+HOSTILE_NUL = 13  # NUL in the JSON-LD headline and author, and in the page
+HOSTILE_LONG_GUID = 21  # the feed's guid for it is 600 characters long
+POISON = 4  # titled "Poison pill": a test's database trigger refuses this one row
+LONG_GUID = "urn:unionwatch:hostile:" + "g" * 577
+
+
+def hostile_article(i: int) -> bytes:
+    """An article page of its own text; the hostile ones carry escapes that JSON turns into
+    a lone surrogate or NUL (json.loads accepts both)."""
+    headline = "Poison pill" if i == POISON else f"Профсоюз: статья номер {i}"
+    author = "Ivan Petrov"
+    if i == HOSTILE_SURROGATE:
+        headline += " \\ud800 суррогат"
+    if i == HOSTILE_NUL:
+        headline += " \\u0000 нуль"
+        author = "Ivan\\u0000 Petrov"
+    ld = (f'{{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "{headline}", '
+          f'"author": {{"@type": "Person", "name": "{author}"}}}}')
+    text = (f"<p>Статья {i}: лидеры профсоюза {i} рассказали суду о давлении и угрозах, "
+            f"которые они получали в течение {i + 2} месяцев подряд.</p>"
+            f"<p>Свидетель номер {i} подтвердил показания, а защита попросила отложить "
+            f"заседание до {i + 10} числа.</p>")
+    nul = "\x00" if i == HOSTILE_NUL else ""
+    return (f'<html lang="ru"><head><title>Статья {i}{nul}</title>'
+            f'<script type="application/ld+json">{ld}</script></head>'
+            f"<body><article><h1>Статья {i}</h1>{text}{nul}{text}</article></body></html>").encode()
+
+
+def hostile_feed(base: str) -> bytes:
+    items = []
+    for i in range(1, HOSTILE_COUNT + 1):
+        guid = LONG_GUID if i == HOSTILE_LONG_GUID else f"urn:unionwatch:hostile:{i}"
+        title = "Poison pill" if i == POISON else f"Профсоюз: статья номер {i}"
+        items.append(f"<item><title>{title}</title><link>{base}/faults/article/{i}</link>"
+                     f'<guid isPermaLink="false">{guid}</guid></item>\n')
+    return (_FEED_HEAD.format(enc="utf-8", title="Hostile", base=base) + "".join(items)
+            + "</channel></rss>").encode()
+
+
 def feeds(base: str) -> dict[str, tuple[bytes, str]]:
     """Fault feeds: name -> (body, content type)."""
     rss = "application/rss+xml"
@@ -183,6 +225,7 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
                  + _items(base, [("/vestnik/doc/7715101", "fine too")])
                  + "</channel></rss>").encode()
     return {
+        "hostile": (hostile_feed(base), rss),
         "charref-guid": (charref, rss),
         "bad-links": (bad_links, rss),
         "invalid-url": (b"Invalid url", "text/html; charset=utf-8"),
@@ -294,6 +337,8 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
     elif name == "feed" and arg in (table := feeds(base)):
         body, ctype = table[arg]
         h.send_bytes(200, body, ctype)
+    elif name == "article" and arg.isdigit():
+        h.send_bytes(200, hostile_article(int(arg)), "text/html; charset=utf-8")
     elif name == "listing":
         # A listing of `n` links to /faults/slow/0 variants, to watch politeness.
         n = int(query.get("n", ["5"])[0])
