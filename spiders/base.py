@@ -125,6 +125,7 @@ class SourceSpider(scrapy.Spider, ABC):
                 self.counts.inc("already_known")
                 continue
             self.context.claimed.add(key)
+            self.counts.inc("articles_requested")
             yield scrapy.Request(
                 url, callback=self.parse_article, errback=self.on_error, meta={HINTS: hints}
             )

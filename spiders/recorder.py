@@ -2,7 +2,7 @@
 
 It listens to spider_opened and spider_closed and to our own signals (spiders/signals.py),
 writes the crawl_run row and its crawl_error rows, saves conditional-GET validators when
-the run ends ok, and emits the run's events.
+the run ends ok with every article it requested stored, and emits the run's events.
 """
 
 from __future__ import annotations
@@ -67,6 +67,15 @@ class RunCounts:
     @property
     def not_modified(self) -> int:
         return self._get("not_modified")
+
+    @property
+    def articles_requested(self) -> int:
+        return self._get("articles_requested")
+
+    @property
+    def all_stored(self) -> bool:
+        """Every article requested this run is in the database (new or a duplicate)."""
+        return self.new + self.duplicates >= self.articles_requested
 
     @property
     def entries_ok(self) -> int:
@@ -208,7 +217,12 @@ class RunRecorder:
         self.finished = True
         self.flush_errors()
         db, now = self.context.db, self.clock()
-        if status == CrawlStatus.OK:
+        if status == CrawlStatus.OK and not self.counts.all_stored:
+            # A request that ended with neither an article nor an error (Scrapy dropped it).
+            logger.warning("%s: %d of %d articles requested were stored; HTTP validators not saved",
+                           self.source, self.counts.new + self.counts.duplicates,
+                           self.counts.articles_requested)
+        if status == CrawlStatus.OK and self.counts.all_stored:
             try:
                 http_cache.save(db, self.validators, now=now)
             except Exception:  # only costs a full fetch next time

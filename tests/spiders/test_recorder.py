@@ -135,3 +135,19 @@ def test_a_callback_or_pipeline_that_raised_is_an_error_and_the_run_not_ok(db: D
     errors = sorted((e.url, e.message) for e in crawl_runs.recent_errors(db, "feedy", 5))
     assert errors[0][0] == "https://x.org/a/1" and "not stored: ValueError: bad" in errors[0][1]
     assert errors[1][0] == "https://x.org/feed" and errors[1][1].startswith("UnicodeEncodeError")
+
+
+def test_validators_wait_until_every_requested_article_is_stored(db: Database) -> None:
+    """A request Scrapy dropped without an answer leaves no error, but its article is not in
+    the database: a 304 next run would hide it, so the feed's validators are not saved."""
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    send = spider.crawler.signals.send_catch_log
+    send(scrapy_signals.spider_opened, spider=spider)
+    spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    send(signals.validators_seen, url="https://x.org/feed", validators=Validators('"e1"', None))
+    requests = list(spider.article_requests([("https://x.org/a/1", {}), ("https://x.org/a/2", {})]))
+    assert counts.articles_requested == len(requests) == 2
+    send(signals.article_stored, url="https://x.org/a/1", article_id=1)
+    send(scrapy_signals.spider_closed, spider=spider, reason="finished")
+    assert runs(db)[0].status == "ok"
+    assert http_cache.lookup(db, "https://x.org/feed") is None

@@ -352,8 +352,21 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
     elif name == "page":
         _sleep(h, float(query.get("sleep", ["0.05"])[0]))  # long enough to overlap if allowed
         h.send_bytes(200, (f"<html><head><title>Page {arg}</title></head><body><h1>Page {arg}</h1>"
-                           f"<p>{'Body text of a numbered page for politeness tests. ' * 4}</p>"
+                           f"<p>{f'Body text of numbered page {arg} for politeness tests. ' * 4}</p>"
                            "</body></html>").encode(), "text/html; charset=utf-8")
+    elif name == "slowfeed":
+        # An RSS feed of n slow pages, with validators (ETag and Last-Modified; 304 on a match).
+        n, sleep = int(query.get("n", ["10"])[0]), query.get("sleep", ["0.5"])[0]
+        items = "".join(f"<item><title>Page {i}</title><link>{base}/faults/page/{i}?sleep={sleep}</link>"
+                        f"<guid>{base}/faults/page/{i}</guid></item>" for i in range(n))
+        body = (_FEED_HEAD.format(enc="utf-8", title="Slow pages", base=base) + items
+                + "</channel></rss>").encode()
+        etag = f'"slowfeed-{n}-{sleep}"'
+        headers = {"ETag": etag, "Last-Modified": "Tue, 23 May 2017 11:30:00 GMT"}
+        if h.headers.get("If-None-Match") == etag:
+            h.send_bytes(304, b"", None, headers)
+        else:
+            h.send_bytes(200, body, "application/rss+xml; charset=utf-8", headers)
     else:
         # Includes /faults/xxe-target and /faults/dtd-target: they must never be reached,
         # and a test checks their hit count stays 0.
