@@ -22,13 +22,14 @@ from spiders.failures import describe
 from spiders.jobspec import Language, SourceSpec, SourceType
 from spiders.links import clean_link
 from spiders.recorder import RunCounts
+from spiders.soft_errors import SoftErrorCheck
 from storage.articles import ArticleRecord, known_url_keys
 from storage.types import utcnow
 from storage.urls import url_key
 
 logger = logging.getLogger(__name__)
 ENTRY = "uw_entry"  # meta: this request is one of the source's configured URLs
-HINTS = "uw_hints"  # meta: what a feed or sitemap said about the article (small strings)
+HINTS = "uw_hints"  # meta: what a feed, sitemap or listing said about the article (small strings)
 
 
 class SourceSpider(scrapy.Spider, ABC):
@@ -50,6 +51,7 @@ class SourceSpider(scrapy.Spider, ABC):
             else None
         )
         self.fallback_language = None if source.language == Language.AUTO else source.language.value
+        self.soft_errors = SoftErrorCheck()
 
     @cached_property
     def context(self) -> CrawlContext:
@@ -152,6 +154,15 @@ class SourceSpider(scrapy.Spider, ABC):
             self.error(response.url, "parse", f"parse failed: {type(exc).__name__}: {exc}")
             return
         hints: dict[str, str] = response.meta.get(HINTS) or {}
+        soft = self.soft_errors.check(response.url, ex.title, ex.body, hint=hints.get("title"),
+                                      dated=ex.dated)
+        if soft is not None:  # not stored, so fetched again next run
+            self.error(response.url, "soft_error", soft.reason)
+            if soft.earlier is not None:
+                self.crawler.signals.send_catch_log(
+                    signals.withdraw_article, url=soft.earlier, kind="soft_error",
+                    message=f"{soft.reason}; the same page came again at {response.url}")
+            return
         published = ex.published_at
         if published is None and hints.get("published"):
             published = datetime.fromisoformat(hints["published"])

@@ -121,6 +121,7 @@ class RunRecorder:
             (self.begin, scrapy_signals.spider_opened), (self._closed, scrapy_signals.spider_closed),
             (self.page, signals.page_fetched), (self.error, signals.url_failed),
             (self.stored, signals.article_stored), (self._validators, signals.validators_seen),
+            (self._withdrawn, signals.article_withdrawn),
             (self._callback_crashed, scrapy_signals.spider_error),
             (self._item_crashed, scrapy_signals.item_error),
         ):
@@ -172,6 +173,9 @@ class RunRecorder:
         self.counts.inc("duplicates" if article_id is None else "new")
         self.context.events.emit(ArticleStored(source=self.source, new=article_id is not None, url=url,
                                                id=article_id))
+
+    def _withdrawn(self, url: str, article_id: int) -> None:
+        self.counts.stats.inc_value(_KEY + "new", -1)
 
     def _validators(self, url: str, validators: Validators) -> None:
         self.validators[url] = validators

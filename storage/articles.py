@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database, dialect_insert
-from storage.models import Article, Mention
+from storage.models import Article, DigestItem, Mention
 from storage.text import clean_line, clean_text, fit
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
@@ -117,6 +117,18 @@ def insert_articles(session: Session, recs: list[ArticleRecord]) -> list[int | N
     for row in rows:
         out.append(ids.pop(row["url_key"], None))
     return out
+
+
+def remove_unassigned(session: Session, article_ids: Sequence[int]) -> list[int]:
+    """Delete these articles (and their mentions) unless a digest holds them; the ids deleted.
+
+    For taking back, within its crawl run, a page that turned out not to be an article.
+    """
+    if not article_ids:
+        return []
+    held = select(DigestItem.article_id).where(DigestItem.article_id == Article.id).exists()
+    return list(session.scalars(delete(Article).where(Article.id.in_(article_ids), ~held)
+                                .returning(Article.id)))
 
 
 def known_url_keys(session: Session, urls: list[str]) -> set[str]:

@@ -14,11 +14,13 @@ from storage.database import Database
 from storage.models import Article, CrawlError
 from tests.spiders.conftest import make_job, run_job
 from tests.support.faults import (
+    FLAKY,
     HOSTILE_COUNT,
     HOSTILE_LONG_GUID,
     HOSTILE_NUL,
     HOSTILE_SURROGATE,
     LONG_GUID,
+    OUTAGE_BRIEFS,
     POISON,
 )
 from tests.support.fixture_site import FixtureSite
@@ -145,3 +147,37 @@ def test_a_record_the_database_refuses_costs_only_itself_and_is_fetched_again(
     assert again.done("hostile")["status"] == "ok"
     assert len(stored(db_url, "hostile")) == HOSTILE_COUNT
     assert demosite.hits(f"/faults/article/{POISON}") == 2
+
+
+def test_soft_error_pages_are_not_stored_and_are_fetched_again(
+    db_url: str, demosite: FixtureSite, tmp_path: Path
+) -> None:
+    """HTTP 200 error pages (nginx 503, a Russian and a Kazakh "temporarily unavailable", a
+    consent wall at two links, a front page) are errors, not articles; the next run fetches
+    them again and stores the articles. Real briefs about outages are stored at once."""
+    feed = f"{demosite.base_url}/faults/feed/soft-errors"
+    job = make_job(db_url, [{"id": "soft", "type": "feed", "urls": [feed]}])
+    first = run_job(tmp_path, job, "first")
+    assert first.returncode == 0, first.stderr[-3000:]
+    real = {"rus-azattyq/a/29700843.html", "rferl/a/29220970.html",
+            *(f"faults/outage/{i}" for i in OUTAGE_BRIEFS)}
+    assert set(stored(db_url, "soft")) == real, first.errors("soft")
+    soft = {e["url"].split("/", 3)[3]: e["message"] for e in first.errors("soft", "soft_error")}
+    assert set(soft) == {f"faults/flaky/{i}" for i in FLAKY}, first.errors("soft")
+    assert len(first.errors("soft")) == len(FLAKY)
+    assert "service temporarily unavailable" in soft["faults/flaky/1"]
+    assert "сервис временно недоступен" in soft["faults/flaky/3"]
+    assert "қызмет уақытша қолжетімсіз" in soft["faults/flaky/4"]
+    walls = sorted(soft[f"faults/flaky/{i}"] for i in (5, 6))
+    assert all("the same text as" in m for m in walls), walls
+    done = first.done("soft")
+    assert done["status"] == "partial" and done["stats"]["new"] == len(real)
+    assert sorted(kind for _, kind in crawl_errors(db_url)) == ["soft_error"] * len(FLAKY)
+
+    second = run_job(tmp_path, job, "second")
+    assert second.done("soft")["status"] == "ok", second.errors("soft")
+    rows = stored(db_url, "soft")
+    assert set(rows) == real | {f"faults/flaky/{i}" for i in FLAKY}
+    for i, (_, title) in FLAKY.items():
+        assert rows[f"faults/flaky/{i}"].title == title
+        assert demosite.hits(f"/faults/flaky/{i}") == 2

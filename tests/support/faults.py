@@ -162,6 +162,66 @@ def hostile_feed(base: str) -> bytes:
             + "</channel></rss>").encode()
 
 
+# /faults/feed/soft-errors: links to /faults/flaky/<i>, which serve an error page with
+# HTTP 200 on their first hit (of the kind named here) and the article from then on.
+FLAKY: dict[int, tuple[str, str]] = {
+    1: ("nginx", "Суд оставил в силе решение по иску против Ларисы Харьковой"),
+    2: ("nginx", "Амина Елеусинова освободили условно-досрочно"),
+    3: ("ru", "Профсоюз обжалует приговор в Верховном суде"),
+    4: ("kk", "Құқық қорғаушылар кәсіподақ жетекшілерін қорғады"),
+    5: ("wall", "Нурбек Кушакбаев вышел на свободу"),
+    6: ("wall", "Конфедерацию независимых профсоюзов ликвидировали"),
+    7: ("front", "Забастовка нефтяников в Жанаозене продолжается"),
+}
+# Real news about outages: error words in the title, and still articles.
+OUTAGE_BRIEFS: dict[int, tuple[bool, str]] = {  # i -> (the page dates itself, title)
+    8: (True, "Сервис eGov временно недоступен"),
+    9: (False, "Kaspi.kz временно недоступен"),
+}
+ERROR_PAGES = {
+    "nginx": "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center>"
+             "<h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
+    # Pangea-like chrome; the footer's year is all a date guesser finds.
+    "ru": '<html lang="ru"><head><title>Сервис временно недоступен</title></head><body><nav>'
+          '<a href="/">Главная</a> <a href="/news">Новости</a></nav><main><h1>Сервис временно недоступен'
+          "</h1><p>Пожалуйста, попробуйте позже.</p></main><footer><p>© 2024 RFE/RL, Inc.</p></footer>"
+          "</body></html>",
+    "kk": '<html lang="kk"><head><title>Қызмет уақытша қолжетімсіз | Азаттық радиосы</title></head>'
+          "<body><h1>Қызмет уақытша қолжетімсіз</h1><p>Кейінірек қайталап көріңіз.</p>"
+          "<footer>© 2023 Азаттық радиосы</footer></body></html>",
+    # A long consent wall, no error words: only seeing it at two links gives it away.
+    "wall": '<html lang="ru"><head><title>Радио Азаттык</title></head><body><main><h1>Радио Азаттык'
+            "</h1>" + "".join(
+                f"<p>Раздел {n} политики конфиденциальности. Мы используем файлы cookie и похожие "
+                "технологии, чтобы сайт работал лучше, чтобы измерять посещаемость и показывать "
+                "материалы, которые могут быть вам интересны. Нажмите «Принять», чтобы продолжить "
+                "чтение, или настройте параметры в любое время в нижней части страницы.</p>"
+                for n in range(1, 6)) + "</main></body></html>",
+    "front": '<html lang="ru"><head><title>Главная</title></head><body><main><h1>Главная</h1>'
+             "<p>Политика. Экономика. Общество. Культура. Спорт. Мнения. Видео. Фотогалереи.</p>"
+             "</main></body></html>",
+}
+
+
+def flaky_article(i: int, title: str, dated: bool = True) -> bytes:
+    """The article a flaky link stands for: its own text on the feed's title."""
+    date = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2017-05-23T11:30:00Z"}</script>') if dated else ""
+    text = (f"<p>{title}. Об этом сообщили правозащитники; материал номер {i} подготовлен "
+            f"по итогам {i + 3} заседаний суда.</p>")
+    return (f'<html lang="ru"><head><title>{title}</title>{date}</head><body><article>'
+            f"<h1>{title}</h1>{text}</article></body></html>").encode()
+
+
+def soft_errors_feed(base: str) -> bytes:
+    items = [(f"/faults/flaky/{i}", title) for i, (_, title) in FLAKY.items()]
+    items += [(f"/faults/outage/{i}", title) for i, (_, title) in OUTAGE_BRIEFS.items()]
+    items += [("/rus-azattyq/a/29700843.html", "Суд оставил в силе решение по иску против Харьковой"),
+              ("/rferl/a/29220970.html", "Kazakh Union Leader Released On Parole")]
+    return (_FEED_HEAD.format(enc="utf-8", title="Soft errors", base=base) + _items(base, items)
+            + "</channel></rss>").encode()
+
+
 def feeds(base: str) -> dict[str, tuple[bytes, str]]:
     """Fault feeds: name -> (body, content type)."""
     rss = "application/rss+xml"
@@ -225,6 +285,7 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
                  + _items(base, [("/vestnik/doc/7715101", "fine too")])
                  + "</channel></rss>").encode()
     return {
+        "soft-errors": (soft_errors_feed(base), rss),
         "hostile": (hostile_feed(base), rss),
         "charref-guid": (charref, rss),
         "bad-links": (bad_links, rss),
@@ -337,6 +398,14 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
     elif name == "feed" and arg in (table := feeds(base)):
         body, ctype = table[arg]
         h.send_bytes(200, body, ctype)
+    elif name == "flaky" and arg.isdigit() and int(arg) in FLAKY:
+        kind, title = FLAKY[int(arg)]
+        failing = h.site.hits(path) <= int(query.get("fail", ["1"])[0])
+        body = ERROR_PAGES[kind].encode() if failing else flaky_article(int(arg), title)
+        h.send_bytes(200, body, "text/html; charset=utf-8")
+    elif name == "outage" and arg.isdigit() and int(arg) in OUTAGE_BRIEFS:
+        dated, title = OUTAGE_BRIEFS[int(arg)]
+        h.send_bytes(200, flaky_article(int(arg), title, dated), "text/html; charset=utf-8")
     elif name == "article" and arg.isdigit():
         h.send_bytes(200, hostile_article(int(arg)), "text/html; charset=utf-8")
     elif name == "listing":
