@@ -121,7 +121,7 @@ def extract_article(html: str, url: str = "", fallback_language: str | None = No
     if not body:
         raise ExtractionError("no body text")
     language = detect_language(f"{title}\n{body}", fallback_language or _page_language(root))
-    dated = parts.published is not None or _first_date(
+    dated = parts.published is not None or first_datetime(
         ld_date, _meta_date(meta), pangea.time_datetime(root)) is not None
     return Extracted(
         title=title,
