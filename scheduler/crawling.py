@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from scheduler.config import Config, UnknownSource
@@ -108,27 +107,35 @@ def run_crawl(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """Run `python -m spiders.run` on the job; stream its events; kill it past the wall clock."""
+    """Run `python -m spiders.run` on the job; stream its events; kill it past the wall clock.
+
+    The job goes to the child's stdin, never to a file (it holds the database URL, password
+    and all), and stdin stays open while the child runs: if this process dies, even by
+    kill -9, the pipe closes and the child stops (spiders/parent.py).
+    """
     summaries = {s.id: SourceSummary(s.id) for s in job.sources}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
-        f.write(job.to_json())
-        job_path = f.name
     stderr_lines: list[str] = []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spiders.run", "--watch-stdin", "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, **(env or {})},
+        start_new_session=True,  # so a kill takes the whole process group
+    )
+    assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "spiders.run", job_path],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            env={**os.environ, **(env or {})},
-            start_new_session=True,  # so a kill takes the whole process group
-        )
         with _RUNNING_LOCK:
             _RUNNING.add(proc)
         drain = threading.Thread(target=_drain, args=(proc.stderr, stderr_lines), daemon=True)
         drain.start()
+        try:
+            proc.stdin.write(job.model_dump_json() + "\n")  # one line: the child reads one
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the child died at once; its exit status and stderr say why
         killed = False
         timer: threading.Timer | None = None
         if timeout:
@@ -140,7 +147,6 @@ def run_crawl(
             timer = threading.Timer(timeout, _kill)
             timer.daemon = True
             timer.start()
-        assert proc.stdout is not None
         for ev in read_events(proc.stdout):
             apply_event(summaries, ev)
             if on_event:
@@ -152,7 +158,8 @@ def run_crawl(
             timer.cancel()
         drain.join(timeout=5)
     finally:
-        Path(job_path).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
     for s in summaries.values():
         if s.status in (CrawlStatus.PENDING, CrawlStatus.RUNNING) and (code or killed):
             s.status = CrawlStatus.FAILED

@@ -21,13 +21,14 @@ from spiders.failures import describe
 from spiders.jobspec import Language, LinkRegex, SourceSpec, SourceType, link_regex
 from spiders.links import clean_link
 from spiders.recorder import RunCounts
+from spiders.soft_errors import SoftErrorCheck
 from storage.articles import ArticleRecord, known_url_keys
 from storage.types import utcnow
 from storage.urls import url_key
 
 logger = logging.getLogger(__name__)
 ENTRY = "uw_entry"  # meta: this request is one of the source's configured URLs
-HINTS = "uw_hints"  # meta: what a feed or sitemap said about the article (small strings)
+HINTS = "uw_hints"  # meta: what a feed, sitemap or listing said about the article (small strings)
 
 
 class SourceSpider(scrapy.Spider, ABC):
@@ -49,6 +50,7 @@ class SourceSpider(scrapy.Spider, ABC):
             else None
         )
         self.fallback_language = None if source.language == Language.AUTO else source.language.value
+        self.soft_errors = SoftErrorCheck()
 
     @cached_property
     def context(self) -> CrawlContext:
@@ -105,12 +107,16 @@ class SourceSpider(scrapy.Spider, ABC):
         """Requests for the article URLs not yet stored and not yet requested this run."""
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         for raw, hints in candidates:
-            url = clean_link(raw)
+            try:
+                url = clean_link(raw)
+                key = url_key(url)
+            except ValueError as exc:  # a port past 65535, a broken IPv6 host: this link only
+                self.error(raw[:2000], "bad_link", f"unusable link: {exc}")
+                continue
             if not url.startswith(("http://", "https://")):
                 continue
             if self.link_re is not None and not self.link_re.search(url):
                 continue
-            key = url_key(url)
             if key in self.context.claimed or key in fresh:
                 continue
             fresh[key] = (url, hints)
@@ -120,6 +126,7 @@ class SourceSpider(scrapy.Spider, ABC):
                 self.counts.inc("already_known")
                 continue
             self.context.claimed.add(key)
+            self.counts.inc("articles_requested")
             yield scrapy.Request(
                 url, callback=self.parse_article, errback=self.on_error, meta={HINTS: hints}
             )
@@ -147,6 +154,15 @@ class SourceSpider(scrapy.Spider, ABC):
             return
         self.counts.inc(f"extracted/{ex.method}")
         hints: dict[str, str] = response.meta.get(HINTS) or {}
+        soft = self.soft_errors.check(response.url, ex.title, ex.body, hint=hints.get("title"),
+                                      dated=ex.dated)
+        if soft is not None:  # not stored, so fetched again next run
+            self.error(response.url, "soft_error", soft.reason)
+            if soft.earlier is not None:
+                self.crawler.signals.send_catch_log(
+                    signals.withdraw_article, url=soft.earlier, kind="soft_error",
+                    message=f"{soft.reason}; the same page came again at {response.url}")
+            return
         published = ex.published_at
         if published is None and hints.get("published"):
             published = datetime.fromisoformat(hints["published"])

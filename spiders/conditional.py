@@ -1,6 +1,7 @@
 """Conditional GET for feeds and sitemaps, with validators kept in storage's HTTP cache.
 
-Validators are saved only when the source's run ends `ok`. Saving them as soon as a feed
+Validators are saved only when the source's run ends `ok` with every article it requested
+stored (spiders/recorder.py). Saving them as soon as a feed
 arrives would be wrong: if an article of that feed then failed (or the child died), the
 next run would get 304 and never retry it. Old validators are harmless: a changed feed no
 longer matches them and comes back 200.

@@ -11,13 +11,14 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from typing import Annotated, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from storage.crawl_runs import CrawlStatus
+from storage.text import clean_tree
 
 logger = logging.getLogger(__name__)
 
@@ -126,18 +127,37 @@ def parse_events(text: str) -> list[Event]:
 
 
 class EventWriter:
-    """Writes events as JSON lines and flushes each, so a parent sees them as they happen."""
+    """Writes events as JSON lines and flushes each, so a parent sees them as they happen.
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    When the stream breaks (the parent is gone: BrokenPipeError), `on_broken` is called
+    once and later events are dropped: a write must never fail inside a spider callback.
+    """
+
+    def __init__(self, stream: TextIO | None = None,
+                 on_broken: Callable[[str], None] | None = None) -> None:
         self._stream = stream
         self._lock = threading.Lock()
+        self.on_broken = on_broken
+        self.broken = False
 
     @property
     def stream(self) -> TextIO:
         return self._stream if self._stream is not None else sys.stdout
 
     def emit(self, event: Event) -> None:
-        line = json.dumps(event.model_dump(mode="json"), ensure_ascii=False)
+        # An error message may quote what a site sent; a lone surrogate would fail the write.
+        line = json.dumps(clean_tree(event.model_dump(mode="json")), ensure_ascii=False)
         with self._lock:
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            if self.broken:
+                return
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except (OSError, ValueError) as exc:  # EPIPE, or the stream closed under us
+                self.broken = True
+                failure = f"the events stream broke: {type(exc).__name__}: {exc}"
+            else:
+                return
+        logger.warning("%s", failure)
+        if self.on_broken is not None:
+            self.on_broken(failure)

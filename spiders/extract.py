@@ -37,6 +37,7 @@ class Extracted:
     author: str | None
     language: str | None
     method: str  # an adapter's name, "<adapter>+trafilatura" or "trafilatura"
+    dated: bool = False  # the page's own markup dates it (not trafilatura's guess from a footer)
 
 
 def parse_html(html: str) -> HtmlElement:
@@ -120,6 +121,8 @@ def extract_article(html: str, url: str = "", fallback_language: str | None = No
     if not body:
         raise ExtractionError("no body text")
     language = detect_language(f"{title}\n{body}", fallback_language or _page_language(root))
+    dated = parts.published is not None or first_datetime(
+        ld_date, _meta_date(meta), pangea.time_datetime(root)) is not None
     return Extracted(
         title=title,
         body=body,
@@ -127,6 +130,7 @@ def extract_article(html: str, url: str = "", fallback_language: str | None = No
         author=metadata.real_authors(authors),
         language=language,
         method=method,
+        dated=dated,
     )
 
 

@@ -26,6 +26,8 @@ _ROOT = re.compile(rb"<(rss|feed|rdf:RDF|RDF)[\s>]", re.IGNORECASE)
 _ROOT_TAG = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF)(?=[\s>/])", re.IGNORECASE)
 _PREFIXED_TAG = re.compile(rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
 _DECLARED = re.compile(rb"""xmlns:([A-Za-z_][\w.-]*)\s*=""")
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
 
 
 class FeedError(ValueError):
@@ -71,6 +73,27 @@ def check_xml_safety(body: bytes) -> None:
         raise FeedError("xml_entities", "feed declares XML entities (DTD); refused")
 
 
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows this character (tab, LF, CR, and the rest but surrogates)."""
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or (
+        0x10000 <= code <= 0x10FFFF)
+
+
+def replace_invalid_charrefs(data: bytes) -> bytes:
+    """Turn character references XML forbids (`&#xD800;`, `&#0;`, `&#x110000;`) into U+FFFD.
+
+    The strict parser refuses the whole feed for one of them, and feedparser's loose
+    fallback then raises on it (chr() of a surrogate cannot be encoded), so one bad guid
+    would cost every entry of the feed.
+    """
+    def fix(m: re.Match[bytes]) -> bytes:
+        digits = (m[1] or m[2]).lstrip(b"0") or b"0"
+        code = int(digits, 16 if m[1] else 10) if len(digits) <= 8 else -1  # no huge int()
+        return m[0] if _xml_char(code) else _REPLACEMENT_REF
+
+    return _CHARREF.sub(fix, data) if b"&#" in data else data
+
+
 def declare_unbound_prefixes(data: bytes) -> bytes:
     """Declare on the root element any namespace prefix the feed uses but never declares.
 
@@ -105,24 +128,33 @@ def parse_feed(body: bytes, url: str, header_charset: str | None = None) -> Feed
     # is ever tempted to fetch it.
     data = _DOCTYPE.sub(b"", text.encode("utf-8"), count=1)
     data = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', data, count=1)
-    data = declare_unbound_prefixes(data)
-    parsed = feedparser.parse(
-        io.BytesIO(data),
-        response_headers={"content-type": "application/xml; charset=utf-8"},
-        resolve_relative_uris=False,
-        sanitize_html=False,
-    )
+    data = replace_invalid_charrefs(declare_unbound_prefixes(data))
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data),
+            response_headers={"content-type": "application/xml; charset=utf-8"},
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as crash:  # feedparser's loose parser has more ways to fail than it wraps
+        raise FeedError("feed_parse", f"feed could not be parsed: {type(crash).__name__}: {crash}") from crash
     result = FeedResult()
+    skipped: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or ""
         guid = entry.get("id") or None
-        if not link and guid and urlsplit(guid).scheme in ("http", "https"):
-            link = guid
+        try:
+            if not link and guid and urlsplit(guid).scheme in ("http", "https"):
+                link = guid
+            absolute = urljoin(url, link.strip()) if link else ""
+        except ValueError as bad:  # "Invalid IPv6 URL": this entry only
+            skipped.append(f"{(link or guid or '')[:200]!r}: {bad}")
+            continue
         if not link:
             continue
         result.entries.append(
             FeedEntry(
-                url=urljoin(url, link.strip()),
+                url=absolute,
                 guid=guid,
                 title=entry.get("title"),
                 published=from_struct_time(entry.get("published_parsed") or entry.get("updated_parsed")),
@@ -134,6 +166,9 @@ def parse_feed(body: bytes, url: str, header_charset: str | None = None) -> Feed
         result.problem = f"malformed feed: {exc}"
         if not result.entries:
             raise FeedError("feed_parse", result.problem)
-    elif not parsed.get("version") and not result.entries:
+    elif not parsed.get("version") and not result.entries and not skipped:
         raise FeedError("invalid_feed", "no RSS or Atom structure found")
+    if skipped:
+        unreadable = f"{len(skipped)} entries with an unusable link skipped: {'; '.join(skipped[:3])}"
+        result.problem = f"{result.problem}; {unreadable}" if result.problem else unreadable
     return result

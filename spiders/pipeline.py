@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 
 from spiders import signals
 from spiders.context import CrawlContext, source_id
-from storage.articles import ArticleRecord, insert_articles
+from storage.articles import ArticleRecord, insert_articles, remove_unassigned
 from storage.database import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ class StoragePipeline:
         self.max_wait = max_wait
         self._buffer: list[ArticleRecord] = []
         self._oldest = 0.0
+        self._new_ids: dict[str, int] = {}  # url -> id of the articles this run inserted
+        crawler.signals.connect(self.withdraw, signal=signals.withdraw_article)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -55,15 +57,57 @@ class StoragePipeline:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
-        send = self.crawler.signals.send_catch_log
         try:
-            with self.context.db.write() as s:
-                ids = insert_articles(s, batch)
-        except DatabaseError as exc:
-            # The whole batch rolled back: none of it is stored, so the next run refetches it.
-            logger.error("%s: storing %d articles failed: %s", self.source, len(batch), exc)
+            ids = self._store(batch)
+        except Exception as exc:  # a database error, or a record storage cannot write
+            if len(batch) == 1:
+                self._not_stored(batch[0], exc)
+                return
+            # The whole batch rolled back. One by one, a bad record costs only itself; what
+            # still fails is not stored, so the next run fetches it again.
+            logger.warning("%s: storing %d articles at once failed (%s: %s); storing them one by one",
+                           self.source, len(batch), type(exc).__name__, exc)
             for rec in batch:
-                send(signals.url_failed, url=rec.url, kind="db", message=f"{type(exc).__name__}: {exc}")
+                try:
+                    [article_id] = self._store([rec])
+                except Exception as one:
+                    self._not_stored(rec, one)
+                else:
+                    self._stored(rec, article_id)
             return
         for rec, article_id in zip(batch, ids, strict=True):
-            send(signals.article_stored, url=rec.url, article_id=article_id)
+            self._stored(rec, article_id)
+
+    def _store(self, batch: list[ArticleRecord]) -> list[int | None]:
+        with self.context.db.write() as s:
+            return insert_articles(s, batch)
+
+    def _stored(self, rec: ArticleRecord, article_id: int | None) -> None:
+        if article_id is not None:
+            self._new_ids[rec.url] = article_id
+        self.crawler.signals.send_catch_log(signals.article_stored, url=rec.url, article_id=article_id)
+
+    def withdraw(self, url: str, kind: str, message: str) -> None:
+        """Take back the article of `url` (still buffered, or inserted this run), and report
+        the URL as failed: not being stored, it is fetched again next run."""
+        kept = [rec for rec in self._buffer if rec.url != url]
+        if len(kept) == len(self._buffer) and url in self._new_ids:
+            article_id = self._new_ids.pop(url)
+            try:
+                with self.context.db.write() as s:
+                    removed = remove_unassigned(s, [article_id])
+            except Exception as exc:
+                logger.error("%s: could not take back article %d (%s): %s", self.source, article_id, url, exc)
+                removed = []
+            if removed:
+                self.crawler.signals.send_catch_log(signals.article_withdrawn, url=url, article_id=article_id)
+            else:
+                message += f"; article {article_id} stays stored (a digest holds it, or the database refused)"
+        self._buffer = kept
+        self.crawler.signals.send_catch_log(signals.url_failed, url=url, kind=kind, message=message)
+
+    def _not_stored(self, rec: ArticleRecord, exc: Exception) -> None:
+        if not isinstance(exc, DatabaseError):  # a bug of ours: keep the traceback
+            logger.error("%s: storing %s failed", self.source, rec.url, exc_info=exc)
+        self.crawler.signals.send_catch_log(signals.url_failed, url=rec.url, kind="db",
+                                            message=f"not stored: {type(exc).__name__}: {exc}")

@@ -2,17 +2,20 @@
 
 It listens to spider_opened and spider_closed and to our own signals (spiders/signals.py),
 writes the crawl_run row and its crawl_error rows, saves conditional-GET validators when
-the run ends ok, and emits the run's events.
+the run ends ok with every article it requested stored, and emits the run's events.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy import signals as scrapy_signals
 from scrapy.crawler import Crawler
+from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 from spiders import signals
 from spiders.context import CrawlContext, source_id
@@ -51,6 +54,7 @@ class RunCounts:
     not_modified = _Counter()
     entries_ok = _Counter()
     entries_failed = _Counter()
+    articles_requested = _Counter()
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -60,6 +64,11 @@ class RunCounts:
 
     def inc(self, name: str) -> None:
         self.stats.inc_value(_KEY + name)
+
+    @property
+    def all_stored(self) -> bool:
+        """Every article requested this run is in the database (new or a duplicate)."""
+        return self.new + self.duplicates >= self.articles_requested
 
     @property
     def error_kinds(self) -> dict[str, int]:
@@ -107,6 +116,9 @@ class RunRecorder:
             (self.begin, scrapy_signals.spider_opened), (self._closed, scrapy_signals.spider_closed),
             (self.page, signals.page_fetched), (self.error, signals.url_failed),
             (self.stored, signals.article_stored), (self._validators, signals.validators_seen),
+            (self._withdrawn, signals.article_withdrawn),
+            (self._callback_crashed, scrapy_signals.spider_error),
+            (self._item_crashed, scrapy_signals.item_error),
         ):
             crawler.signals.connect(handler, signal=signal)
 
@@ -157,8 +169,22 @@ class RunRecorder:
         self.context.events.emit(ArticleStored(source=self.source, new=article_id is not None, url=url,
                                                id=article_id))
 
+    def _withdrawn(self, url: str, article_id: int) -> None:
+        self.counts.stats.inc_value(_KEY + "new", -1)
+
     def _validators(self, url: str, validators: Validators) -> None:
         self.validators[url] = validators
+
+    def _callback_crashed(self, failure: Failure, response: Response | Failure, spider: Spider) -> None:
+        """A callback raised: what it would have yielded is lost, so the run is not ok."""
+        url = response.url if isinstance(response, Response) else "?"
+        self.error(url, "internal", f"{failure.type.__name__ if failure.type else 'error'}: {failure.value}")
+
+    def _item_crashed(self, item: Any, response: Response | None, spider: Spider, failure: Failure) -> None:
+        """A pipeline raised on an item: it was not stored."""
+        url = getattr(item, "url", None) or (response.url if response is not None else "?")
+        self.error(url, "internal", f"not stored: {failure.type.__name__ if failure.type else 'error'}: "
+                                    f"{failure.value}")
 
     def _closed(self, spider: Spider, reason: str) -> None:
         self.finish(reason)
@@ -190,7 +216,12 @@ class RunRecorder:
         self.finished = True
         self.flush_errors()
         db, now = self.context.db, self.clock()
-        if status == CrawlStatus.OK:
+        if status == CrawlStatus.OK and not self.counts.all_stored:
+            # A request that ended with neither an article nor an error (Scrapy dropped it).
+            logger.warning("%s: %d of %d articles requested were stored; HTTP validators not saved",
+                           self.source, self.counts.new + self.counts.duplicates,
+                           self.counts.articles_requested)
+        if status == CrawlStatus.OK and self.counts.all_stored:
             try:
                 http_cache.save(db, self.validators, now=now)
             except Exception:  # only costs a full fetch next time

@@ -1,5 +1,10 @@
 """`python -m spiders.run JOB.json`: crawl every source of a job, then exit.
 
+`python -m spiders.run --watch-stdin -` is how a parent starts it: the job is the first
+line of stdin (compact JSON, so it is never written to disk with the database password),
+and stdin then stays open; when it ends, the parent is gone and the crawl stops
+(spiders/parent.py).
+
 Exit status: 0 when the job ran (per-URL errors are reported as events and CrawlError
 rows), 2 for a bad job or usage, 3 when the database is unreachable or not migrated,
 1 for any other fatal error. Events go to stdout as JSON lines; logs go to stderr.
@@ -22,6 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredList
 
+from spiders import parent
 from spiders.context import CrawlContext
 from spiders.events import EventWriter, Skipped
 from spiders.jobspec import CrawlJob, JobError, SourceSpec
@@ -52,9 +58,13 @@ def claim_stdout() -> TextIO:
     return os.fdopen(events_fd, "w", encoding="utf-8", buffering=1)
 
 
-def load_job(arg: str) -> CrawlJob:
+def load_job(arg: str, first_line: bool = False) -> CrawlJob:
+    """The job from a file, or from stdin (`-`): all of it, or its first line only."""
     try:
-        raw = sys.stdin.read() if arg == "-" else Path(arg).read_text(encoding="utf-8")
+        if arg != "-":
+            raw = Path(arg).read_text(encoding="utf-8")
+        else:
+            raw = sys.stdin.readline() if first_line else sys.stdin.read()
     except OSError as exc:
         raise JobError(f"cannot read job file {arg}: {exc}") from exc
     return CrawlJob.from_json(raw)
@@ -101,13 +111,15 @@ class JobRunner:
     in the reactor's callback chain, as Scrapy's own code does.
     """
 
-    def __init__(self, job: CrawlJob, db: Database, events: EventWriter) -> None:
+    def __init__(self, job: CrawlJob, db: Database, events: EventWriter, watch_parent: bool = False) -> None:
         self.job = job
         self.db = db
         self.context = CrawlContext(db, events)
         self.owner = owner_id()
         self.stopping = False
         self.crashed = False
+        self.watch_parent = watch_parent
+        self.orphaned = False
 
     def run(self) -> int:
         from scrapy.utils.reactor import install_reactor
@@ -117,11 +129,28 @@ class JobRunner:
         reactor = _reactor()
         reactor.callWhenRunning(self._start_all)
         reactor.addSystemEventTrigger("before", "shutdown", self._on_shutdown)
+        self.context.events.on_broken = self._parent_gone_soon
+        if self.watch_parent:
+            parent.on_parent_death(self._parent_gone_soon)
+            parent.watch_stdin(sys.stdin, self._parent_gone_soon)
         self.process.start(stop_after_crawl=False)
         return EXIT_FATAL if self.crashed else EXIT_OK
 
     def _on_shutdown(self) -> None:
         self.stopping = True
+
+    def _parent_gone_soon(self, why: str) -> None:
+        """From any thread or a signal handler: stop in the reactor's thread."""
+        _reactor().callFromThread(self._parent_gone, why)
+
+    def _parent_gone(self, why: str) -> None:
+        """No one reads the events any more: stop as SIGTERM would. The running sources
+        end `partial` (so their validators are not saved), and nothing more starts."""
+        if self.orphaned:
+            return
+        self.orphaned = self.stopping = True
+        logger.warning("stopping the crawl: %s", why)
+        self.process.stop()
 
     def _start_all(self) -> None:
         groups = [Deferred.fromCoroutine(self._crawl_host(g)) for g in host_groups(self.job.sources)]
@@ -144,6 +173,9 @@ class JobRunner:
                 # Each source has its own downloader; keep the host's delay between the
                 # last request of one and the first of the next.
                 await task.deferLater(_reactor(), self.job.settings.per_host_delay, lambda: None)
+                if self.stopping:
+                    self._skip(source, "child is shutting down")
+                    continue
             try:
                 await self._crawl_source(source)
             except Exception:
@@ -204,11 +236,14 @@ class JobRunner:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or args[0] in ("-h", "--help"):
-        return _fail(EXIT_BAD_JOB, "usage: python -m spiders.run JOB.json  (or - for stdin)")
+    watch = args[:1] == ["--watch-stdin"]
+    args = args[1:] if watch else args
+    if len(args) != 1 or args[0] in ("-h", "--help") or (watch and args[0] != "-"):
+        return _fail(EXIT_BAD_JOB, "usage: python -m spiders.run JOB.json  (or - for stdin, "
+                                   "or --watch-stdin - for the job's line, then EOF when the parent goes)")
     events = EventWriter(claim_stdout())
     try:
-        job = load_job(args[0])
+        job = load_job(args[0], first_line=watch)
     except JobError as exc:
         return _fail(EXIT_BAD_JOB, f"bad job: {exc}")
     try:
@@ -216,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         return _fail(EXIT_DATABASE, str(exc))
     try:
-        return JobRunner(job, db, events).run()
+        return JobRunner(job, db, events, watch_parent=watch).run()
     except Exception as exc:
         logger.exception("fatal")
         return _fail(EXIT_FATAL, f"fatal error: {type(exc).__name__}: {exc}")

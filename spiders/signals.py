@@ -7,9 +7,15 @@ Each is sent with `crawler.signals.send_catch_log(signal, **arguments)`:
 - article_stored(url: str, article_id: int | None): storage took an article (None: a duplicate).
 - validators_seen(url: str, validators: storage.http_cache.Validators): a feed or sitemap
   came with an ETag or Last-Modified, to be saved if the run ends ok.
+- withdraw_article(url: str, kind: str, message: str): a spider found out that a page it
+  already handed to storage was not an article (a soft error page seen again elsewhere);
+  the storage pipeline takes it back and reports the URL as failed.
+- article_withdrawn(url: str, article_id: int): a stored article was taken back (deleted).
 """
 
 page_fetched = object()
 url_failed = object()
 article_stored = object()
 validators_seen = object()
+withdraw_article = object()
+article_withdrawn = object()

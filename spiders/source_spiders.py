@@ -23,6 +23,7 @@ from spiders.parse_feed import FeedError, parse_feed
 from spiders.parse_sitemap import parse_sitemap
 
 MAX_SITEMAP_NESTING = 3
+LINK_TITLE_WORDS = 4  # a listing link's text this long is taken as the article's title
 # Conditional GET; a 304 must reach the callback rather than be dropped as an HTTP error.
 CONDITIONAL_META: dict[str, Any] = {CONDITIONAL: True, "handle_httpstatus_list": [304]}
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class FeedReader(SourceSpider):
         for e in feed.entries:
             if self.too_old(e.published):
                 continue
-            hints = {"guid": e.guid or ""}
+            hints = {"guid": e.guid or "", "title": e.title or ""}
             if e.published is not None:
                 hints["published"] = e.published.isoformat()
             candidates.append((e.url, {k: v for k, v in hints.items() if v}))
@@ -135,12 +136,15 @@ class ListingSpider(FeedReader):
             self.error(response.url, "not_html", "listing page is not HTML", entry=entry)
             return
         self.page(response.url, PageKind.LISTING, entry=entry)
-        hrefs: list[str] = []
+        links: list[tuple[str, dict[str, str]]] = []
         for el in response.css(self.link_selector):
             href = el.attrib.get("href") or el.css("a::attr(href)").get()
             if href:
-                hrefs.append(response.urljoin(href.strip()))
-        yield from self.article_requests((h, {}) for h in hrefs)
+                # A link's text is the article's title when it is a headline, not "Read more".
+                text = " ".join(" ".join(el.css("::text").getall()).split())
+                hint = {"title": text[:300]} if len(text.split()) >= LINK_TITLE_WORDS else {}
+                links.append((response.urljoin(href.strip()), hint))
+        yield from self.article_requests(links)
         yield from self.feed_requests(response)
         if self.source.next_selector and page < self.source.depth:
             nxt = response.css(self.source.next_selector)

@@ -28,16 +28,39 @@ from twisted.internet.error import DNSLookupError
 logger = logging.getLogger(__name__)
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# IPv6 prefixes whose last 32 bits are an IPv4 address that a gateway or the host itself
+# connects to: NAT64 (RFC 6052) and IPv4-translated (SIIT, RFC 2765).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+# Local-use NAT64 (RFC 8215): the IPv4 part may sit anywhere, and nothing in it is public.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class BlockedRequest(IgnoreRequest):
     """A request refused by policy (scheme or address); recorded as error kind 'blocked'."""
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for: mapped, NAT64, SIIT, 6to4, IPv4-compatible."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or ip in _TRANSLATED or int(ip) >> 32 == 0:  # the last: ::a.b.c.d
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(ip: Address) -> bool:
-    """False for loopback, RFC 1918, link-local (169.254/16, metadata), CGNAT, reserved..."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """False for loopback, RFC 1918, link-local (169.254/16, metadata), CGNAT, reserved...,
+    and for IPv6 forms that wrap such an IPv4 address (a NAT64 gateway or 6to4 relay would
+    connect to it)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            ip = inner
     return ip.is_global and not ip.is_multicast
 
 

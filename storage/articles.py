@@ -10,15 +10,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database, dialect_insert
-from storage.models import Article, Mention
+from storage.models import Article, DigestItem, Mention
+from storage.text import clean_line, clean_text, fit
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
 
 _WS = re.compile(r"\s+")
+GUID_MAX: int = Article.__table__.c.guid.type.length  # type: ignore[attr-defined]
+LANGUAGE_MAX: int = Article.__table__.c.language.type.length  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -51,20 +54,40 @@ def decompress_html(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
+def bounded_guid(guid: str | None) -> str | None:
+    """A guid as stored: cleaned, and one too long for its column replaced by its hash.
+
+    The hash keeps (source, guid) a duplicate key: the same long guid gives the same value.
+    """
+    if guid is None:
+        return None
+    value = clean_line(guid)
+    if len(value) > GUID_MAX:
+        value = "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+    return value or None
+
+
 def _values(rec: ArticleRecord) -> dict[str, Any]:
+    """The row of a record. Every scraped string is cleaned here, where it enters the
+    database (storage/text.py: PostgreSQL refuses NUL, UTF-8 cannot hold a lone surrogate),
+    and bounded to its column."""
+    title, body = clean_line(rec.title), clean_text(rec.body)
+    url = clean_line(rec.url)
+    author = clean_line(rec.author) if rec.author else None
+    language = fit(clean_line(rec.language), LANGUAGE_MAX) if rec.language else None
     return {
         "source_id": rec.source_id,
-        "url": rec.url,
-        "canonical_url": canonical_url(rec.url),
-        "url_key": url_key(rec.url),
-        "guid": rec.guid,
-        "title": rec.title,
-        "author": rec.author,
+        "url": url,
+        "canonical_url": canonical_url(url),
+        "url_key": url_key(url),
+        "guid": bounded_guid(rec.guid),
+        "title": title,
+        "author": author or None,
         "published_at": rec.published_at,
         "fetched_at": rec.fetched_at,
-        "language": rec.language,
-        "body": rec.body,
-        "content_hash": content_hash(rec.title, rec.body),
+        "language": language or None,
+        "body": body,
+        "content_hash": content_hash(title, body),
         "raw_html": compress_html(rec.raw_html) if rec.raw_html else None,
     }
 
@@ -94,6 +117,18 @@ def insert_articles(session: Session, recs: list[ArticleRecord]) -> list[int | N
     for row in rows:
         out.append(ids.pop(row["url_key"], None))
     return out
+
+
+def remove_unassigned(session: Session, article_ids: Sequence[int]) -> list[int]:
+    """Delete these articles (and their mentions) unless a digest holds them; the ids deleted.
+
+    For taking back, within its crawl run, a page that turned out not to be an article.
+    """
+    if not article_ids:
+        return []
+    held = select(DigestItem.article_id).where(DigestItem.article_id == Article.id).exists()
+    return list(session.scalars(delete(Article).where(Article.id.in_(article_ids), ~held)
+                                .returning(Article.id)))
 
 
 def known_url_keys(session: Session, urls: list[str]) -> set[str]:

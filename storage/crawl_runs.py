@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from storage.database import Database
 from storage.models import CrawlError, CrawlRun
+from storage.text import clean_line, clean_text, fit
 from storage.types import utcnow
 
 KIND_MAX = 32  # CrawlError.kind length
@@ -112,7 +113,9 @@ def add_errors(db: Database, run_id: int, errors: Sequence[ErrorRecord]) -> None
     if not errors:
         return
     with db.write() as s:
-        s.add_all(CrawlError(run_id=run_id, url=e.url, kind=e.kind[:KIND_MAX], message=e.message, at=e.at)
+        # URLs and messages quote what a site sent (a feed's bad guid, an exception's text).
+        s.add_all(CrawlError(run_id=run_id, url=clean_line(e.url), kind=fit(clean_line(e.kind), KIND_MAX),
+                             message=clean_text(e.message), at=e.at)
                   for e in errors)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from storage.database import Database, dialect_insert
 from storage.models import HttpCache
+from storage.text import clean_line
 from storage.types import utcnow
 
 MAX_URL = 2048  # HttpCache.url length: longer URLs are never cached
@@ -40,6 +41,9 @@ def save(db: Database, validators: Mapping[str, Validators], *, now: datetime | 
         for url, v in validators.items():
             if len(url) <= MAX_URL:
                 # An upsert: two sources may share a feed URL and finish at the same moment.
-                values = {"etag": v.etag, "last_modified": v.last_modified, "checked_at": checked}
+                # Header values as a server sent them: NUL would fail PostgreSQL's insert.
+                values = {"etag": clean_line(v.etag) if v.etag else None,
+                          "last_modified": clean_line(v.last_modified) if v.last_modified else None,
+                          "checked_at": checked}
                 s.execute(dialect_insert(s)(HttpCache).values(url=url, **values)
                           .on_conflict_do_update(index_elements=[HttpCache.url], set_=values))

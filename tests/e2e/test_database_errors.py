@@ -161,14 +161,13 @@ def closed_port() -> Iterator[int]:
     (["digest"], True), (["crawl"], True), (["db", "current"], True), (["db", "upgrade"], False),
     (["run"], False),
 ])
-def test_postgresql_not_there_is_one_line_without_the_password(tmp_path: Path, closed_port: int,
-                                                              command: list[str], has_json: bool) -> None:
-    url = f"postgresql://unionwatch:s3cret@127.0.0.1:{closed_port}/unionwatch"
-    shown = f"postgresql://unionwatch:***@127.0.0.1:{closed_port}/unionwatch"
+def test_postgresql_not_there_is_one_line(tmp_path: Path, closed_port: int,
+                                          command: list[str], has_json: bool) -> None:
+    # No password in the URL: config.yaml refuses one (PostgreSQL reads it from PGPASSWORD).
+    url = shown = f"postgresql://unionwatch@127.0.0.1:{closed_port}/unionwatch"
     config = str(_config(tmp_path, url))
     run = _run(*command, "--config", config)
     assert "Connection refused" in _one_line(run, shown)
-    assert "s3cret" not in run.stderr
     if has_json:
         data = _as_json(_run(*command, "--config", config, "--json"), shown)
         assert "Connection refused" in str(data["cause"])

@@ -75,3 +75,13 @@ def test_a_malformed_line_is_logged_and_skipped_not_dropped_silently(
     assert got == [Start(source="s"), Skipped(source="s", reason="r")]
     [record] = caplog.records
     assert "not an event" in record.getMessage() and line[:20] in record.getMessage()
+
+
+def test_an_error_quoting_a_lone_surrogate_or_nul_is_still_written() -> None:
+    """The events stream is UTF-8 (a real pipe's encoding, not StringIO's anything-goes)."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    EventWriter(stream).emit(Error(source="s", url="https://x.org/a", kind="feed_malformed",
+                                   message="guid 'g\ud800\x00' refused"))
+    [event] = parse_events(raw.getvalue().decode("utf-8"))
+    assert isinstance(event, Error) and event.message == "guid 'g\ufffd' refused"

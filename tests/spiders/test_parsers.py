@@ -156,3 +156,22 @@ def test_links_are_requested_without_fragment_or_tracking_as_the_site_wrote_them
     assert clean_link(" https://Www.X.org/a/1.html?p=2&utm_source=rss&fbclid=9&Ref=t#comments ") == (
         "https://Www.X.org/a/1.html?p=2")
     assert clean_link("https://x.org/a/1.html/") == "https://x.org/a/1.html/"
+
+
+def test_character_references_xml_forbids_become_replacement_characters() -> None:
+    from spiders.parse_feed import replace_invalid_charrefs
+
+    assert replace_invalid_charrefs(b"&#xD800;&#0;&#x110000;&#31;&#x" + b"9" * 5000 + b";") == (
+        b"&#xFFFD;" * 5)
+    kept = b"&#x41;&#065;&#x0000000041;&#9;&#10;&#x1F600;&amp;&#xFFFD;"
+    assert replace_invalid_charrefs(kept) == kept
+
+
+def test_one_unusable_entry_costs_only_itself() -> None:
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><title>a</title><link>http://[oops/a</link></item>"
+            b"<item><title>b</title><link>https://x.org/b</link><guid>g-&#xDFFF;</guid></item>"
+            b"</channel></rss>")
+    feed = parse_feed(body, "https://x.org/feed")
+    assert [(e.url, e.guid) for e in feed.entries] == [("https://x.org/b", "g-\ufffd")]
+    assert feed.problem is not None and "Invalid IPv6 URL" in feed.problem

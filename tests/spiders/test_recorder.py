@@ -17,6 +17,7 @@ from spiders.jobspec import SourceSpec
 from spiders.recorder import ERROR_FLUSH_EVERY, RunRecorder
 from spiders.source_spiders import FeedSpider
 from storage import crawl_runs, http_cache
+from storage.articles import ArticleRecord
 from storage.crawl_runs import CrawlStatus
 from storage.database import Database
 from storage.http_cache import Validators
@@ -127,3 +128,41 @@ def test_how_each_article_was_read_is_counted_in_the_crawl_stats(db: Database) -
         assert len(list(spider.parse_article(response))) == 1
     assert counts.extracted == {"pangea": 2, "trafilatura": 1}
     assert spider.crawler.stats.get_value("unionwatch/extracted/pangea") == 2
+
+
+def test_a_callback_or_pipeline_that_raised_is_an_error_and_the_run_not_ok(db: Database) -> None:
+    """Scrapy only logs these; whatever the callback would have yielded is lost."""
+    from twisted.python.failure import Failure
+
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    send = spider.crawler.signals.send_catch_log
+    send(scrapy_signals.spider_opened, spider=spider)
+    spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    response = HtmlResponse("https://x.org/feed", request=Request("https://x.org/feed"))
+    crash = Failure(UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates"))
+    send(scrapy_signals.spider_error, failure=crash, response=response, spider=spider)
+    send(scrapy_signals.item_error, item=ArticleRecord("feedy", "https://x.org/a/1", "T", "B"),
+         response=response, spider=spider, failure=Failure(ValueError("bad")))
+    send(scrapy_signals.spider_closed, spider=spider, reason="finished")
+    assert counts.error_kinds == {"internal": 2}
+    [row] = runs(db)
+    assert row.status == "partial"
+    errors = sorted((e.url, e.message) for e in crawl_runs.recent_errors(db, "feedy", 5))
+    assert errors[0][0] == "https://x.org/a/1" and "not stored: ValueError: bad" in errors[0][1]
+    assert errors[1][0] == "https://x.org/feed" and errors[1][1].startswith("UnicodeEncodeError")
+
+
+def test_validators_wait_until_every_requested_article_is_stored(db: Database) -> None:
+    """A request Scrapy dropped without an answer leaves no error, but its article is not in
+    the database: a 304 next run would hide it, so the feed's validators are not saved."""
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    send = spider.crawler.signals.send_catch_log
+    send(scrapy_signals.spider_opened, spider=spider)
+    spider.page("https://x.org/feed", PageKind.FEED, entry=True)
+    send(signals.validators_seen, url="https://x.org/feed", validators=Validators('"e1"', None))
+    requests = list(spider.article_requests([("https://x.org/a/1", {}), ("https://x.org/a/2", {})]))
+    assert counts.articles_requested == len(requests) == 2
+    send(signals.article_stored, url="https://x.org/a/1", article_id=1)
+    send(scrapy_signals.spider_closed, spider=spider, reason="finished")
+    assert runs(db)[0].status == "ok"
+    assert http_cache.lookup(db, "https://x.org/feed") is None

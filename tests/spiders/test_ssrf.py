@@ -56,6 +56,14 @@ def guard(request: Request, allow_private: bool = False) -> None:
         "http://100.64.0.1/",  # carrier-grade NAT
         "http://0.0.0.0/",
         "http://[::ffff:127.0.0.1]/",  # IPv4-mapped loopback
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of the metadata address
+        "http://[64:ff9b:1::a00:1]/",  # local-use NAT64 (RFC 8215)
+        "http://[2002:7f00:1::1]/",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::]/",  # 6to4 of 192.168.1.1
+        "http://[::127.0.0.1]/",  # IPv4-compatible loopback
+        "http://[::10.0.0.7]/",  # IPv4-compatible RFC 1918
+        "http://[::ffff:0:a00:7]/",  # IPv4-translated (SIIT) RFC 1918
         "http://localhost:8000/",
         "http://printer.local/",
     ],
@@ -88,6 +96,42 @@ def test_hostname_resolving_to_private_is_refused(monkeypatch: pytest.MonkeyPatc
     guard(Request("https://news.example.org/feed"))
 
 
+EMBEDDED_PRIVATE = ["64:ff9b::a00:1", "2002:a00:1::1", "::10.0.0.1", "::ffff:0:a00:1",
+                    "64:ff9b::7f00:1", "2002:a9fe:a9fe::", "::169.254.169.254"]
+
+
+@pytest.mark.parametrize("address", EMBEDDED_PRIVATE)
+def test_hostname_resolving_to_ipv6_wrapping_a_private_ipv4_is_refused(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """The resolver is mocked: nothing is ever connected to."""
+
+    def fake(host: str, port: int, type: int = 0) -> list[Any]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", fake)
+    with pytest.raises(BlockedRequest, match="resolves to private"):
+        guard(Request("https://nat64.example.org/feed"))
+
+
+@pytest.mark.parametrize("address", EMBEDDED_PRIVATE)
+def test_connect_time_resolver_refuses_ipv6_wrapping_a_private_ipv4(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """GuardedResolver, fed the answer a rebinding DNS server would give at connect time."""
+    from twisted.internet import defer
+    from twisted.internet.error import DNSLookupError
+
+    def answer(self: Any, name: str, timeout: Any = ()) -> Any:
+        return defer.succeed(address)
+
+    monkeypatch.setattr(ssrf.CachingThreadedResolver, "getHostByName", answer)
+    resolver = ssrf.GuardedResolver.__new__(ssrf.GuardedResolver)  # no reactor needed
+    failures: list[Any] = []
+    resolver.getHostByName("rebind.example.org").addErrback(failures.append)
+    assert len(failures) == 1 and failures[0].check(DNSLookupError), address
+
+
 def test_redirect_to_file_scheme_refused_by_name() -> None:
     mw = SsrfGuardMiddleware(allow_private=True)
     req = Request("http://127.0.0.1/faults/redirect")
@@ -102,3 +146,7 @@ def test_is_public() -> None:
     assert is_public(ipaddress.ip_address("8.8.8.8"))
     assert not is_public(ipaddress.ip_address("fd00::1"))
     assert not is_public(ipaddress.ip_address("224.0.0.1"))
+    # IPv6 forms wrapping a public IPv4 stay public: NAT64, 6to4, IPv4-compatible.
+    for wrapped in ("64:ff9b::808:808", "2002:808:808::1", "::8.8.8.8", "::ffff:8.8.8.8"):
+        assert is_public(ipaddress.ip_address(wrapped)), wrapped
+    assert is_public(ipaddress.ip_address("2a00:1450:4001:80b::200e"))

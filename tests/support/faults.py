@@ -120,6 +120,108 @@ def _items(base: str, paths: list[tuple[str, str]]) -> str:
     )
 
 
+# /faults/feed/hostile: HOSTILE_COUNT articles at /faults/article/<i>, a few of them hostile.
+HOSTILE_COUNT = 30
+HOSTILE_SURROGATE = 7  # a lone surrogate (\ud800) in the JSON-LD headline
+HOSTILE_NUL = 13  # NUL in the JSON-LD headline and author, and in the page
+HOSTILE_LONG_GUID = 21  # the feed's guid for it is 600 characters long
+POISON = 4  # titled "Poison pill": a test's database trigger refuses this one row
+LONG_GUID = "urn:unionwatch:hostile:" + "g" * 577
+
+
+def hostile_article(i: int) -> bytes:
+    """An article page of its own text; the hostile ones carry escapes that JSON turns into
+    a lone surrogate or NUL (json.loads accepts both)."""
+    headline = "Poison pill" if i == POISON else f"Профсоюз: статья номер {i}"
+    author = "Ivan Petrov"
+    if i == HOSTILE_SURROGATE:
+        headline += " \\ud800 суррогат"
+    if i == HOSTILE_NUL:
+        headline += " \\u0000 нуль"
+        author = "Ivan\\u0000 Petrov"
+    ld = (f'{{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "{headline}", '
+          f'"author": {{"@type": "Person", "name": "{author}"}}}}')
+    text = (f"<p>Статья {i}: лидеры профсоюза {i} рассказали суду о давлении и угрозах, "
+            f"которые они получали в течение {i + 2} месяцев подряд.</p>"
+            f"<p>Свидетель номер {i} подтвердил показания, а защита попросила отложить "
+            f"заседание до {i + 10} числа.</p>")
+    nul = "\x00" if i == HOSTILE_NUL else ""
+    return (f'<html lang="ru"><head><title>Статья {i}{nul}</title>'
+            f'<script type="application/ld+json">{ld}</script></head>'
+            f"<body><article><h1>Статья {i}</h1>{text}{nul}{text}</article></body></html>").encode()
+
+
+def hostile_feed(base: str) -> bytes:
+    items = []
+    for i in range(1, HOSTILE_COUNT + 1):
+        guid = LONG_GUID if i == HOSTILE_LONG_GUID else f"urn:unionwatch:hostile:{i}"
+        title = "Poison pill" if i == POISON else f"Профсоюз: статья номер {i}"
+        items.append(f"<item><title>{title}</title><link>{base}/faults/article/{i}</link>"
+                     f'<guid isPermaLink="false">{guid}</guid></item>\n')
+    return (_FEED_HEAD.format(enc="utf-8", title="Hostile", base=base) + "".join(items)
+            + "</channel></rss>").encode()
+
+
+# /faults/feed/soft-errors: links to /faults/flaky/<i>, which serve an error page with
+# HTTP 200 on their first hit (of the kind named here) and the article from then on.
+FLAKY: dict[int, tuple[str, str]] = {
+    1: ("nginx", "Суд оставил в силе решение по иску против Ларисы Харьковой"),
+    2: ("nginx", "Амина Елеусинова освободили условно-досрочно"),
+    3: ("ru", "Профсоюз обжалует приговор в Верховном суде"),
+    4: ("kk", "Құқық қорғаушылар кәсіподақ жетекшілерін қорғады"),
+    5: ("wall", "Нурбек Кушакбаев вышел на свободу"),
+    6: ("wall", "Конфедерацию независимых профсоюзов ликвидировали"),
+    7: ("front", "Забастовка нефтяников в Жанаозене продолжается"),
+}
+# Real news about outages: error words in the title, and still articles.
+OUTAGE_BRIEFS: dict[int, tuple[bool, str]] = {  # i -> (the page dates itself, title)
+    8: (True, "Сервис eGov временно недоступен"),
+    9: (False, "Kaspi.kz временно недоступен"),
+}
+ERROR_PAGES = {
+    "nginx": "<html><head><title>503 Service Temporarily Unavailable</title></head><body><center>"
+             "<h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
+    # Pangea-like chrome; the footer's year is all a date guesser finds.
+    "ru": '<html lang="ru"><head><title>Сервис временно недоступен</title></head><body><nav>'
+          '<a href="/">Главная</a> <a href="/news">Новости</a></nav><main><h1>Сервис временно недоступен'
+          "</h1><p>Пожалуйста, попробуйте позже.</p></main><footer><p>© 2024 RFE/RL, Inc.</p></footer>"
+          "</body></html>",
+    "kk": '<html lang="kk"><head><title>Қызмет уақытша қолжетімсіз | Азаттық радиосы</title></head>'
+          "<body><h1>Қызмет уақытша қолжетімсіз</h1><p>Кейінірек қайталап көріңіз.</p>"
+          "<footer>© 2023 Азаттық радиосы</footer></body></html>",
+    # A long consent wall, no error words: only seeing it at two links gives it away.
+    "wall": '<html lang="ru"><head><title>Радио Азаттык</title></head><body><main><h1>Радио Азаттык'
+            "</h1>" + "".join(
+                f"<p>Раздел {n} политики конфиденциальности. Мы используем файлы cookie и похожие "
+                "технологии, чтобы сайт работал лучше, чтобы измерять посещаемость и показывать "
+                "материалы, которые могут быть вам интересны. Нажмите «Принять», чтобы продолжить "
+                "чтение, или настройте параметры в любое время в нижней части страницы.</p>"
+                for n in range(1, 6)) + "</main></body></html>",
+    "front": '<html lang="ru"><head><title>Главная</title></head><body><main><h1>Главная</h1>'
+             "<p>Политика. Экономика. Общество. Культура. Спорт. Мнения. Видео. Фотогалереи.</p>"
+             "</main></body></html>",
+}
+
+
+def flaky_article(i: int, title: str, dated: bool = True) -> bytes:
+    """The article a flaky link stands for: its own text on the feed's title."""
+    date = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2017-05-23T11:30:00Z"}</script>') if dated else ""
+    text = (f"<p>{title}. Об этом сообщили правозащитники; материал номер {i} подготовлен "
+            f"по итогам {i + 3} заседаний суда.</p>")
+    return (f'<html lang="ru"><head><title>{title}</title>{date}</head><body><article>'
+            f"<h1>{title}</h1>{text}</article></body></html>").encode()
+
+
+def soft_errors_feed(base: str) -> bytes:
+    items = [(f"/faults/flaky/{i}", title) for i, (_, title) in FLAKY.items()]
+    items += [(f"/faults/outage/{i}", title) for i, (_, title) in OUTAGE_BRIEFS.items()]
+    items += [("/rus-azattyq/a/29700843.html", "Суд оставил в силе решение по иску против Харьковой"),
+              ("/rferl/a/29220970.html", "Kazakh Union Leader Released On Parole")]
+    return (_FEED_HEAD.format(enc="utf-8", title="Soft errors", base=base) + _items(base, items)
+            + "</channel></rss>").encode()
+
+
 def feeds(base: str) -> dict[str, tuple[bytes, str]]:
     """Fault feeds: name -> (body, content type)."""
     rss = "application/rss+xml"
@@ -166,7 +268,27 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
               + _items(base, [("/faults/status/404", "gone"), ("/faults/status/503", "down"),
                               ("/rferl/a/29220970.html", "fine")])
               + "</channel></rss>").encode()
+    # One entry's guid holds a character reference XML forbids (a lone surrogate), another
+    # title a NUL reference: the entries are still articles, and the others are untouched.
+    charref = (_FEED_HEAD.format(enc="utf-8", title="Charrefs", base=base)
+               + f"<item><title>Parole</title><link>{base}/rferl/a/29220970.html</link>"
+               "<guid isPermaLink=\"false\">rferl-29220970-&#xD800;</guid></item>\n"
+               f"<item><title>Суд&#0; оставил</title><link>{base}/rus-azattyq/a/29700843.html</link>"
+               "<guid isPermaLink=\"false\">ra-29700843</guid></item>\n"
+               + _items(base, [("/azattyq/a/28652001.html", "Харькова")])
+               + "</channel></rss>").encode()
+    # Links no client can fetch: each costs only its own entry.
+    bad_links = (_FEED_HEAD.format(enc="utf-8", title="Bad links", base=base)
+                 + _items(base, [("/rferl/a/28490992.html", "fine")])
+                 + "<item><title>IPv6</title><link>http://[oops/a/1.html</link></item>\n"
+                 + "<item><title>Port</title><link>http://127.0.0.1:99999/a/2.html</link></item>\n"
+                 + _items(base, [("/vestnik/doc/7715101", "fine too")])
+                 + "</channel></rss>").encode()
     return {
+        "soft-errors": (soft_errors_feed(base), rss),
+        "hostile": (hostile_feed(base), rss),
+        "charref-guid": (charref, rss),
+        "bad-links": (bad_links, rss),
         "invalid-url": (b"Invalid url", "text/html; charset=utf-8"),
         "html": (b"<!DOCTYPE html><html><head><title>Not a feed</title></head>"
                  b"<body>Hi</body></html>", "text/html; charset=utf-8"),
@@ -276,6 +398,16 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
     elif name == "feed" and arg in (table := feeds(base)):
         body, ctype = table[arg]
         h.send_bytes(200, body, ctype)
+    elif name == "flaky" and arg.isdigit() and int(arg) in FLAKY:
+        kind, title = FLAKY[int(arg)]
+        failing = h.site.hits(path) <= int(query.get("fail", ["1"])[0])
+        body = ERROR_PAGES[kind].encode() if failing else flaky_article(int(arg), title)
+        h.send_bytes(200, body, "text/html; charset=utf-8")
+    elif name == "outage" and arg.isdigit() and int(arg) in OUTAGE_BRIEFS:
+        dated, title = OUTAGE_BRIEFS[int(arg)]
+        h.send_bytes(200, flaky_article(int(arg), title, dated), "text/html; charset=utf-8")
+    elif name == "article" and arg.isdigit():
+        h.send_bytes(200, hostile_article(int(arg)), "text/html; charset=utf-8")
     elif name == "listing":
         # A listing of `n` links to /faults/slow/0 variants, to watch politeness.
         n = int(query.get("n", ["5"])[0])
@@ -289,8 +421,21 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
     elif name == "page":
         _sleep(h, float(query.get("sleep", ["0.05"])[0]))  # long enough to overlap if allowed
         h.send_bytes(200, (f"<html><head><title>Page {arg}</title></head><body><h1>Page {arg}</h1>"
-                           f"<p>{'Body text of a numbered page for politeness tests. ' * 4}</p>"
+                           f"<p>{f'Body text of numbered page {arg} for politeness tests. ' * 4}</p>"
                            "</body></html>").encode(), "text/html; charset=utf-8")
+    elif name == "slowfeed":
+        # An RSS feed of n slow pages, with validators (ETag and Last-Modified; 304 on a match).
+        n, sleep = int(query.get("n", ["10"])[0]), query.get("sleep", ["0.5"])[0]
+        items = "".join(f"<item><title>Page {i}</title><link>{base}/faults/page/{i}?sleep={sleep}</link>"
+                        f"<guid>{base}/faults/page/{i}</guid></item>" for i in range(n))
+        body = (_FEED_HEAD.format(enc="utf-8", title="Slow pages", base=base) + items
+                + "</channel></rss>").encode()
+        etag = f'"slowfeed-{n}-{sleep}"'
+        headers = {"ETag": etag, "Last-Modified": "Tue, 23 May 2017 11:30:00 GMT"}
+        if h.headers.get("If-None-Match") == etag:
+            h.send_bytes(304, b"", None, headers)
+        else:
+            h.send_bytes(200, body, "application/rss+xml; charset=utf-8", headers)
     else:
         # Includes /faults/xxe-target and /faults/dtd-target: they must never be reached,
         # and a test checks their hit count stays 0.
