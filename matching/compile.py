@@ -8,18 +8,32 @@ from functools import lru_cache
 
 from matching.engine import Watchlist
 from matching.given_names import names as lexicon_names
-from matching.index import Acronym, Person, Phrase, PhraseRef, SurnameRef, WordIndex, WordPattern
+from matching.index import (
+    Acronym,
+    OrgRef,
+    Person,
+    Phrase,
+    PhraseRef,
+    SurnameRef,
+    WordIndex,
+    WordPattern,
+)
 from matching.morphology import (
     NOMINATIVE,
     Endings,
+    Paradigm,
     generic_endings,
     generic_stem,
     looks_like_surname,
     paradigm,
 )
 from matching.normalise import TOKEN_RE, clean
+from matching.organisations import OrgEntity, compile_name
 from matching.spec import EntitySpec
 from matching.translit import fold_kazakh, key, key_with_ng
+from matching.variants import LOOSE_VOWELS, loose, loose_endings, suffix_variants
+
+_MIN_VARIANT = 5  # key letters a variant spelling needs: shorter ones are too often other words
 
 # Function words of organisation names and keyword phrases: matched exactly, never inflected.
 _FUNCTION_WORDS = (
@@ -91,9 +105,11 @@ def _word_pattern(word: str) -> WordPattern:
 
 class _Builder:
     def __init__(self) -> None:
-        self.index: WordIndex[SurnameRef | PhraseRef] = WordIndex()
+        self.index: WordIndex[SurnameRef | PhraseRef | OrgRef] = WordIndex()
+        self.loose: WordIndex[SurnameRef] = WordIndex()  # unlisted spellings (variants.py)
         self.acronyms: dict[str, list[Acronym]] = {}
         self.given: WordIndex[int] = WordIndex()  # payload: the person's index
+        self.orgs: dict[int, OrgEntity] = {}
 
     def person(self, n: int, spec: EntitySpec) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
@@ -108,14 +124,13 @@ class _Builder:
             given_words += given
             surnames.append(surname)
             person.surname_display.setdefault(_is_latin(surname), surname)
-        seen: set[str] = set()
+        seen: dict[str, Paradigm] = {}  # by nominative key
         for surname in surnames:
             for nk in _name_keys(surname):
                 if nk in seen:
                     continue
-                seen.add(nk)
-                p = paradigm(nk, "surname")
-                self.index.add(p.stem, p.endings, SurnameRef(person, p.cls, nk))
+                p = seen[nk] = paradigm(nk, "surname")
+                self.index.add(p.stem, p.endings, SurnameRef(person, p.cls, nk, p.stem))
                 person.gender = person.gender or p.gender
         initials = set()
         lexicon = given_name_lexicon()
@@ -129,12 +144,30 @@ class _Builder:
                 if person.gender is None and len(genders) == 1:
                     person.gender = genders.pop()
         person.initials = frozenset(i for i in initials if i)
+        self.variants(person, seen)
+
+    def variants(self, person: Person, listed: dict[str, Paradigm]) -> None:
+        """Index the listed surnames loosely, and their forms with / without -ов, -ев, -ұлы."""
+        lexicon = given_name_lexicon()
+        for nk, listed_paradigm in listed.items():
+            if len(nk) < _MIN_VARIANT:
+                continue
+            ref = SurnameRef(person, listed_paradigm.cls, nk, listed_paradigm.stem, LOOSE_VOWELS)
+            self.loose.add(loose(listed_paradigm.stem), loose_endings(listed_paradigm.endings), ref)
+            for vk, what in suffix_variants(nk, listed_paradigm.cls, person.gender):
+                if len(vk) < _MIN_VARIANT or vk in listed or lexicon.lookup(vk):
+                    continue  # Алиев without -ев is the given name Али
+                p = paradigm(vk, "surname")
+                ref = SurnameRef(person, p.cls, vk, p.stem, what)
+                self.loose.add(loose(p.stem), loose_endings(p.endings), ref)
 
     def acronym(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         word = clean(text.strip())
         entry = Acronym(n, tier, group, word, exclude)
         self.acronyms.setdefault(fold_kazakh(word), []).append(entry)
+        if tier == "acronym":
+            self.orgs.setdefault(n, OrgEntity(n)).acronyms.add(fold_kazakh(word))
 
     def phrase(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         words = _words(text)
@@ -142,6 +175,13 @@ class _Builder:
             return
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         patterns = tuple(_word_pattern(w) for w in words)
+        if tier == "name":
+            org = self.orgs.setdefault(n, OrgEntity(n))
+            name = compile_name(org, text, words, list(patterns), exclude)
+            if name is not None:
+                for stem, endings in name.cores[0]:
+                    self.index.add(stem, endings, OrgRef(name))
+                return
         capitalised = tier == "name" and words[0][:1].isupper()
         phrase = Phrase(n, tier, group, patterns, capitalised, text.strip(), exclude)
         for stem, endings in patterns[0]:
@@ -182,4 +222,6 @@ def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
         acronyms={k: tuple(v) for k, v in b.acronyms.items()},
         lexicon=given_name_lexicon(),
         given=b.given,
+        loose=b.loose,
+        orgs=b.orgs,
     )

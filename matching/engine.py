@@ -1,9 +1,13 @@
 """Matching an article against a compiled watchlist, and the article-level policy.
 
 Per token: its raw spelling -> (cached) hits from the stem index, so the cost of a word does
-not depend on how many entities are watched. Only the few tokens with hits are looked at
-again, with their neighbours (persons.py, phrases.py); then the article-level policy: one
-mention per place, full_name persons from their first full name on, terms with every group.
+not depend on how many entities are watched. A capitalised word the index does not know is
+looked up once more in the loose index of unlisted spellings (variants.py). Only the few
+tokens with hits are looked at again, with their neighbours (persons.py, organisations.py,
+phrases.py); then the article-level policy: spelling variants and short organisation names
+count only if the text names the entity otherwise, acronyms the text defines count from
+their definition on, one mention per place, full_name persons from their first full name on,
+terms with every group.
 """
 
 from __future__ import annotations
@@ -11,17 +15,36 @@ from __future__ import annotations
 import re
 
 from matching.article import Article, Hit, Occurrence, Token
-from matching.index import Acronym, PhraseRef, SurnameRef, WordIndex
-from matching.morphology import KK_SUFFIX_KEYS, patronymic_gender
+from matching.index import Acronym, OrgRef, PhraseRef, SurnameRef, WordIndex
+from matching.inspection import Inspection, NearMiss, NewForm
+from matching.morphology import KK_SUFFIX_KEYS, Endings, looks_like_surname, patronymic_gender
 from matching.normalise import TOKEN_RE, clean, hyphen_parts, is_capitalised, trim_span
-from matching.persons import person_occurrence
-from matching.phrases import acronym_occurrence, phrase_occurrence
+from matching.organisations import DEFINITION, OrgEntity, org_occurrence, word_places
+from matching.persons import (
+    ANOTHER_PERSON,
+    listed_display,
+    own_given_next_to,
+    person_occurrence,
+    written_nominative,
+)
+from matching.phrases import (
+    acronym_occurrence,
+    defined_acronym_occurrence,
+    is_acronym_word,
+    phrase_occurrence,
+)
 from matching.spec import EntitySpec, Mention
 from matching.translit import fold_kazakh, key
+from matching.variants import deletions, distance_at_most_one, loose
 
 _CACHE_LIMIT = 200_000  # distinct spellings remembered before starting afresh
 _GROUP = re.Match.group
 _TIER_RANK = {"full_name": 0, "initial": 1, "name": 2, "acronym": 3, "surname": 4, "term": 5}
+_PERSON_TIERS = frozenset({"full_name", "initial", "surname"})
+_MIN_LOOSE = 5  # key letters of a word worth a look in the loose index
+_MIN_NEAR = 5  # ... and of a word compared letter by letter with the watched surnames
+_MAX_ENDING = 8  # key letters of the longest surname ending (Kazakh: -тардың ...)
+_EMPTY = Inspection([])
 
 
 class Watchlist:
@@ -30,10 +53,12 @@ class Watchlist:
     def __init__(
         self,
         specs: tuple[EntitySpec, ...],
-        index: WordIndex[SurnameRef | PhraseRef],
+        index: WordIndex[SurnameRef | PhraseRef | OrgRef],
         acronyms: dict[str, tuple[Acronym, ...]],
         lexicon: WordIndex[str],
         given: WordIndex[int],
+        loose: WordIndex[SurnameRef] | None = None,
+        orgs: dict[int, OrgEntity] | None = None,
     ) -> None:
         self.specs = specs
         self.entity_ids: tuple[str, ...] = tuple(s.id for s in specs)
@@ -41,12 +66,17 @@ class Watchlist:
         self._acronyms = acronyms
         self._lexicon = lexicon
         self._given = given
+        self._loose: WordIndex[SurnameRef] = loose if loose is not None else WordIndex()
+        self._orgs = orgs or {}
         self._facts: dict[str, Token] = {}
         self._full_name = frozenset(
             n for n, s in enumerate(specs) if s.kind == "person" and s.match == "full_name"
         )
         self._groups = {n: max(1, len(s.groups)) for n, s in enumerate(specs) if s.kind == "term"}
         self._cache: dict[str, tuple[Hit, ...]] = {}
+        # For near misses only (inspect): every stem one letter shorter -> what it came from.
+        self._near: dict[str, list[tuple[str, Endings, SurnameRef]]] | None = None
+        self._near_acronyms: dict[str, list[tuple[str, Acronym]]] | None = None
 
     def __len__(self) -> int:
         return len(self.specs)
@@ -89,6 +119,13 @@ class Watchlist:
             if not hits:
                 for lo, hi in parts:
                     hits += self._word_hits(clean(raw[lo:hi]), lo, hi)
+        if not hits and len(self._loose):
+            k = key(cleaned)
+            if len(k) >= _MIN_LOOSE and is_capitalised(cleaned):
+                hits = [
+                    Hit(ref, cleaned, ending, meanings, 0, len(raw))
+                    for ref, ending, meanings in self._loose.lookup(loose(k))
+                ]
         return tuple(hits)
 
     def _token(self, raw: str) -> Token:
@@ -107,6 +144,7 @@ class Watchlist:
                 patronymic=patronymic_gender(k),
                 owners=owners,
                 given_name=bool(owners) or bool(self._lexicon.lookup(k)),
+                surname_shaped=looks_like_surname(k),
             )
         return facts
 
@@ -114,7 +152,13 @@ class Watchlist:
 
     def match(self, text: str) -> list[Mention]:
         """Mentions of watched entities in text, sorted by start, article policy applied."""
-        tokens = list(TOKEN_RE.finditer(text))
+        return self._run(text, collect=False).mentions
+
+    def inspect(self, text: str) -> Inspection:
+        """The mentions, and what nearly matched: near misses and forms the config lacks."""
+        return self._run(text, collect=True)
+
+    def _hits(self, tokens: list[re.Match[str]]) -> list[tuple[Hit, ...]]:
         cache = self._cache
         found_hits = list(map(cache.get, map(_GROUP, tokens)))
         if None in found_hits:  # words not seen before
@@ -124,25 +168,95 @@ class Watchlist:
                 if hits is None:
                     raw = tokens[i].group()
                     found_hits[i] = cache[raw] = self._lookup(raw)
+        return found_hits  # type: ignore[return-value]
+
+    def _run(self, text: str, collect: bool) -> Inspection:
+        tokens = list(TOKEN_RE.finditer(text))
+        found_hits = self._hits(tokens)
         candidates = [(i, hits) for i, hits in enumerate(found_hits) if hits]
-        if not candidates:
-            return []
+        if not candidates and not collect:
+            return _EMPTY
         art = Article(text, tokens, self._token)
+        art.hit_tokens = frozenset(i for i, _ in candidates)
         found: list[Occurrence] = []
+        rejected: list[Occurrence] = []
         for i, hits in candidates:
             for hit in hits:
                 ref = hit.ref
                 occ: Occurrence | None
                 if isinstance(ref, SurnameRef):
                     occ = person_occurrence(hit, ref, i, art)
+                elif isinstance(ref, OrgRef):
+                    occ = org_occurrence(hit, ref.name, i, art)
                 elif isinstance(ref, PhraseRef):
                     numbered = self._groups.get(ref.phrase.entity, 1) > 1
                     occ = phrase_occurrence(hit, ref.phrase, i, art, numbered)
                 else:
                     occ = acronym_occurrence(hit, ref, i, art)
-                if occ is not None:
-                    found.append(occ)
-        return self._policy(text, found)
+                if occ is None:
+                    continue
+                (rejected if occ.reject else found).append(occ)
+        if any(o.pending for o in found):
+            found = self._resolve(art, found, rejected)
+        found += self._defined_acronyms(art, found)
+        mentions = self._policy(text, found)
+        if not collect:
+            return Inspection(mentions)
+        return self._inspection(art, found_hits, found, rejected, mentions)
+
+    def _resolve(self, art: Article, found: list[Occurrence], rejected: list[Occurrence]) -> list[Occurrence]:
+        """Pending occurrences count if the text names the entity another way; else near misses."""
+        listed = {o.entity for o in found if not o.pending and not o.variant and o.tier in _PERSON_TIERS}
+        # a spelling confirmed by the given name once in this text holds for the whole text
+        confirmed = {(o.entity, o.form_key) for o in found if o.variant and not o.pending}
+        named = {o.entity for o in found if not o.pending}
+        kept: list[Occurrence] = []
+        for o in found:
+            if o.pending == "variant":
+                if o.entity in listed:
+                    o.explanation += "; the text names them in a listed form too"
+                elif (o.entity, o.form_key) in confirmed:
+                    o.explanation += "; the text gives this spelling with the given name too"
+                else:
+                    o.reject = "no given name nearby"
+            elif o.pending == "short":
+                org = self._orgs.get(o.entity)
+                country = art.country_word(org.countries, word_places) if org else None
+                if o.entity in named:
+                    o.explanation += "; the full name is in the text too"
+                elif country is not None:
+                    o.explanation += f"; the text names the country ({country})"
+                else:
+                    o.reject = "the country is not named in the text"
+            if o.reject:
+                rejected.append(o)
+            else:
+                o.pending = ""
+                kept.append(o)
+        return kept
+
+    def _defined_acronyms(self, art: Article, found: list[Occurrence]) -> list[Occurrence]:
+        """Acronyms the text introduces in brackets after a name ("… Kazakhstan (CILU)")."""
+        out: list[Occurrence] = []
+        defined: set[tuple[int, str]] = set()
+        for o in found:
+            if o.tier != "name" or o.entity not in self._orgs:
+                continue
+            m = DEFINITION.match(art.text, o.end)
+            if m is None or not is_acronym_word(m.group(1)):
+                continue
+            acronym = m.group(1)
+            folded = fold_kazakh(acronym)
+            if folded in self._orgs[o.entity].acronyms or (o.entity, folded) in defined:
+                continue
+            defined.add((o.entity, folded))
+            name = art.text[o.start : o.end]
+            for j, tok in enumerate(art.tokens):
+                if tok.start() >= m.start(1):
+                    occ = defined_acronym_occurrence(j, art, o.entity, acronym, name)
+                    if occ is not None:
+                        out.append(occ)
+        return out
 
     def _policy(self, text: str, found: list[Occurrence]) -> list[Mention]:
         # one mention per (entity, span), the best tier
@@ -180,3 +294,118 @@ class Watchlist:
                 )
             )
         return out
+
+    # --- near misses (inspect only) -------------------------------------------------------
+
+    def _inspection(
+        self,
+        art: Article,
+        found_hits: list[tuple[Hit, ...]],
+        found: list[Occurrence],
+        rejected: list[Occurrence],
+        mentions: list[Mention],
+    ) -> Inspection:
+        near: list[NearMiss] = []
+        forms: list[NewForm] = []
+        covered = [(m.start, m.end) for m in mentions]
+        shown: set[tuple[int, int]] = set()
+        counted = {(self.entity_ids.index(m.entity_id), m.start) for m in mentions}
+
+        def add_near(o: Occurrence, aliasable: bool) -> None:
+            if (o.start, o.end) in shown or any(a <= o.start and o.end <= b for a, b in covered):
+                return
+            shown.add((o.start, o.end))
+            surface = art.text[o.start : o.end]
+            near.append(NearMiss(self.entity_ids[o.entity], surface, o.start, o.end,
+                                 o.resembles or o.explanation.partition(": name ")[2].strip("'"),
+                                 o.reject, aliasable))
+
+        for o in rejected:
+            add_near(o, aliasable=o.variant and o.reject != ANOTHER_PERSON)
+            if o.variant:
+                forms.append(self._new_form(art, o, "variant", False, ""))
+        for o in found:
+            if o.variant:
+                evidence = "given name" if o.tier in ("full_name", "initial") else "listed form"
+                forms.append(self._new_form(art, o, "variant", (o.entity, o.start) in counted, evidence))
+            elif o.tier == "acronym" and o.resembles:
+                forms.append(NewForm(self.entity_ids[o.entity], o.resembles, art.text[o.start : o.end],
+                                     o.start, o.end, "acronym", True, "definition"))
+        listed = {o.entity for o in found if not o.variant and o.tier in _PERSON_TIERS}
+        for i, hits in enumerate(found_hits):
+            if hits:
+                continue
+            for o in self._one_letter_off(art, i, listed):
+                add_near(o, aliasable=True)
+                if o.variant:
+                    evidence = "given name" if o.tier == "full_name" else ""
+                    evidence = evidence or ("listed form" if o.entity in listed else "")
+                    forms.append(self._new_form(art, o, "near", False, evidence))
+        near.sort(key=lambda n: n.start)
+        forms.sort(key=lambda f: f.start)
+        return Inspection(mentions, near, forms)
+
+    def _new_form(self, art: Article, o: Occurrence, kind: str, counted: bool, evidence: str) -> NewForm:
+        surface = art.text[o.start : o.end]
+        word = surface.split()[-1] if o.tier in ("full_name", "initial") else surface
+        if o.tier in ("full_name", "initial") and surface.split()[0] == word:  # Surname Given
+            word = surface.split()[0]
+        form = written_nominative(word, o.form_key, kind == "near")
+        return NewForm(self.entity_ids[o.entity], form, surface, o.start, o.end, kind, counted, evidence)
+
+    def _near_index(self) -> dict[str, list[tuple[str, Endings, SurnameRef]]]:
+        if self._near is None:
+            near: dict[str, list[tuple[str, Endings, SurnameRef]]] = {}
+            for source in (self._index, self._loose):
+                for _, endings, ref in source.items():
+                    if isinstance(ref, SurnameRef) and len(ref.stem) >= 4:
+                        for d in set(deletions(ref.stem)):
+                            near.setdefault(d, []).append((ref.stem, endings, ref))
+            self._near = near
+        return self._near
+
+    def _near_acronym_index(self) -> dict[str, list[tuple[str, Acronym]]]:
+        if self._near_acronyms is None:
+            near: dict[str, list[tuple[str, Acronym]]] = {}
+            for folded, entries in self._acronyms.items():
+                if len(folded) >= 4:
+                    for d in set(deletions(folded)):
+                        near.setdefault(d, []).extend((folded, a) for a in entries)
+            self._near_acronyms = near
+        return self._near_acronyms
+
+    def _one_letter_off(self, art: Article, i: int, listed: set[int]) -> list[Occurrence]:
+        """A capitalised word one letter away from a watched surname or acronym, else []."""
+        tok = art.token(i)
+        c = tok.cleaned
+        if not tok.capitalised or not c.replace("-", "").isalpha() or tok.given_name:
+            return []
+        start, end = art.tokens[i].start(), art.tokens[i].end()
+        if is_acronym_word(c):
+            folded = fold_kazakh(c)
+            for d in set(deletions(folded)):
+                for target, acronym in self._near_acronym_index().get(d, ()):
+                    if target != folded and distance_at_most_one(folded, target):
+                        return [Occurrence(acronym.entity, start, end, "near", "", reject="one letter off",
+                                           resembles=acronym.display)]
+            return []
+        k = tok.key
+        if len(k) < _MIN_NEAR:
+            return []
+        index = self._near_index()
+        for cut in range(0, min(_MAX_ENDING, len(k) - 4) + 1):
+            stem, ending = k[: len(k) - cut], k[len(k) - cut :]
+            for d in set(deletions(stem)):
+                for target, endings, ref in index.get(d, ()):
+                    if target == stem or ending not in endings or not distance_at_most_one(stem, target):
+                        continue
+                    person = ref.person
+                    given = own_given_next_to(person, i, art)
+                    reason = "one letter off"
+                    if given is None:
+                        reason += ", no given name nearby"
+                    occ = Occurrence(person.index, start, end, "full_name" if given else "surname", "",
+                                     reject=reason, variant=True, resembles=listed_display(ref, c),
+                                     form_key=ref.nominative)
+                    return [occ]
+        return []

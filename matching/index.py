@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from matching.morphology import Ending, Endings
+
+if TYPE_CHECKING:
+    from matching.organisations import OrgName
 
 P = TypeVar("P")
 
@@ -38,6 +41,12 @@ class WordIndex(Generic[P]):
             for endings, _ in entries:
                 for ending in endings:
                     yield stem + ending
+
+    def items(self) -> Iterator[tuple[str, Endings, P]]:
+        """Every (stem, endings, payload) indexed."""
+        for stem, entries in self._stems.items():
+            for endings, payload in entries:
+                yield stem, endings, payload
 
     def lookup(self, k: str) -> list[tuple[P, str, tuple[Ending, ...]]]:
         """Every (payload, ending, meanings) whose stem + ending spells k."""
@@ -76,6 +85,10 @@ class SurnameRef:
     person: Person
     cls: str  # morphology paradigm
     nominative: str  # key of the nominative
+    stem: str = ""  # key of the stem the endings follow
+    # A spelling the admin did not list ("without the Russian suffix -ев"), indexed loosely
+    # (matching/variants.py); "" for a listed surname.
+    variant: str = ""
 
 
 # One word of a phrase: any of these (stem, endings) alternatives.
@@ -107,3 +120,8 @@ class Acronym:
     group: int
     display: str
     exclude: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class OrgRef:
+    name: OrgName

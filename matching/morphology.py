@@ -302,6 +302,7 @@ def _kk_combinations() -> frozenset[str]:
 
 
 KK_SUFFIX_KEYS = _kk_combinations()
+RU_GENERIC_KEYS = frozenset(key(s) for s in _RU_GENERIC)
 _CYRILLIC_GENERIC = frozenset({key(s) for s in (*_RU_GENERIC, *_RU_DERIVED, *_KK_DERIVED)}) | KK_SUFFIX_KEYS
 _LATIN_GENERIC = frozenset(_EN_GENERIC)
 

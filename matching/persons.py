@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from matching.article import Article, Hit, Occurrence
 from matching.index import Person, SurnameRef
-from matching.morphology import Ending, looks_like_surname
+from matching.morphology import NOMINATIVE, Ending, looks_like_surname
 from matching.normalise import is_capitalised
 from matching.translit import has_kazakh_letter, key
+from matching.variants import LOOSE_VOWELS, distance_at_most_one, loose
 
 # A preposition that a woman's surname cannot follow in this form: after из/от/у... she is
 # Харьковой, so "из Харькова" is a place or a man; after к/по she is Харьковой too.
@@ -28,6 +29,7 @@ _GUARDS: dict[tuple[str, str], frozenset[str]] = {
 _MASCULINE_A = frozenset({"M_OV", "M_IN"})
 _FEMININE_PAST = ("ла", "лась")  # заявила, выступила, отказалась
 _OWN = frozenset({"own_given", "own_initial"})
+ANOTHER_PERSON = "next to another person's name"
 _OTHER = frozenset({"other_given", "other_initial"})
 
 
@@ -135,9 +137,16 @@ def _describe(meanings: Sequence[Ending]) -> str:
     return " / ".join(seen)
 
 
+def _possessive(surface: str) -> bool:
+    return surface.endswith(("'s", "'"))
+
+
 def explain_form(hit: Hit, ref: SurnameRef) -> str:
     """Which form and which ending: "Харьковаға = Харькова + dative -ға (kk)"."""
     surface = hit.cleaned
+    # Zhovtis and Zhovtis's have one key: the apostrophe says which was written.
+    if NOMINATIVE in hit.meanings and not _possessive(surface):
+        return f"{surface}: surname, nominative"
     meanings: list[Ending] = []
     for m in hit.meanings:
         new = all((m.case, m.lang) != (o.case, o.lang) for o in meanings)
@@ -160,9 +169,40 @@ def explain_form(hit: Hit, ref: SurnameRef) -> str:
                 m = meanings[0]
                 return f"{surface} = {head} + {m.case} -{tail} ({m.lang})"
             return f"{surface} = {head} + -{tail}: {described}"
+    return f"{surface} = {listed_display(ref, surface)}, {described}"
+
+
+def listed_display(ref: SurnameRef, surface: str) -> str:
+    """The person's listed surname, in the script of the surface if the config has one."""
     display = ref.person.surname_display
-    nominative = display.get(surface.isascii()) or next(iter(display.values()), "")
-    return f"{surface} = {nominative}, {described}"
+    return display.get(surface.isascii()) or next(iter(display.values()), "")
+
+
+def explain_variant(hit: Hit, ref: SurnameRef) -> str:
+    """An unlisted spelling: "Калдыбаевтың ~ Қалдыбай: unlisted spelling (with the Russian suffix -ев)"."""
+    what = ref.variant
+    if what != LOOSE_VOWELS and not key(hit.cleaned).startswith(ref.stem):
+        what += f", {LOOSE_VOWELS}"
+    return f"{hit.cleaned} ~ {listed_display(ref, hit.cleaned)}: unlisted spelling ({what})"
+
+
+def own_given_next_to(person: Person, i: int, art: Article) -> str | None:
+    """The person's own given name or initial next to token i, if there is one."""
+    context = _context(person, i, art)
+    if context is None or context[0] == "surname":
+        return None
+    return context[3]
+
+
+def written_nominative(word: str, nominative_key: str, near: bool) -> str:
+    """The part of an inflected word that spells the nominative (Калдыбаевтың -> Калдыбаев)."""
+    w = word[:-2] if word.endswith("'s") else word.rstrip("'")
+    target = loose(nominative_key)
+    for cut in range(len(w), 1, -1):
+        k = key(w[:cut])
+        if loose(k) == target or (near and distance_at_most_one(k, nominative_key)):
+            return w[:cut]
+    return w
 
 
 def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurrence | None:
@@ -179,13 +219,21 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
         return None
     if person.exclude and art.inside(i, i, person.exclude):
         return None
+    variant = bool(ref.variant)
+    if variant and art.token(i).given_name:
+        return None  # Bolat is a given name before it is a spelling of Bolatov
     context = _context(person, i, art)
     if context is None:
-        return None
+        if not variant:
+            return None
+        start, end = art.tokens[i].start() + hit.lo, art.tokens[i].start() + hit.hi
+        return Occurrence(person.index, start, end, "surname", explain_variant(hit, ref),
+                          reject=ANOTHER_PERSON, variant=True,
+                          resembles=listed_display(ref, hit.cleaned), form_key=ref.nominative)
     tier, first, last, given = context
     if tier == "surname" and _given_before_surname(i, art):
         return None
-    form = explain_form(hit, ref)
+    form = explain_variant(hit, ref) if variant else explain_form(hit, ref)
     if tier == "surname":
         start = art.tokens[i].start() + hit.lo
         end = art.tokens[i].start() + hit.hi
@@ -196,4 +244,8 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
             start += hit.lo
         label = "initial" if tier == "initial" else "given name"
         explanation = f"{label} {given} + {form}"
-    return Occurrence(person.index, start, end, tier, explanation)
+    if not variant:
+        return Occurrence(person.index, start, end, tier, explanation)
+    pending = "variant" if tier == "surname" else ""
+    return Occurrence(person.index, start, end, tier, explanation, pending=pending,
+                      variant=True, resembles=listed_display(ref, hit.cleaned), form_key=ref.nominative)
