@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from matching import language
 from matching.index import Acronym, OrgRef, PhraseRef, SurnameRef
-from matching.morphology import Ending
+from matching.morphology import Ending, looks_like_surname
 
 _DIGRAPH_INITIALS = frozenset({"Zh", "Sh", "Ch", "Kh", "Ye", "Yu", "Ya", "Ts"})
 _PHRASE_GAP = re.compile(r"[\s\"«»“”„']*")
@@ -40,7 +40,11 @@ class Token:
     patronymic: str | None
     owners: frozenset[int]  # watched persons whose given name this is
     given_name: bool  # anybody's given name (watched or in the lexicon)
-    surname_shaped: bool  # -ов, -ова, -ский ... (matching.morphology.looks_like_surname)
+
+    @property
+    def surname_shaped(self) -> bool:
+        """-ов, -ова, -ский ...: shaped like a surname."""
+        return looks_like_surname(self.key)
 
 
 @dataclass(slots=True)

@@ -31,7 +31,7 @@ from matching.normalise import TOKEN_RE, clean
 from matching.organisations import OrgEntity, compile_name
 from matching.spec import EntitySpec
 from matching.translit import fold_kazakh, key, key_with_ng
-from matching.variants import LOOSE_VOWELS, loose, loose_endings, suffix_variants
+from matching.variants import suffix_variants, vowel_flips
 
 _MIN_VARIANT = 5  # key letters a variant spelling needs: shorter ones are too often other words
 
@@ -106,7 +106,6 @@ def _word_pattern(word: str) -> WordPattern:
 class _Builder:
     def __init__(self) -> None:
         self.index: WordIndex[SurnameRef | PhraseRef | OrgRef] = WordIndex()
-        self.loose: WordIndex[SurnameRef] = WordIndex()  # unlisted spellings (variants.py)
         self.acronyms: dict[str, list[Acronym]] = {}
         self.given: WordIndex[int] = WordIndex()  # payload: the person's index
         self.orgs: dict[int, OrgEntity] = {}
@@ -147,19 +146,24 @@ class _Builder:
         self.variants(person, seen)
 
     def variants(self, person: Person, listed: dict[str, Paradigm]) -> None:
-        """Index the listed surnames loosely, and their forms with / without -ов, -ев, -ұлы."""
+        """Index the unlisted spellings of the listed surnames (variants.py), marked as such."""
         lexicon = given_name_lexicon()
-        for nk, listed_paradigm in listed.items():
+        for nk, p in listed.items():
             if len(nk) < _MIN_VARIANT:
                 continue
-            ref = SurnameRef(person, listed_paradigm.cls, nk, listed_paradigm.stem, LOOSE_VOWELS)
-            self.loose.add(loose(listed_paradigm.stem), loose_endings(listed_paradigm.endings), ref)
-            for vk, what in suffix_variants(nk, listed_paradigm.cls, person.gender):
+            forms: list[tuple[Paradigm, str]] = [(p, "")]
+            for vk, what in suffix_variants(nk, p.cls, person.gender):
                 if len(vk) < _MIN_VARIANT or vk in listed or lexicon.lookup(vk):
                     continue  # Алиев without -ев is the given name Али
-                p = paradigm(vk, "surname")
-                ref = SurnameRef(person, p.cls, vk, p.stem, what)
-                self.loose.add(loose(p.stem), loose_endings(p.endings), ref)
+                v = paradigm(vk, "surname")
+                forms.append((v, what))
+                self.index.add(v.stem, v.endings, SurnameRef(person, v.cls, vk, v.stem, what))
+            for v, what in forms:
+                tail = v.nominative[len(v.stem) :]
+                for flipped, how in vowel_flips(v.stem):
+                    label = f"{what}, {how}" if what else how
+                    ref = SurnameRef(person, v.cls, flipped + tail, flipped, label)
+                    self.index.add(flipped, v.endings, ref)
 
     def acronym(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
@@ -222,6 +226,5 @@ def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
         acronyms={k: tuple(v) for k, v in b.acronyms.items()},
         lexicon=given_name_lexicon(),
         given=b.given,
-        loose=b.loose,
         orgs=b.orgs,
     )

@@ -1,8 +1,8 @@
 """Matching an article against a compiled watchlist, and the article-level policy.
 
 Per token: its raw spelling -> (cached) hits from the stem index, so the cost of a word does
-not depend on how many entities are watched. A capitalised word the index does not know is
-looked up once more in the loose index of unlisted spellings (variants.py). Only the few
+not depend on how many entities are watched; the index also holds unlisted spellings of
+surnames (variants.py), which a listed form of the same word outranks. Only the few
 tokens with hits are looked at again, with their neighbours (persons.py, organisations.py,
 phrases.py); then the article-level policy: spelling variants and short organisation names
 count only if the text names the entity otherwise, acronyms the text defines count from
@@ -17,7 +17,7 @@ import re
 from matching.article import Article, Hit, Occurrence, Token
 from matching.index import Acronym, OrgRef, PhraseRef, SurnameRef, WordIndex
 from matching.inspection import Inspection, NearMiss, NewForm
-from matching.morphology import KK_SUFFIX_KEYS, Endings, looks_like_surname, patronymic_gender
+from matching.morphology import KK_SUFFIX_KEYS, Endings, patronymic_gender
 from matching.normalise import TOKEN_RE, clean, hyphen_parts, is_capitalised, trim_span
 from matching.organisations import DEFINITION, OrgEntity, org_occurrence, word_places
 from matching.persons import (
@@ -35,16 +35,24 @@ from matching.phrases import (
 )
 from matching.spec import EntitySpec, Mention
 from matching.translit import fold_kazakh, key
-from matching.variants import deletions, distance_at_most_one, loose
+from matching.variants import deletions, distance_at_most_one
 
 _CACHE_LIMIT = 200_000  # distinct spellings remembered before starting afresh
 _GROUP = re.Match.group
 _TIER_RANK = {"full_name": 0, "initial": 1, "name": 2, "acronym": 3, "surname": 4, "term": 5}
 _PERSON_TIERS = frozenset({"full_name", "initial", "surname"})
-_MIN_LOOSE = 5  # key letters of a word worth a look in the loose index
+_MIN_VARIANT = 5  # key letters a word needs to count as an unlisted spelling
 _MIN_NEAR = 5  # ... and of a word compared letter by letter with the watched surnames
 _MAX_ENDING = 8  # key letters of the longest surname ending (Kazakh: -тардың ...)
 _EMPTY = Inspection([])
+
+
+def _listed_first(hits: list[Hit], cleaned: str) -> list[Hit]:
+    """Unlisted spellings only where no listed form is spelt, of a capitalised longer word."""
+    listed = [h for h in hits if not (isinstance(h.ref, SurnameRef) and h.ref.variant)]
+    if listed or not is_capitalised(cleaned) or len(key(cleaned)) < _MIN_VARIANT:
+        return listed
+    return hits
 
 
 class Watchlist:
@@ -57,7 +65,6 @@ class Watchlist:
         acronyms: dict[str, tuple[Acronym, ...]],
         lexicon: WordIndex[str],
         given: WordIndex[int],
-        loose: WordIndex[SurnameRef] | None = None,
         orgs: dict[int, OrgEntity] | None = None,
     ) -> None:
         self.specs = specs
@@ -66,7 +73,6 @@ class Watchlist:
         self._acronyms = acronyms
         self._lexicon = lexicon
         self._given = given
-        self._loose: WordIndex[SurnameRef] = loose if loose is not None else WordIndex()
         self._orgs = orgs or {}
         self._facts: dict[str, Token] = {}
         self._full_name = frozenset(
@@ -119,13 +125,8 @@ class Watchlist:
             if not hits:
                 for lo, hi in parts:
                     hits += self._word_hits(clean(raw[lo:hi]), lo, hi)
-        if not hits and len(self._loose):
-            k = key(cleaned)
-            if len(k) >= _MIN_LOOSE and is_capitalised(cleaned):
-                hits = [
-                    Hit(ref, cleaned, ending, meanings, 0, len(raw))
-                    for ref, ending, meanings in self._loose.lookup(loose(k))
-                ]
+        if hits and any(isinstance(h.ref, SurnameRef) and h.ref.variant for h in hits):
+            hits = _listed_first(hits, cleaned)
         return tuple(hits)
 
     def _token(self, raw: str) -> Token:
@@ -144,7 +145,6 @@ class Watchlist:
                 patronymic=patronymic_gender(k),
                 owners=owners,
                 given_name=bool(owners) or bool(self._lexicon.lookup(k)),
-                surname_shaped=looks_like_surname(k),
             )
         return facts
 
@@ -356,11 +356,10 @@ class Watchlist:
     def _near_index(self) -> dict[str, list[tuple[str, Endings, SurnameRef]]]:
         if self._near is None:
             near: dict[str, list[tuple[str, Endings, SurnameRef]]] = {}
-            for source in (self._index, self._loose):
-                for _, endings, ref in source.items():
-                    if isinstance(ref, SurnameRef) and len(ref.stem) >= 4:
-                        for d in set(deletions(ref.stem)):
-                            near.setdefault(d, []).append((ref.stem, endings, ref))
+            for _, endings, ref in self._index.items():
+                if isinstance(ref, SurnameRef) and len(ref.stem) >= 4:
+                    for d in set(deletions(ref.stem)):
+                        near.setdefault(d, []).append((ref.stem, endings, ref))
             self._near = near
         return self._near
 

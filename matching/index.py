@@ -21,19 +21,34 @@ class WordIndex(Generic[P]):
         self._stems: dict[str, list[tuple[Endings, P]]] = {}
         self._lengths: list[int] = []
         self._max_end = 0
+        # What is indexed already, by endings table: a given name shared by a thousand
+        # watched people must not be compared with each of them on every add.
+        self._added: set[tuple[str, int, P]] = set()
+        self._longest: dict[int, int] = {}
+        # The first letters of every stem: most words of a text start like no watched name.
+        self._head = 3
+        self._heads: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._stems)
 
     def add(self, stem: str, endings: Endings, payload: P) -> None:
-        entries = self._stems.setdefault(stem, [])
-        if any(e is endings and p == payload for e, p in entries):
+        entry = (stem, id(endings), payload)
+        if entry in self._added:
             return
-        entries.append((endings, payload))
+        self._added.add(entry)
+        self._stems.setdefault(stem, []).append((endings, payload))
+        if len(stem) < self._head:
+            self._head = len(stem)
+            self._heads = {s[: self._head] for s in self._stems}
+        self._heads.add(stem[: self._head])
         if len(stem) not in self._lengths:
             self._lengths.append(len(stem))
             self._lengths.sort()
-        self._max_end = max(self._max_end, max(map(len, endings), default=0))
+        longest = self._longest.get(id(endings))
+        if longest is None:
+            longest = self._longest[id(endings)] = max(map(len, endings), default=0)
+        self._max_end = max(self._max_end, longest)
 
     def forms(self) -> Iterator[str]:
         """Every key this index recognises (stem + ending), e.g. for a regex baseline."""
@@ -51,6 +66,8 @@ class WordIndex(Generic[P]):
     def lookup(self, k: str) -> list[tuple[P, str, tuple[Ending, ...]]]:
         """Every (payload, ending, meanings) whose stem + ending spells k."""
         out: list[tuple[P, str, tuple[Ending, ...]]] = []
+        if k[: self._head] not in self._heads:
+            return out
         n = len(k)
         lo = n - self._max_end
         stems = self._stems
@@ -86,8 +103,8 @@ class SurnameRef:
     cls: str  # morphology paradigm
     nominative: str  # key of the nominative
     stem: str = ""  # key of the stem the endings follow
-    # A spelling the admin did not list ("without the Russian suffix -ев"), indexed loosely
-    # (matching/variants.py); "" for a listed surname.
+    # A spelling the admin did not list ("without the Russian suffix -ев", matching/variants.py);
+    # "" for a listed surname.
     variant: str = ""
 
 

@@ -14,7 +14,7 @@ from matching.index import Person, SurnameRef
 from matching.morphology import NOMINATIVE, Ending, looks_like_surname
 from matching.normalise import is_capitalised
 from matching.translit import has_kazakh_letter, key
-from matching.variants import LOOSE_VOWELS, distance_at_most_one, loose
+from matching.variants import distance_at_most_one
 
 # A preposition that a woman's surname cannot follow in this form: after из/от/у... she is
 # Харьковой, so "из Харькова" is a place or a man; after к/по she is Харьковой too.
@@ -180,10 +180,7 @@ def listed_display(ref: SurnameRef, surface: str) -> str:
 
 def explain_variant(hit: Hit, ref: SurnameRef) -> str:
     """An unlisted spelling: "Калдыбаевтың ~ Қалдыбай: unlisted spelling (with the Russian suffix -ев)"."""
-    what = ref.variant
-    if what != LOOSE_VOWELS and not key(hit.cleaned).startswith(ref.stem):
-        what += f", {LOOSE_VOWELS}"
-    return f"{hit.cleaned} ~ {listed_display(ref, hit.cleaned)}: unlisted spelling ({what})"
+    return f"{hit.cleaned} ~ {listed_display(ref, hit.cleaned)}: unlisted spelling ({ref.variant})"
 
 
 def own_given_next_to(person: Person, i: int, art: Article) -> str | None:
@@ -197,10 +194,9 @@ def own_given_next_to(person: Person, i: int, art: Article) -> str | None:
 def written_nominative(word: str, nominative_key: str, near: bool) -> str:
     """The part of an inflected word that spells the nominative (Калдыбаевтың -> Калдыбаев)."""
     w = word[:-2] if word.endswith("'s") else word.rstrip("'")
-    target = loose(nominative_key)
     for cut in range(len(w), 1, -1):
         k = key(w[:cut])
-        if loose(k) == target or (near and distance_at_most_one(k, nominative_key)):
+        if k == nominative_key or (near and distance_at_most_one(k, nominative_key)):
             return w[:cut]
     return w
 

@@ -1,13 +1,13 @@
 """Spellings of a surname the admin did not list, and the words one letter away from one.
 
 Keys (translit.py) already fold the usual romanisations (Dzhaksybekov = Jaksybekov =
-Zhaqsybekov, Abliazov = Ablyazov, -ii = -iy = -y). Two kinds of variant remain, and both are
-indexed apart from the listed forms (a loose index), because they count only where precision
-allows (persons.py, engine.py):
-- an unstressed е written и, or и written е (Белинский / Билинский): the loose key spells
-  both `i`;
+Zhaqsybekov, Abliazov = Ablyazov, -ii = -iy = -y). Two kinds of variant remain. Both are
+indexed at compile time beside the listed forms, in the same stem index (a word still costs
+one look-up), marked as variants: they count only where precision allows (persons.py,
+engine.py):
+- an unstressed е written и, or и written е, once in the stem (Белинский / Билинский);
 - a Kazakh surname with or without the Russian suffix: Қалдыбай / Калдыбаев, Жақсыбек /
-  Жақсыбеков, and the Kazakh -ұлы (Жақсыбекұлы).
+  Жақсыбеков (and -ова / -ева for a woman).
 Anything else one edit away (a letter dropped, added or changed) is only reported, as a near
 miss, by `Watchlist.inspect`.
 """
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from matching.morphology import Ending, Endings
-
 _LOOSE = str.maketrans({"e": "i"})
-LOOSE_VOWELS = "е and и confused"  # what a loose hit on a listed surname is
 _VOWELS = frozenset("aeiou")
 _SOFT = ("j", "c", "sh", "ch")  # -ев, not -ов, after ж ц ш ч (as keys spell them)
+_FLIP = {"e": "i", "i": "e"}
+_CYRILLIC = {"e": "е", "i": "и"}
+_KEEP = 2  # last letters of a stem that carry its paradigm (-ов, -ин): never flipped
 
 
 def loose(k: str) -> str:
@@ -29,20 +29,12 @@ def loose(k: str) -> str:
     return k.translate(_LOOSE)
 
 
-_loose_endings: dict[int, tuple[Endings, Endings]] = {}
-
-
-def loose_endings(endings: Endings) -> Endings:
-    """The same endings, loosely spelt (cached per endings table)."""
-    cached = _loose_endings.get(id(endings))
-    if cached is not None and cached[0] is endings:
-        return cached[1]
-    out: dict[str, tuple[Ending, ...]] = {}
-    for ending, meanings in endings.items():
-        k = loose(ending)
-        out[k] = out.get(k, ()) + meanings
-    _loose_endings[id(endings)] = (endings, out)
-    return out
+def vowel_flips(stem: str) -> Iterator[tuple[str, str]]:
+    """The stem with one е written и or и written е; not its first letter nor its last two."""
+    for n in range(1, len(stem) - _KEEP):
+        flipped = _FLIP.get(stem[n])
+        if flipped:
+            yield stem[:n] + flipped + stem[n + 1 :], f"{_CYRILLIC[stem[n]]} written {_CYRILLIC[flipped]}"
 
 
 _WRITTEN = {"ov": "ов", "ev": "ев", "ova": "ова", "eva": "ева"}
@@ -50,35 +42,21 @@ _WRITTEN = {"ov": "ов", "ev": "ев", "ova": "ова", "eva": "ева"}
 
 def suffix_variants(nk: str, cls: str, gender: str | None) -> list[tuple[str, str]]:
     """(nominative key, what changed) for the surname with / without the Russian suffix."""
-    out: list[tuple[str, str]] = []
     feminine = gender == "f"
-    if cls in ("M_OV", "F_OVA"):
+    if cls == "M_OV" or (cls == "F_OVA" and nk.endswith(("ova", "eva"))):
         base = nk[:-3] if cls == "F_OVA" else nk[:-2]
-        suffix = _WRITTEN.get(nk[len(base) :], nk[len(base) :])
         if len(base) < 4:
-            return out
-        if base[-1] in _VOWELS:  # Калдыба-ев -> Калдыбай
-            out.append((base + "i", f"without the Russian suffix -{suffix}"))
-        else:  # Жақсыбек-ов -> Жақсыбек, Жақсыбекұлы
-            out.append((base, f"without the Russian suffix -{suffix}"))
-            kazakh = "kizi" if feminine else "uli"
-            out.append((base + kazakh, f"-{suffix} written as the Kazakh -ұлы/-қызы"))
-        return out
-    if cls in ("KK_POSS",):
-        base = nk[:-4] if nk.endswith("kizi") else nk[:-3]
-        if len(base) >= 4 and base[-1] not in _VOWELS:
-            out.append((base, "without -ұлы/-қызы"))
-            out.append((base + ("ova" if feminine else "ov"), "-ұлы/-қызы written as the Russian -ов"))
-        return out
+            return []
+        what = f"without the Russian suffix -{_WRITTEN[nk[len(base) :]]}"
+        # Калдыба-ев -> Қалдыбай; Жақсыбек-ов -> Жақсыбек
+        return [(base + "i" if base[-1] in _VOWELS else base, what)]
     if cls in ("M_AI", "M_CONS") and len(nk) >= 4:
-        tail = "a" if feminine else ""
+        tail, written_tail = ("a", "а") if feminine else ("", "")
         if cls == "M_AI":  # Қалдыбай -> Калдыбаев
-            out.append((nk[:-1] + "ev" + tail, f"with the Russian suffix -ев{tail and 'а'}"))
-        else:  # Жақсыбек -> Жақсыбеков
-            ov = "ev" if nk.endswith(_SOFT) else "ov"
-            written = "ев" if ov == "ev" else "ов"
-            out.append((nk + ov + tail, f"with the Russian suffix -{written}{tail and 'а'}"))
-    return out
+            return [(nk[:-1] + "ev" + tail, f"with the Russian suffix -ев{written_tail}")]
+        ov = "ev" if nk.endswith(_SOFT) else "ov"  # Жақсыбек -> Жақсыбеков
+        return [(nk + ov + tail, f"with the Russian suffix -{_WRITTEN[ov]}{written_tail}")]
+    return []
 
 
 def distance_at_most_one(a: str, b: str) -> bool:
