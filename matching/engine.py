@@ -316,8 +316,7 @@ class Watchlist:
                 return
             shown.add((o.start, o.end))
             surface = art.text[o.start : o.end]
-            near.append(NearMiss(self.entity_ids[o.entity], surface, o.start, o.end,
-                                 o.resembles or o.explanation.partition(": name ")[2].strip("'"),
+            near.append(NearMiss(self.entity_ids[o.entity], surface, o.start, o.end, o.resembles,
                                  o.reject, aliasable))
 
         for o in rejected:

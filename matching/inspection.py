@@ -23,7 +23,8 @@ class NearMiss:
     def message(self) -> str:
         """ "Jaksybekov ~ Dzhaksybekov: not counted, no given name nearby; add it as an alias?" """
         hint = "; add it as an alias?" if self.aliasable else ""
-        return f"{self.surface} ~ {self.resembles}: not counted, {self.reason}{hint}"
+        like = f" ~ {self.resembles}" if self.resembles and self.resembles != self.surface else ""
+        return f"{self.surface}{like}: not counted, {self.reason}{hint}"
 
 
 @dataclass(frozen=True)

@@ -307,6 +307,9 @@ _CYRILLIC_GENERIC = frozenset({key(s) for s in (*_RU_GENERIC, *_RU_DERIVED, *_KK
 _LATIN_GENERIC = frozenset(_EN_GENERIC)
 
 
+_RU_OBLIQUE_ADJECTIVE = ("ogo", "ego", "omu", "emu", "imi", "ih")
+
+
 def generic_stem(k: str, latin: bool) -> tuple[str, str]:
     """(stem, cut part) of a keyword's key: trailing vowels (Cyrillic) or English suffixes."""
     if latin:
@@ -314,6 +317,10 @@ def generic_stem(k: str, latin: bool) -> tuple[str, str]:
             if k.endswith(suffix) and len(k) - len(suffix) >= 4:
                 return k[: -len(suffix)], suffix
         return k, ""
+    # an adjective written in an oblique case (топливно-энергетического, независимых)
+    for ending in _RU_OBLIQUE_ADJECTIVE:
+        if k.endswith(ending) and len(k) - len(ending) >= 4:
+            return k[: -len(ending)], ending
     stem = k
     while len(stem) > 3 and stem[-1] in _VOWELS and len(k) - len(stem) < 3:
         stem = stem[:-1]

@@ -34,6 +34,7 @@ _ARTICLES = frozenset({"the", "a", "an"})
 _CONJUNCTIONS = frozenset({"and", "и", "және"})
 _MAX_GAP = 4  # function words and qualifiers between two core words
 _MAX_GROUP = 6  # qualifier words before or after the core ("of the Republic of Kazakhstan")
+_MIN_CUT = 3  # core words a name cut before its "and …" keeps (not "Union of Fuel")
 # Adjectives of a place in Russian (-ская, -ского ...) and Kazakh (-стандық) keys, and English
 # ones (Latvian, Danish): a place we do not list, next to the name, is another body's.
 _PLACE_ADJECTIVE = re.compile(r"[sc]k(?:i|aia|oe|ogo|oi|omu|im|om|uiu|ie|ih|imi|oiu)$|stan(?:dik|tik|lik)")
@@ -72,12 +73,10 @@ class OrgName:
     cores: tuple[WordPattern, ...]
     gaps: tuple[Gap, ...]
     qualifiers: tuple[str, ...]  # keys of the alias's country and neutral qualifiers
+    has_place: bool  # the alias names a country
     capitalised: bool
+    kazakh: bool  # the alias is Kazakh: the country comes first
     exclude: tuple[tuple[str, ...], ...]
-
-    @property
-    def has_place(self) -> bool:
-        return bool(self.qualifiers)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -173,6 +172,11 @@ def _place_adjective_before(art: Article, first: int) -> str | None:
     return None
 
 
+def _names_another(art: Article, t: int, own: set[str]) -> bool:
+    places = word_places(art.cleaned(t)) or ()
+    return any(p != NEUTRAL and p not in own for p in places)
+
+
 def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence | None:
     """The organisation mention whose first core word is token i, or None."""
     n = len(art.tokens)
@@ -202,7 +206,7 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         written = set(functions)
         extra = written - gap.required - _ARTICLES
         if not found or not gap.required <= written or (extra and not places):
-            if gap.conjunction and matched >= 2:
+            if gap.conjunction and matched >= _MIN_CUT:
                 cut = gap
                 break
             return None
@@ -210,7 +214,8 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         last = t
         matched += 1
     lead, lead_places = _group(art, i - 1, -1, _MAX_GROUP)
-    trail, trail_places = _group(art, last + 1, +1, _MAX_GROUP)
+    # Kazakh puts the country before the name; what follows it is the next phrase.
+    trail, trail_places = _group(art, last + 1, +1, _MAX_GROUP) if not name.kazakh else ([], [])
     first_tok = lead[-1] if lead else i
     last_tok = trail[-1] if trail else last
     countries = {p for p in (*lead_places, *trail_places, *inner) if p != NEUTRAL}
@@ -220,12 +225,12 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
     surface = art.text[start:end]
     base = f"{surface}: name '{name.display}'"
     if own:
-        other = sorted(countries - own)
-        stranger = _unknown_place_after(art, last) if not trail else None
+        other = [art.cleaned(t) for t in (*reversed(lead), *trail) if _names_another(art, t, own)]
+        stranger = _unknown_place_after(art, last) if not trail and not name.kazakh else None
         stranger = stranger or (_place_adjective_before(art, first_tok) if not lead_places else None)
         if other or stranger:
             reason = f"another country's body ({stranger or ', '.join(other)})"
-            return Occurrence(name.entity.index, start, end, "name", base, reject=reason)
+            return Occurrence(name.entity.index, start, end, "name", base, reject=reason, resembles=name.display)
     if name.exclude and art.inside(first_tok, last_tok, name.exclude):
         return None
     notes = []
@@ -238,7 +243,7 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         notes.append(f"country as '{as_written}'")
     if cut is not None:
         notes.append(f"'{cut.tail}' left out")
-    lower = name.capitalised and not art.token(i).capitalised
+    lower = name.capitalised and not art.token(first_tok).capitalised
     if lower:
         notes.append("lower case")
     short = (name.has_place or cut is not None) and not attached
@@ -248,10 +253,11 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         defined = DEFINITION.match(art.text, end)
         if defined and defined.group(1) not in name.entity.acronyms and _is_acronym(defined.group(1)):
             reason = f"followed by ({defined.group(1)}), which is not one of its acronyms"
-            return Occurrence(name.entity.index, start, end, "name", base, reject=reason)
+            return Occurrence(name.entity.index, start, end, "name", base, reject=reason, resembles=name.display)
         notes.append("without the country")
     explanation = base + (f", {'; '.join(notes)}" if notes else "")
-    return Occurrence(name.entity.index, start, end, "name", explanation, pending="short" if short else "")
+    return Occurrence(name.entity.index, start, end, "name", explanation, pending="short" if short else "",
+                      resembles=name.display)
 
 
 def _is_acronym(word: str) -> bool:
@@ -281,8 +287,9 @@ def compile_name(
         conjunction = bool(functions & _CONJUNCTIONS)
         gaps.append(Gap(required, conjunction, " ".join(words[a + 1 :])))
     qualifiers = tuple(key(w) for r, w in roles if r == "place")
-    for r, w in roles:
-        if r == "place":
-            entity.countries.update(p for p in word_places(w) or () if p != NEUTRAL)
+    countries = {p for r, w in roles if r == "place" for p in word_places(w) or () if p != NEUTRAL}
+    entity.countries.update(countries)
     capitalised = words[core_at[0]][:1].isupper()
-    return OrgName(entity, text.strip(), tuple(cores), tuple(gaps), qualifiers, capitalised, exclude)
+    kazakh = has_kazakh_letter(text)
+    return OrgName(entity, text.strip(), tuple(cores), tuple(gaps), qualifiers, bool(countries),
+                   capitalised, kazakh, exclude)
