@@ -172,6 +172,12 @@ def _place_adjective_before(art: Article, first: int) -> str | None:
     return None
 
 
+def _near(name: OrgName, start: int, end: int, explanation: str, reason: str) -> Occurrence:
+    """A near miss: the name, but another body's or unproven."""
+    entity = name.entity.index
+    return Occurrence(entity, start, end, "name", explanation, reject=reason, resembles=name.display)
+
+
 def _names_another(art: Article, t: int, own: set[str]) -> bool:
     places = word_places(art.cleaned(t)) or ()
     return any(p != NEUTRAL and p not in own for p in places)
@@ -230,7 +236,7 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         stranger = stranger or (_place_adjective_before(art, first_tok) if not lead_places else None)
         if other or stranger:
             reason = f"another country's body ({stranger or ', '.join(other)})"
-            return Occurrence(name.entity.index, start, end, "name", base, reject=reason, resembles=name.display)
+            return _near(name, start, end, base, reason)
     if name.exclude and art.inside(first_tok, last_tok, name.exclude):
         return None
     notes = []
@@ -253,7 +259,7 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         defined = DEFINITION.match(art.text, end)
         if defined and defined.group(1) not in name.entity.acronyms and _is_acronym(defined.group(1)):
             reason = f"followed by ({defined.group(1)}), which is not one of its acronyms"
-            return Occurrence(name.entity.index, start, end, "name", base, reject=reason, resembles=name.display)
+            return _near(name, start, end, base, reason)
         notes.append("without the country")
     explanation = base + (f", {'; '.join(notes)}" if notes else "")
     return Occurrence(name.entity.index, start, end, "name", explanation, pending="short" if short else "",

@@ -52,7 +52,8 @@ def test_what_the_text_wrote_for_the_country_is_named(wl) -> None:
     (m,) = wl.match("The Confederation of Independent Trade Unions of the Republic of Kazakhstan was closed.")
     assert m.surface == "Confederation of Independent Trade Unions of the Republic of Kazakhstan"
     assert m.explanation.endswith(
-        "name 'Confederation of Independent Trade Unions of Kazakhstan', country as 'of the Republic of Kazakhstan'"
+        "name 'Confederation of Independent Trade Unions of Kazakhstan',"
+        " country as 'of the Republic of Kazakhstan'"
     )
     (m,) = wl.match("Бывшие члены казахстанской Конфедерации независимых профсоюзов.")
     assert m.surface == "казахстанской Конфедерации независимых профсоюзов"
@@ -197,11 +198,15 @@ def test_one_letter_off_is_only_a_near_miss(wl) -> None:
         "KNPK ~ KNPRK: not counted, one letter off; add it as an alias?",
     ]
     assert inspection.new_forms[0].evidence == "given name"
-    assert wl.inspect("Zheksenbekof was fired.").near_misses[0].reason == "one letter off, no given name nearby"
+    (alone,) = wl.inspect("Zheksenbekof was fired.").near_misses
+    assert alone.reason == "one letter off, no given name nearby"
 
 
 def test_new_forms_for_suggestions(wl) -> None:
-    text = "Талгат Оспанбаевтың ісі. The Kazakhstan Centre for Labour Rights and Social Justice (KCLRSJ) spoke."
+    text = (
+        "Талгат Оспанбаевтың ісі. "
+        "The Kazakhstan Centre for Labour Rights and Social Justice (KCLRSJ) spoke."
+    )
     forms = [(f.entity_id, f.form, f.kind, f.counted, f.evidence) for f in wl.inspect(text).new_forms]
     assert forms == [
         ("ospanbai", "Оспанбаев", "variant", True, "given name"),
