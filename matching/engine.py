@@ -323,14 +323,16 @@ class Watchlist:
             add_near(o, aliasable=o.variant and o.reject != ANOTHER_PERSON)
             if o.variant:
                 forms.append(self._new_form(art, o, "variant", False, ""))
+        listed = {o.entity for o in found if not o.variant and o.tier in _PERSON_TIERS}
         for o in found:
             if o.variant:
                 evidence = "given name" if o.tier in ("full_name", "initial") else "listed form"
+                if evidence == "listed form" and o.entity not in listed:
+                    evidence = "given name elsewhere in the text"
                 forms.append(self._new_form(art, o, "variant", (o.entity, o.start) in counted, evidence))
             elif o.tier == "acronym" and o.resembles:
                 forms.append(NewForm(self.entity_ids[o.entity], o.resembles, art.text[o.start : o.end],
                                      o.start, o.end, "acronym", True, "definition"))
-        listed = {o.entity for o in found if not o.variant and o.tier in _PERSON_TIERS}
         for i, hits in enumerate(found_hits):
             if hits:
                 continue

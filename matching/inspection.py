@@ -38,7 +38,9 @@ class NewForm:
     end: int
     kind: str  # "variant" (a spelling variant), "near" (one letter away), "acronym" (defined)
     counted: bool
-    evidence: str  # "given name" next to it, "listed form" elsewhere in the text, "definition", ""
+    # "given name" next to it, "listed form" elsewhere in the text, "given name elsewhere in the
+    # text" (the same spelling with it), "definition" (an acronym), or "" (none)
+    evidence: str
 
 
 @dataclass(frozen=True)

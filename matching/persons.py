@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from matching.article import Article, Hit, Occurrence
 from matching.index import Person, SurnameRef
-from matching.morphology import NOMINATIVE, Ending, looks_like_surname
+from matching.morphology import NOMINATIVE, Ending, looks_like_surname, paradigm
 from matching.normalise import is_capitalised
 from matching.translit import has_kazakh_letter, key
 from matching.variants import distance_at_most_one
@@ -191,13 +191,28 @@ def own_given_next_to(person: Person, i: int, art: Article) -> str | None:
     return context[3]
 
 
+# How the nominative ends after the stem, in Cyrillic and in Latin, where the stem is shorter.
+_WRITTEN_TAILS = {
+    "F_OVA": ("а", "a"), "M_SKY": ("ий", "y"), "F_SKAYA": ("ая", "aya"), "M_ADJ_OI": ("ой", "oy"),
+    "M_AI": ("й", "y"), "F_A": ("а", "a"), "F_IA": ("я", "ya"),
+}  # fmt: skip
+
+
 def written_nominative(word: str, nominative_key: str, near: bool) -> str:
-    """The part of an inflected word that spells the nominative (Калдыбаевтың -> Калдыбаев)."""
+    """The nominative of an inflected word as an alias would list it (Калдыбаевтың -> Калдыбаев,
+    Билинского -> Билинский)."""
     w = word[:-2] if word.endswith("'s") else word.rstrip("'")
     for cut in range(len(w), 1, -1):
         k = key(w[:cut])
         if k == nominative_key or (near and distance_at_most_one(k, nominative_key)):
             return w[:cut]
+    p = paradigm(nominative_key, "surname")
+    tails = _WRITTEN_TAILS.get(p.cls)
+    if tails and p.stem != nominative_key:
+        for cut in range(len(w), 1, -1):
+            k = key(w[:cut])
+            if k == p.stem or (near and distance_at_most_one(k, p.stem)):
+                return w[:cut] + (tails[1] if w.isascii() else tails[0])
     return w
 
 

@@ -30,6 +30,8 @@ ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="Path to config.
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DRY_RUN_HELP = "Show what would be sent; mark nothing."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
+ALIAS_HELP = "Try ENTITY=FORM as one more alias of the entity (repeatable); config.yaml is not changed."
+STORED_HELP = "With --alias: try it on the stored articles and show what it would add."
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")]
 
 
@@ -117,16 +119,36 @@ def match(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the text from a file.")] = None,
     jsonl: Annotated[Path | None, typer.Option(help='Input lines {"id", "text"[, "title"]}.')] = None,
     out: Annotated[Path | None, typer.Option(help="With --jsonl: write results here.")] = None,
+    alias: Annotated[list[str] | None, typer.Option(help=ALIAS_HELP)] = None,
+    stored: Annotated[bool, typer.Option("--stored", help=STORED_HELP)] = False,
+    days: Annotated[int, typer.Option(help="With --stored: how far back to look (0 = all).")] = 30,
     json_out: JsonOpt = False,
 ) -> None:
-    """Find watched names in text: test a watchlist before saving it, or score a data set."""
+    """Find watched names in text (and near misses): test a watchlist or an alias, score a data set."""
     from scheduler.commands import match_command
 
     cfg = _config(config, require_secrets=False)
     given = [x for x in (text, file, jsonl) if x is not None]
-    if len(given) != 1:
+    if stored and (given or not alias):
+        fail("--stored tries --alias on stored articles: give --alias, and no TEXT, --file or --jsonl", 2)
+    if len(given) != 1 and not stored:
         fail("give exactly one of TEXT, --file or --jsonl")
-    raise typer.Exit(match_command(cfg, text=text, file=file, jsonl=jsonl, out=out, json_out=json_out))
+    raise typer.Exit(match_command(cfg, text=text, file=file, jsonl=jsonl, out=out, json_out=json_out,
+                                   aliases=alias or [], stored=stored, days=days))
+
+
+@app.command()
+def suggest(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    days: Annotated[int, typer.Option(help="How far back to look (0 = the whole archive).")] = 0,
+    min_count: Annotated[int, typer.Option(help="Only forms seen at least this often.")] = 1,
+    json_out: JsonOpt = False,
+) -> None:
+    """Propose aliases: unlisted forms of watched names in stored articles (config.yaml is not changed)."""
+    from scheduler.commands import suggest_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(suggest_command(cfg, days=days, min_count=min_count, json_out=json_out))
 
 
 @app.command()
