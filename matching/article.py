@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matching import language
-from matching.index import Acronym, OrgRef, PhraseRef, SurnameRef
+from matching.index import Acronym, OrgRef, PhraseRef, SplitAcronym, SurnameRef
 from matching.morphology import Ending, looks_like_surname
 
 _DIGRAPH_INITIALS = frozenset({"Zh", "Sh", "Ch", "Kh", "Ye", "Yu", "Ya", "Ts"})
@@ -22,7 +22,7 @@ _SENTENCE_WORDS = 40  # the language of a sentence shows within this many words
 class Hit:
     """A token (or a hyphen-separated part of it) that spells an indexed form."""
 
-    ref: SurnameRef | PhraseRef | OrgRef | Acronym
+    ref: SurnameRef | PhraseRef | OrgRef | Acronym | SplitAcronym
     cleaned: str  # the matched (part of the) token, cleaned
     ending: str
     meanings: tuple[Ending, ...]

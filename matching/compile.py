@@ -14,6 +14,7 @@ from matching.index import (
     Person,
     Phrase,
     PhraseRef,
+    SplitAcronym,
     SurnameRef,
     WordIndex,
     WordPattern,
@@ -34,6 +35,7 @@ from matching.translit import fold_kazakh, key, key_with_ng
 from matching.variants import suffix_variants, vowel_flips
 
 _MIN_VARIANT = 5  # key letters a variant spelling needs: shorter ones are too often other words
+_MIN_SPLIT_ACRONYM = 4  # letters of an acronym that is also looked for in two parts
 
 # Function words of organisation names and keyword phrases: matched exactly, never inflected.
 _FUNCTION_WORDS = (
@@ -109,6 +111,7 @@ class _Builder:
         self.acronyms: dict[str, list[Acronym]] = {}
         self.given: WordIndex[int] = WordIndex()  # payload: the person's index
         self.orgs: dict[int, OrgEntity] = {}
+        self.split_acronyms: dict[str, list[SplitAcronym]] = {}
 
     def person(self, n: int, spec: EntitySpec) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
@@ -169,7 +172,12 @@ class _Builder:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         word = clean(text.strip())
         entry = Acronym(n, tier, group, word, exclude)
-        self.acronyms.setdefault(fold_kazakh(word), []).append(entry)
+        folded = fold_kazakh(word)
+        self.acronyms.setdefault(folded, []).append(entry)
+        if len(folded) >= _MIN_SPLIT_ACRONYM and folded.isupper():  # КНПРК as КНП РК
+            for cut in range(2, len(folded) - 1):
+                split = SplitAcronym(entry, folded[cut:])
+                self.split_acronyms.setdefault(folded[:cut], []).append(split)
         if tier == "acronym":
             self.orgs.setdefault(n, OrgEntity(n)).acronyms.add(fold_kazakh(word))
 
@@ -227,4 +235,5 @@ def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
         lexicon=given_name_lexicon(),
         given=b.given,
         orgs=b.orgs,
+        split_acronyms={k: tuple(v) for k, v in b.split_acronyms.items()},
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from matching.article import Article, Hit, Occurrence, Token
-from matching.index import Acronym, OrgRef, PhraseRef, SurnameRef, WordIndex
+from matching.index import Acronym, OrgRef, PhraseRef, SplitAcronym, SurnameRef, WordIndex
 from matching.inspection import Inspection, NearMiss, NewForm
 from matching.morphology import KK_SUFFIX_KEYS, Endings, patronymic_gender
 from matching.normalise import TOKEN_RE, clean, hyphen_parts, is_capitalised, trim_span
@@ -32,6 +32,7 @@ from matching.phrases import (
     defined_acronym_occurrence,
     is_acronym_word,
     phrase_occurrence,
+    split_acronym_occurrence,
 )
 from matching.spec import EntitySpec, Mention
 from matching.translit import fold_kazakh, key
@@ -66,6 +67,7 @@ class Watchlist:
         lexicon: WordIndex[str],
         given: WordIndex[int],
         orgs: dict[int, OrgEntity] | None = None,
+        split_acronyms: dict[str, tuple[SplitAcronym, ...]] | None = None,
     ) -> None:
         self.specs = specs
         self.entity_ids: tuple[str, ...] = tuple(s.id for s in specs)
@@ -74,6 +76,7 @@ class Watchlist:
         self._lexicon = lexicon
         self._given = given
         self._orgs = orgs or {}
+        self._split_acronyms = split_acronyms or {}
         self._facts: dict[str, Token] = {}
         self._full_name = frozenset(
             n for n, s in enumerate(specs) if s.kind == "person" and s.match == "full_name"
@@ -127,6 +130,9 @@ class Watchlist:
                     hits += self._word_hits(clean(raw[lo:hi]), lo, hi)
         if hits and any(isinstance(h.ref, SurnameRef) and h.ref.variant for h in hits):
             hits = _listed_first(hits, cleaned)
+        if not hits and self._split_acronyms and cleaned.isupper():
+            heads = self._split_acronyms.get(fold_kazakh(cleaned), ())
+            hits = [Hit(head, cleaned, "", (), 0, len(raw)) for head in heads]
         return tuple(hits)
 
     def _token(self, raw: str) -> Token:
@@ -191,6 +197,8 @@ class Watchlist:
                 elif isinstance(ref, PhraseRef):
                     numbered = self._groups.get(ref.phrase.entity, 1) > 1
                     occ = phrase_occurrence(hit, ref.phrase, i, art, numbered)
+                elif isinstance(ref, SplitAcronym):
+                    occ = split_acronym_occurrence(ref, i, art)
                 else:
                     occ = acronym_occurrence(hit, ref, i, art)
                 if occ is None:

@@ -140,5 +140,13 @@ class Acronym:
 
 
 @dataclass(frozen=True, eq=False)
+class SplitAcronym:
+    """The first part of an acronym written in two (КНП РК for КНПРК); `rest` must follow."""
+
+    acronym: Acronym
+    rest: str  # folded, as the acronym index keys it
+
+
+@dataclass(frozen=True, eq=False)
 class OrgRef:
     name: OrgName

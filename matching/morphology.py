@@ -322,7 +322,10 @@ def generic_stem(k: str, latin: bool) -> tuple[str, str]:
         if k.endswith(ending) and len(k) - len(ending) >= 4:
             return k[: -len(ending)], ending
     stem = k
-    while len(stem) > 3 and stem[-1] in _VOWELS and len(k) - len(stem) < 3:
+    # the Kazakh possessive after a vowel: бюро-сы, конфедерация-сы (бюро, конфедерациясының)
+    if k.endswith("si") and len(k) >= 6 and k[-3] in _VOWELS:
+        stem = k[:-2]
+    while len(stem) > 3 and stem[-1] in _VOWELS and len(k) - len(stem) < 4:
         stem = stem[:-1]
     return stem, k[len(stem) :]
 

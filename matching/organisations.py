@@ -32,6 +32,11 @@ of the a an and for in on to at by with и в во на по с со к о об 
 FUNCTION_WORDS = frozenset(_FUNCTION_LIST.split())
 _ARTICLES = frozenset({"the", "a", "an"})
 _CONJUNCTIONS = frozenset({"and", "и", "және"})
+_PREPOSITIONS = frozenset({"of", "for", "on"})
+_TRAILING = frozenset({"of", "the", "in"})  # what joins a country after the name: "of the Republic of"
+# Kazakh postpositions a name goes on at after a coordinated part left out:
+# "Адам құқықтары [және заңдылықты сақтау] жөніндегі … бюро".
+_POSTPOSITIONS = frozenset(key(w) for w in ["жөніндегі", "жөнінде", "бойынша", "туралы", "үшін"])
 _MAX_GAP = 4  # function words and qualifiers between two core words
 _MAX_GROUP = 6  # qualifier words before or after the core ("of the Republic of Kazakhstan")
 _MIN_CUT = 3  # core words a name cut before its "and …" keeps (not "Union of Fuel")
@@ -53,6 +58,10 @@ class Gap:
     required: frozenset[str]  # its function words, articles aside
     conjunction: bool  # "and ...": the name may end before it
     tail: str  # the alias from this gap on, for "… left out"
+    resume: int = 0  # Kazakh: the core after "және X Y" the name may go on at (жөніндегі)
+
+
+_OPEN = Gap(frozenset(), False, "")
 
 
 @dataclass(eq=False)
@@ -127,12 +136,12 @@ def _group(art: Article, first: int, step: int, limit: int) -> tuple[list[int], 
         if found is not None:
             tokens.append(t)
             places += found
-        elif word.lower() in FUNCTION_WORDS:
+        elif step > 0 and word.lower() in _TRAILING:
             tokens.append(t)
         else:
             break
         t += step
-    # the group is its place words, with the function words between them
+    # the group is its place words, with the function words between them (… of the Republic of …)
     while tokens and word_places(art.cleaned(tokens[-1])) is None:
         tokens.pop()
     return tokens, places
@@ -183,42 +192,61 @@ def _names_another(art: Article, t: int, own: set[str]) -> bool:
     return any(p != NEUTRAL and p not in own for p in places)
 
 
+def _next_core(art: Article, last: int, pattern: WordPattern, gap: Gap) -> tuple[int, list[str], bool] | None:
+    """(token, places between, prepositions swapped) of the next core word after token last."""
+    n = len(art.tokens)
+    t = last + 1
+    functions: list[str] = []
+    places: list[str] = []
+    while t < n and t - last <= _MAX_GAP + 1 and art.phrase_gap(t - 1, t):
+        if _fits(pattern, art.key(t)):
+            break
+        word = art.cleaned(t)
+        qualifier = word_places(word)
+        if qualifier is not None:
+            places += qualifier
+        elif word.lower() in FUNCTION_WORDS:
+            functions.append(word.lower())
+        else:
+            return None
+        t += 1
+    else:
+        return None
+    written = set(functions) - _ARTICLES
+    if gap.required <= written and (written <= gap.required or places):
+        return t, places, False
+    # "Bureau of Human Rights" for "Bureau for Human Rights": only with the country attached
+    if len(written) == len(gap.required) == 1 and written | gap.required <= _PREPOSITIONS:
+        return t, places, True
+    return None
+
+
 def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence | None:
     """The organisation mention whose first core word is token i, or None."""
-    n = len(art.tokens)
     last = i
     matched = 1
     cut: Gap | None = None
+    swapped = False
     inner: list[str] = []
-    for k, gap in enumerate(name.gaps):
-        pattern = name.cores[k + 1]
-        t = last + 1
-        functions: list[str] = []
-        places: list[str] = []
-        found = False
-        while t < n and t - last <= _MAX_GAP + 1 and art.phrase_gap(t - 1, t):
-            if _fits(pattern, art.key(t)):
-                found = True
-                break
-            word = art.cleaned(t)
-            qualifier = word_places(word)
-            if qualifier is not None:
-                places += qualifier
-            elif word.lower() in FUNCTION_WORDS:
-                functions.append(word.lower())
-            else:
-                break
-            t += 1
-        written = set(functions)
-        extra = written - gap.required - _ARTICLES
-        if not found or not gap.required <= written or (extra and not places):
+    k = 0
+    while k + 1 < len(name.cores):
+        gap = name.gaps[k]
+        step = _next_core(art, last, name.cores[k + 1], gap)
+        target = k + 1
+        if step is None and gap.resume:  # Kazakh: "… және X Y жөніндегі": on at жөніндегі
+            step = _next_core(art, last, name.cores[gap.resume], _OPEN)
+            target = gap.resume
+            cut = gap
+        if step is None:
             if gap.conjunction and matched >= _MIN_CUT:
                 cut = gap
                 break
             return None
+        last, places, swap = step
         inner += places
-        last = t
+        swapped = swapped or swap
         matched += 1
+        k = target
     lead, lead_places = _group(art, i - 1, -1, _MAX_GROUP)
     # Kazakh puts the country before the name; what follows it is the next phrase.
     trail, trail_places = _group(art, last + 1, +1, _MAX_GROUP) if not name.kazakh else ([], [])
@@ -241,14 +269,17 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         return None
     notes = []
     attached = bool(countries & own)
+    if swapped and not attached:
+        return None
     quals = [t for t in (*reversed(lead), *trail) if word_places(art.cleaned(t)) is not None]
-    if attached and tuple(art.key(t) for t in quals) != name.qualifiers:
-        spans = [(lead[-1], lead[0]), (trail[0], trail[-1])] if lead and trail else [
-            (lead[-1], lead[0]) if lead else (trail[0], trail[-1])]
+    spans = [(group[0], group[-1]) for group in (lead[::-1], trail) if group]
+    if attached and spans and tuple(art.key(t) for t in quals) != name.qualifiers:
         as_written = " … ".join(art.text[art.tokens[a].start() : art.tokens[b].end()] for a, b in spans)
         notes.append(f"country as '{as_written}'")
     if cut is not None:
         notes.append(f"'{cut.tail}' left out")
+    if swapped:
+        notes.append("another preposition")
     lower = name.capitalised and not art.token(first_tok).capitalised
     if lower:
         notes.append("lower case")
@@ -285,17 +316,22 @@ def compile_name(
     if not cores:
         return None
     gaps = []
-    for a, b in pairwise(core_at):
+    kazakh = has_kazakh_letter(text)
+    for g, (a, b) in enumerate(pairwise(core_at)):
         between = roles[a + 1 : b]
         functions = frozenset(w.lower() for r, w in between if r == "function") - _ARTICLES
         has_place = any(r == "place" for r, _ in between)
         required = frozenset() if has_place else functions
         conjunction = bool(functions & _CONJUNCTIONS)
-        gaps.append(Gap(required, conjunction, " ".join(words[a + 1 :])))
+        resume = 0
+        if kazakh and conjunction:
+            later = [c for c in range(g + 2, len(core_at)) if key(words[core_at[c]]) in _POSTPOSITIONS]
+            resume = later[0] if later else 0
+        tail = " ".join(words[a + 1 : core_at[resume]] if resume else words[a + 1 :])
+        gaps.append(Gap(required, conjunction, tail, resume))
     qualifiers = tuple(key(w) for r, w in roles if r == "place")
     countries = {p for r, w in roles if r == "place" for p in word_places(w) or () if p != NEUTRAL}
     entity.countries.update(countries)
     capitalised = words[core_at[0]][:1].isupper()
-    kazakh = has_kazakh_letter(text)
     return OrgName(entity, text.strip(), tuple(cores), tuple(gaps), qualifiers, bool(countries),
                    capitalised, kazakh, exclude)

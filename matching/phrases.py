@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from matching.article import Article, Hit, Occurrence
-from matching.index import Acronym, Phrase
+from matching.index import Acronym, Phrase, SplitAcronym
 from matching.morphology import KK_CASE_NAMES, KK_SUFFIX_KEYS
 from matching.normalise import clean, hyphen_parts, is_capitalised
 from matching.translit import fold_kazakh, key
@@ -96,3 +96,33 @@ def defined_acronym_occurrence(
         return None
     explanation = f"{cleaned}: acronym {acronym}, which the text defines after '{name}'"
     return Occurrence(entity, start, end, "acronym", explanation, resembles=acronym)
+
+
+def split_acronym_occurrence(split: SplitAcronym, i: int, art: Article) -> Occurrence | None:
+    """КНП РК for КНПРК: the rest of the acronym is the next word (with a Kazakh suffix, too)."""
+    j = i + 1
+    if j >= len(art.tokens) or not art.joined(i, j):
+        return None
+    raw = art.tokens[j].group()
+    cleaned = clean(raw)
+    rest, suffix = cleaned, ""
+    if "-" in cleaned:
+        parts = hyphen_parts(raw)
+        tail = clean(raw[parts[1][0] :])
+        if tail.islower() and key(tail) in KK_SUFFIX_KEYS:
+            rest, suffix = clean(raw[parts[0][0] : parts[0][1]]), tail
+    elif cleaned.endswith("'s"):
+        rest = cleaned[:-2]
+    if fold_kazakh(rest) != split.rest:
+        return None
+    acronym = split.acronym
+    start, end = art.tokens[i].start(), art.tokens[j].end()
+    if acronym.exclude and art.inside(i, j, acronym.exclude):
+        return None
+    if in_address(art.text, start, end):
+        return None
+    written = art.text[start:end]
+    explanation = f"{written}: acronym {acronym.display}, written in two"
+    if suffix:
+        explanation += f", {KK_CASE_NAMES.get(key(suffix), 'case')} -{suffix} (kk)"
+    return Occurrence(acronym.entity, start, end, acronym.tier, explanation, acronym.group)

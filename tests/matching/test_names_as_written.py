@@ -220,3 +220,27 @@ def test_inspect_and_match_agree(wl) -> None:
     for line in (DATA / "real_style.jsonl").read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
         assert wl.inspect(text).mentions == wl.match(text)
+
+
+def test_an_acronym_written_in_two(wl) -> None:
+    (m,) = wl.match("КНП РК-ның төрағасы сөйледі.")
+    assert (m.surface, m.tier) == ("КНП РК-ның", "acronym")
+    assert m.explanation == "КНП РК-ның: acronym КНПРК, written in two, genitive -ның (kk)"
+    assert wl.match("КНП, РК және басқалар.") == []
+
+
+def test_the_country_as_an_abbreviation(wl) -> None:
+    (m,) = wl.match("Конфедерации независимых профсоюзов РК отказали.")
+    assert m.explanation.endswith("country as 'РК'")
+
+
+def test_a_kazakh_name_goes_on_at_its_postposition(wl) -> None:
+    (m,) = wl.match("Еңбек құқықтары жөніндегі қазақстандық орталық баяндама жариялады.")
+    assert m.surface == "Еңбек құқықтары жөніндегі қазақстандық орталық"
+    assert "'және әлеуметтік әділет' left out" in m.explanation
+
+
+def test_another_preposition_only_with_the_country(wl) -> None:
+    (m,) = wl.match("The Kazakhstan Centre of Labour Rights said so.")
+    assert m.explanation.endswith("another preposition")
+    assert wl.match("In Kazakhstan the Centre of Labour Rights said so.") == []
