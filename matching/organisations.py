@@ -24,7 +24,7 @@ from itertools import pairwise
 from matching.article import Article, Hit, Occurrence
 from matching.index import WordPattern
 from matching.places import NEUTRAL, acronym_place, place_of
-from matching.translit import has_kazakh_letter, key
+from matching.translit import fold_kazakh, has_kazakh_letter, key
 
 _FUNCTION_LIST = """
 of the a an and for in on to at by with и в во на по с со к о об от до за из у для мен пен бен және
@@ -71,6 +71,7 @@ class OrgEntity:
     index: int
     countries: set[str] = field(default_factory=set)
     acronyms: set[str] = field(default_factory=set)  # folded, as the acronym index keys them
+    initials: set[str] = field(default_factory=set)  # of each alias's words (CITUK), folded
 
 
 @dataclass(frozen=True, eq=False)
@@ -288,7 +289,7 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
         if lower:
             return None  # a short name in lower case is a phrase, not a name
         defined = DEFINITION.match(art.text, end)
-        if defined and defined.group(1) not in name.entity.acronyms and _is_acronym(defined.group(1)):
+        if defined and _is_acronym(defined.group(1)) and not _its_acronym(name.entity, defined.group(1)):
             reason = f"followed by ({defined.group(1)}), which is not one of its acronyms"
             return _near(name, start, end, base, reason)
         notes.append("without the country")
@@ -299,6 +300,12 @@ def org_occurrence(hit: Hit, name: OrgName, i: int, art: Article) -> Occurrence 
 
 def _is_acronym(word: str) -> bool:
     return sum(c.isupper() for c in word) >= 2
+
+
+def _its_acronym(entity: OrgEntity, acronym: str) -> bool:
+    """One of its acronyms, or the initials of one of its names (CITUK; not Bulgaria's CITUB)."""
+    folded = fold_kazakh(acronym).upper()
+    return folded in entity.acronyms or folded in entity.initials
 
 
 def compile_name(
@@ -329,6 +336,7 @@ def compile_name(
             resume = later[0] if later else 0
         tail = " ".join(words[a + 1 : core_at[resume]] if resume else words[a + 1 :])
         gaps.append(Gap(required, conjunction, tail, resume))
+    entity.initials.add(fold_kazakh("".join(w[0] for r, w in roles if r != "function")).upper())
     qualifiers = tuple(key(w) for r, w in roles if r == "place")
     countries = {p for r, w in roles if r == "place" for p in word_places(w) or () if p != NEUTRAL}
     entity.countries.update(countries)

@@ -244,3 +244,11 @@ def test_another_preposition_only_with_the_country(wl) -> None:
     (m,) = wl.match("The Kazakhstan Centre of Labour Rights said so.")
     assert m.explanation.endswith("another preposition")
     assert wl.match("In Kazakhstan the Centre of Labour Rights said so.") == []
+
+
+def test_a_short_name_followed_by_its_own_initials(wl) -> None:
+    text = "In Kazakhstan the Confederation of Independent Trade Unions (CITUK) was closed. CITUK appealed."
+    assert [(m.surface, m.tier) for m in wl.match(text)] == [
+        ("Confederation of Independent Trade Unions", "name"), ("CITUK", "acronym"), ("CITUK", "acronym")]
+    other = "In Kazakhstan, as in Sofia, the Confederation of Independent Trade Unions (CITUB) protested."
+    assert wl.match(other) == []
