@@ -16,17 +16,12 @@ import re
 
 from matching.article import Article, Hit, Occurrence, Token
 from matching.index import Acronym, OrgRef, PhraseRef, SplitAcronym, SurnameRef, WordIndex
-from matching.inspection import Inspection, NearMiss, NewForm
-from matching.morphology import KK_SUFFIX_KEYS, Endings, patronymic_gender
+from matching.inspection import Inspection
+from matching.morphology import KK_SUFFIX_KEYS, patronymic_gender
+from matching.nearmiss import LetterOff, inspection
 from matching.normalise import TOKEN_RE, clean, hyphen_parts, is_capitalised, trim_span
 from matching.organisations import DEFINITION, OrgEntity, org_occurrence, word_places
-from matching.persons import (
-    ANOTHER_PERSON,
-    listed_display,
-    own_given_next_to,
-    person_occurrence,
-    written_nominative,
-)
+from matching.persons import person_occurrence
 from matching.phrases import (
     acronym_occurrence,
     defined_acronym_occurrence,
@@ -36,15 +31,12 @@ from matching.phrases import (
 )
 from matching.spec import EntitySpec, Mention
 from matching.translit import fold_kazakh, key
-from matching.variants import deletions, distance_at_most_one
 
 _CACHE_LIMIT = 200_000  # distinct spellings remembered before starting afresh
 _GROUP = re.Match.group
 _TIER_RANK = {"full_name": 0, "initial": 1, "name": 2, "acronym": 3, "surname": 4, "term": 5}
 _PERSON_TIERS = frozenset({"full_name", "initial", "surname"})
 _MIN_VARIANT = 5  # key letters a word needs to count as an unlisted spelling
-_MIN_NEAR = 5  # ... and of a word compared letter by letter with the watched surnames
-_MAX_ENDING = 8  # key letters of the longest surname ending (Kazakh: -тардың ...)
 _EMPTY = Inspection([])
 
 
@@ -83,9 +75,7 @@ class Watchlist:
         )
         self._groups = {n: max(1, len(s.groups)) for n, s in enumerate(specs) if s.kind == "term"}
         self._cache: dict[str, tuple[Hit, ...]] = {}
-        # For near misses only (inspect): every stem one letter shorter -> what it came from.
-        self._near: dict[str, list[tuple[str, Endings, SurnameRef]]] | None = None
-        self._near_acronyms: dict[str, list[tuple[str, Acronym]]] | None = None
+        self._near: LetterOff | None = None  # for inspect only, built on its first call
 
     def __len__(self) -> int:
         return len(self.specs)
@@ -210,7 +200,9 @@ class Watchlist:
         mentions = self._policy(text, found)
         if not collect:
             return Inspection(mentions)
-        return self._inspection(art, found_hits, found, rejected, mentions)
+        if self._near is None:
+            self._near = LetterOff(self._index, self._acronyms)
+        return inspection(art, self.entity_ids, found_hits, found, rejected, mentions, self._near)
 
     def _resolve(self, art: Article, found: list[Occurrence], rejected: list[Occurrence]) -> list[Occurrence]:
         """Pending occurrences count if the text names the entity another way; else near misses."""
@@ -302,118 +294,3 @@ class Watchlist:
                 )
             )
         return out
-
-    # --- near misses (inspect only) -------------------------------------------------------
-
-    def _inspection(
-        self,
-        art: Article,
-        found_hits: list[tuple[Hit, ...]],
-        found: list[Occurrence],
-        rejected: list[Occurrence],
-        mentions: list[Mention],
-    ) -> Inspection:
-        near: list[NearMiss] = []
-        forms: list[NewForm] = []
-        covered = [(m.start, m.end) for m in mentions]
-        shown: set[tuple[int, int]] = set()
-        counted = {(self.entity_ids.index(m.entity_id), m.start) for m in mentions}
-
-        def add_near(o: Occurrence, aliasable: bool) -> None:
-            if (o.start, o.end) in shown or any(a <= o.start and o.end <= b for a, b in covered):
-                return
-            shown.add((o.start, o.end))
-            surface = art.text[o.start : o.end]
-            near.append(NearMiss(self.entity_ids[o.entity], surface, o.start, o.end, o.resembles,
-                                 o.reject, aliasable))
-
-        for o in rejected:
-            add_near(o, aliasable=o.variant and o.reject != ANOTHER_PERSON)
-            if o.variant:
-                forms.append(self._new_form(art, o, "variant", False, ""))
-        listed = {o.entity for o in found if not o.variant and o.tier in _PERSON_TIERS}
-        for o in found:
-            if o.variant:
-                evidence = "given name" if o.tier in ("full_name", "initial") else "listed form"
-                if evidence == "listed form" and o.entity not in listed:
-                    evidence = "given name elsewhere in the text"
-                forms.append(self._new_form(art, o, "variant", (o.entity, o.start) in counted, evidence))
-            elif o.tier == "acronym" and o.resembles:
-                forms.append(NewForm(self.entity_ids[o.entity], o.resembles, art.text[o.start : o.end],
-                                     o.start, o.end, "acronym", True, "definition"))
-        for i, hits in enumerate(found_hits):
-            if hits:
-                continue
-            for o in self._one_letter_off(art, i, listed):
-                add_near(o, aliasable=True)
-                if o.variant:
-                    evidence = "given name" if o.tier == "full_name" else ""
-                    evidence = evidence or ("listed form" if o.entity in listed else "")
-                    forms.append(self._new_form(art, o, "near", False, evidence))
-        near.sort(key=lambda n: n.start)
-        forms.sort(key=lambda f: f.start)
-        return Inspection(mentions, near, forms)
-
-    def _new_form(self, art: Article, o: Occurrence, kind: str, counted: bool, evidence: str) -> NewForm:
-        surface = art.text[o.start : o.end]
-        word = surface.split()[-1] if o.tier in ("full_name", "initial") else surface
-        if o.tier in ("full_name", "initial") and surface.split()[0] == word:  # Surname Given
-            word = surface.split()[0]
-        form = written_nominative(word, o.form_key, kind == "near")
-        return NewForm(self.entity_ids[o.entity], form, surface, o.start, o.end, kind, counted, evidence)
-
-    def _near_index(self) -> dict[str, list[tuple[str, Endings, SurnameRef]]]:
-        if self._near is None:
-            near: dict[str, list[tuple[str, Endings, SurnameRef]]] = {}
-            for _, endings, ref in self._index.items():
-                if isinstance(ref, SurnameRef) and len(ref.stem) >= 4:
-                    for d in set(deletions(ref.stem)):
-                        near.setdefault(d, []).append((ref.stem, endings, ref))
-            self._near = near
-        return self._near
-
-    def _near_acronym_index(self) -> dict[str, list[tuple[str, Acronym]]]:
-        if self._near_acronyms is None:
-            near: dict[str, list[tuple[str, Acronym]]] = {}
-            for folded, entries in self._acronyms.items():
-                if len(folded) >= 4:
-                    for d in set(deletions(folded)):
-                        near.setdefault(d, []).extend((folded, a) for a in entries)
-            self._near_acronyms = near
-        return self._near_acronyms
-
-    def _one_letter_off(self, art: Article, i: int, listed: set[int]) -> list[Occurrence]:
-        """A capitalised word one letter away from a watched surname or acronym, else []."""
-        tok = art.token(i)
-        c = tok.cleaned
-        if not tok.capitalised or not c.replace("-", "").isalpha() or tok.given_name:
-            return []
-        start, end = art.tokens[i].start(), art.tokens[i].end()
-        if is_acronym_word(c):
-            folded = fold_kazakh(c)
-            for d in set(deletions(folded)):
-                for target, acronym in self._near_acronym_index().get(d, ()):
-                    if target != folded and distance_at_most_one(folded, target):
-                        return [Occurrence(acronym.entity, start, end, "near", "", reject="one letter off",
-                                           resembles=acronym.display)]
-            return []
-        k = tok.key
-        if len(k) < _MIN_NEAR:
-            return []
-        index = self._near_index()
-        for cut in range(0, min(_MAX_ENDING, len(k) - 4) + 1):
-            stem, ending = k[: len(k) - cut], k[len(k) - cut :]
-            for d in set(deletions(stem)):
-                for target, endings, ref in index.get(d, ()):
-                    if target == stem or ending not in endings or not distance_at_most_one(stem, target):
-                        continue
-                    person = ref.person
-                    given = own_given_next_to(person, i, art)
-                    reason = "one letter off"
-                    if given is None:
-                        reason += ", no given name nearby"
-                    occ = Occurrence(person.index, start, end, "full_name" if given else "surname", "",
-                                     reject=reason, variant=True, resembles=listed_display(ref, c),
-                                     form_key=ref.nominative)
-                    return [occ]
-        return []
