@@ -77,6 +77,10 @@ def archive(db: Database, since: datetime | None) -> Iterator[StoredArticle]:
         last = batch[-1].id
 
 
+def _articles(n: int) -> str:
+    return f"{n} article" + ("" if n == 1 else "s")
+
+
 def _since(days: int | None) -> datetime | None:
     return utcnow() - timedelta(days=days) if days else None
 
@@ -115,7 +119,7 @@ def try_aliases(cfg: Config, db: Database, aliases: Sequence[tuple[str, str]], *
                   + ", ".join(f"{e}={f}" for e, f in aliases), highlight=False)
     for entity, row in report.items():
         gained = row["after"] - row["before"] + row["lost"]
-        console.print(f"[bold]{escape(entity)}[/]: {row['before']} articles now, {row['after']} "
+        console.print(f"[bold]{escape(entity)}[/]: {_articles(row['before'])} now, {row['after']} "
                       f"with the alias ({gained} more, {row['lost']} fewer)", highlight=False)
         for g in row["gained"]:
             console.print(f"  + [bold]{escape(g['title'])}[/] {escape(g['url'])}", highlight=False,
@@ -184,7 +188,7 @@ def suggest(cfg: Config, db: Database, *, days: int | None, min_count: int, json
     for c in found:
         why = ", ".join(f"{k} {n}" for k, n in c.evidence.items())
         console.print(f"\n[bold]{escape(c.entity_id)}[/] [yellow]{escape(c.form)}[/] ({c.kind}: "
-                      f"{c.count} times in {c.texts} articles; {escape(why)})", highlight=False)
+                      f"{c.count} times in {_articles(c.texts)}; {escape(why)})", highlight=False)
         for example in c.examples:
             console.print(f"  · {escape(example)}", highlight=False, soft_wrap=True)
         line = aliases_line(specs[c.entity_id], [aliases[id(c)]])
