@@ -156,7 +156,7 @@ class _Builder:
                 continue
             forms: list[tuple[Paradigm, str]] = [(p, "")]
             for vk, what in suffix_variants(nk, p.cls, person.gender):
-                if len(vk) < _MIN_VARIANT or vk in listed or lexicon.lookup(vk):
+                if len(vk) < _MIN_VARIANT or vk in listed or (len(vk) < len(nk) and lexicon.lookup(vk)):
                     continue  # Алиев without -ев is the given name Али
                 v = paradigm(vk, "surname")
                 forms.append((v, what))

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from matching.organisations import OrgName
 
 P = TypeVar("P")
+_HEAD = 4  # letters of a word checked against the stems' first letters before any look-up
 
 
 class WordIndex(Generic[P]):
@@ -26,8 +27,9 @@ class WordIndex(Generic[P]):
         self._added: set[tuple[str, int, P]] = set()
         self._longest: dict[int, int] = {}
         # The first letters of every stem: most words of a text start like no watched name.
-        self._head = 3
+        self._head = _HEAD
         self._heads: set[str] = set()
+        self._spans: dict[int, tuple[int, ...]] = {}  # word length -> stem lengths to try
 
     def __len__(self) -> int:
         return len(self._stems)
@@ -45,10 +47,13 @@ class WordIndex(Generic[P]):
         if len(stem) not in self._lengths:
             self._lengths.append(len(stem))
             self._lengths.sort()
+            self._spans.clear()
         longest = self._longest.get(id(endings))
         if longest is None:
             longest = self._longest[id(endings)] = max(map(len, endings), default=0)
-        self._max_end = max(self._max_end, longest)
+        if longest > self._max_end:
+            self._max_end = longest
+            self._spans.clear()
 
     def forms(self) -> Iterator[str]:
         """Every key this index recognises (stem + ending), e.g. for a regex baseline."""
@@ -69,13 +74,11 @@ class WordIndex(Generic[P]):
         if k[: self._head] not in self._heads:
             return out
         n = len(k)
-        lo = n - self._max_end
+        span = self._spans.get(n)
+        if span is None:
+            span = self._spans[n] = tuple(x for x in self._lengths if n - self._max_end <= x <= n)
         stems = self._stems
-        for length in self._lengths:
-            if length > n:
-                break
-            if length < lo:
-                continue
+        for length in span:
             entries = stems.get(k[:length])
             if entries:
                 rest = k[length:]
