@@ -28,7 +28,7 @@ from matching.morphology import (
     looks_like_surname,
     paradigm,
 )
-from matching.normalise import TOKEN_RE, clean
+from matching.normalise import TOKEN_RE, clean, script_of
 from matching.organisations import OrgEntity, compile_name
 from matching.spec import EntitySpec
 from matching.translit import fold_kazakh, key, key_with_ng
@@ -125,7 +125,7 @@ class _Builder:
             given, surname = _split_person(words)
             given_words += given
             surnames.append(surname)
-            person.surname_display.setdefault(_is_latin(surname), surname)
+            person.surname_display.setdefault(script_of(surname), surname)
         seen: dict[str, Paradigm] = {}  # by nominative key
         for surname in surnames:
             for nk in _name_keys(surname):

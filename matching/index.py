@@ -97,7 +97,7 @@ class Person:
     gender: str | None = None  # "m" | "f" from the surname's form or the given name
     initials: frozenset[str] = frozenset()
     exclude: tuple[tuple[str, ...], ...] = ()
-    surname_display: dict[bool, str] = field(default_factory=dict)  # by "is Latin"
+    surname_display: dict[str, str] = field(default_factory=dict)  # by script (normalise.script_of)
 
 
 @dataclass(frozen=True, eq=False)

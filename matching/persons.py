@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from matching.article import Article, Hit, Occurrence
 from matching.index import Person, SurnameRef
 from matching.morphology import NOMINATIVE, Ending, looks_like_surname, paradigm
-from matching.normalise import is_capitalised
+from matching.normalise import is_capitalised, script_of
 from matching.translit import has_kazakh_letter, key
 from matching.variants import distance_at_most_one
 
@@ -175,7 +175,10 @@ def explain_form(hit: Hit, ref: SurnameRef) -> str:
 def listed_display(ref: SurnameRef, surface: str) -> str:
     """The person's listed surname, in the script of the surface if the config has one."""
     display = ref.person.surname_display
-    return display.get(surface.isascii()) or next(iter(display.values()), "")
+    script = script_of(surface)
+    # Kazakh and Russian Cyrillic stand in for each other before Latin does
+    near = {"kk": "ru", "ru": "kk"}.get(script, "")
+    return display.get(script) or display.get(near) or next(iter(display.values()), "")
 
 
 def explain_variant(hit: Hit, ref: SurnameRef) -> str:

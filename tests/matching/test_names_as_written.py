@@ -252,3 +252,12 @@ def test_a_short_name_followed_by_its_own_initials(wl) -> None:
         ("Confederation of Independent Trade Unions", "name"), ("CITUK", "acronym"), ("CITUK", "acronym")]
     other = "In Kazakhstan, as in Sofia, the Confederation of Independent Trade Unions (CITUB) protested."
     assert wl.match(other) == []
+
+
+def test_the_listed_form_shown_is_in_the_script_written() -> None:
+    aliases = ("Әмин Елеусінов", "Амин Елеусинов")
+    wl = compile_watchlist([EntitySpec("e", "person", "Amin Eleusinov", aliases=aliases)])
+    (m,) = wl.match("Елеусинова приговорили.")
+    assert m.explanation == "Елеусинова = Елеусинов, genitive/accusative (ru)"
+    assert wl.match("Елеусіновтің ісі.")[0].explanation == "Елеусіновтің = Елеусінов + genitive -тің (kk)"
+    assert wl.match("Eleusinova was fined.") == []  # in English text a Russian case form is a woman
