@@ -336,7 +336,8 @@ def compile_name(
             resume = later[0] if later else 0
         tail = " ".join(words[a + 1 : core_at[resume]] if resume else words[a + 1 :])
         gaps.append(Gap(required, conjunction, tail, resume))
-    entity.initials.add(fold_kazakh("".join(w[0] for r, w in roles if r != "function")).upper())
+    for kept in (("core", "place"), ("core",)):  # CITUK; КНП for the name without its country
+        entity.initials.add(fold_kazakh("".join(w[0] for r, w in roles if r in kept)).upper())
     qualifiers = tuple(key(w) for r, w in roles if r == "place")
     countries = {p for r, w in roles if r == "place" for p in word_places(w) or () if p != NEUTRAL}
     entity.countries.update(countries)

@@ -261,3 +261,8 @@ def test_the_listed_form_shown_is_in_the_script_written() -> None:
     assert m.explanation == "Елеусинова = Елеусинов, genitive/accusative (ru)"
     assert wl.match("Елеусіновтің ісі.")[0].explanation == "Елеусіновтің = Елеусінов + genitive -тің (kk)"
     assert wl.match("Eleusinova was fined.") == []  # in English text a Russian case form is a woman
+
+
+def test_initials_of_the_name_without_its_country(wl) -> None:
+    text = "В Казахстане ликвидирована Конфедерация независимых профсоюзов (КНП). КНП обжалует решение."
+    assert [m.tier for m in wl.match(text)] == ["name", "acronym", "acronym"]
