@@ -100,7 +100,7 @@ class Person:
     surname_display: dict[str, str] = field(default_factory=dict)  # by script (normalise.script_of)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)  # not frozen: tens of thousands are made per compile
 class SurnameRef:
     person: Person
     cls: str  # morphology paradigm

@@ -30,10 +30,11 @@ def loose(k: str) -> str:
 
 
 def vowel_flips(stem: str) -> Iterator[tuple[str, str]]:
-    """The stem with one е written и or и written е; not its first letter nor its last two."""
+    """The stem with one е written и or и written е; not its first letter nor its last two, nor
+    a vowel next to another (й, я, ю, ы after a vowel: Қалдыбай, Әлия are not е / и)."""
     for n in range(1, len(stem) - _KEEP):
         flipped = _FLIP.get(stem[n])
-        if flipped:
+        if flipped and stem[n - 1] not in _VOWELS and stem[n + 1] not in _VOWELS:
             yield stem[:n] + flipped + stem[n + 1 :], f"{_CYRILLIC[stem[n]]} written {_CYRILLIC[flipped]}"
 
 
