@@ -108,6 +108,9 @@ def _word_pattern(word: str) -> WordPattern:
 class _Builder:
     def __init__(self) -> None:
         self.index: WordIndex[SurnameRef | PhraseRef | OrgRef] = WordIndex()
+        # Unlisted spellings (variants.py) apart: looked up only for a capitalised word the
+        # index does not know, so the index every word goes through stays as small as the list.
+        self.variant_index: WordIndex[SurnameRef] = WordIndex()
         self.acronyms: dict[str, list[Acronym]] = {}
         self.given: WordIndex[int] = WordIndex()  # payload: the person's index
         self.orgs: dict[int, OrgEntity] = {}
@@ -160,13 +163,13 @@ class _Builder:
                     continue  # Алиев without -ев is the given name Али
                 v = paradigm(vk, "surname")
                 forms.append((v, what))
-                self.index.add(v.stem, v.endings, SurnameRef(person, v.cls, vk, v.stem, what))
+                self.variant_index.add(v.stem, v.endings, SurnameRef(person, v.cls, vk, v.stem, what))
             for v, what in forms:
                 tail = v.nominative[len(v.stem) :]
                 for flipped, how in vowel_flips(v.stem):
                     label = f"{what}, {how}" if what else how
                     ref = SurnameRef(person, v.cls, flipped + tail, flipped, label)
-                    self.index.add(flipped, v.endings, ref)
+                    self.variant_index.add(flipped, v.endings, ref)
 
     def acronym(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
@@ -234,6 +237,7 @@ def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
         acronyms={k: tuple(v) for k, v in b.acronyms.items()},
         lexicon=given_name_lexicon(),
         given=b.given,
+        variants=b.variant_index,
         orgs=b.orgs,
         split_acronyms={k: tuple(v) for k, v in b.split_acronyms.items()},
     )

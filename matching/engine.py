@@ -1,8 +1,8 @@
 """Matching an article against a compiled watchlist, and the article-level policy.
 
 Per token: its raw spelling -> (cached) hits from the stem index, so the cost of a word does
-not depend on how many entities are watched; the index also holds unlisted spellings of
-surnames (variants.py), which a listed form of the same word outranks. Only the few
+not depend on how many entities are watched; a capitalised word no listed form spells is
+looked up once more, among the unlisted spellings of surnames (variants.py). Only the few
 tokens with hits are looked at again, with their neighbours (persons.py, organisations.py,
 phrases.py); then the article-level policy: spelling variants and short organisation names
 count only if the text names the entity otherwise, acronyms the text defines count from
@@ -40,14 +40,6 @@ _MIN_VARIANT = 5  # key letters a word needs to count as an unlisted spelling
 _EMPTY = Inspection([])
 
 
-def _listed_first(hits: list[Hit], cleaned: str) -> list[Hit]:
-    """Unlisted spellings only where no listed form is spelt, of a capitalised longer word."""
-    listed = [h for h in hits if not (isinstance(h.ref, SurnameRef) and h.ref.variant)]
-    if listed or not is_capitalised(cleaned) or len(key(cleaned)) < _MIN_VARIANT:
-        return listed
-    return hits
-
-
 class Watchlist:
     """A compiled watchlist: `match(text)` finds every watched entity in an article."""
 
@@ -59,6 +51,7 @@ class Watchlist:
         lexicon: WordIndex[str],
         given: WordIndex[int],
         orgs: dict[int, OrgEntity] | None = None,
+        variants: WordIndex[SurnameRef] | None = None,
         split_acronyms: dict[str, tuple[SplitAcronym, ...]] | None = None,
     ) -> None:
         self.specs = specs
@@ -68,6 +61,8 @@ class Watchlist:
         self._lexicon = lexicon
         self._given = given
         self._orgs = orgs or {}
+        self._variants: WordIndex[SurnameRef] = variants if variants is not None else WordIndex()
+        self._has_variants = len(self._variants) > 0
         self._split_acronyms = split_acronyms or {}
         self._facts: dict[str, Token] = {}
         self._full_name = frozenset(
@@ -118,8 +113,12 @@ class Watchlist:
             if not hits:
                 for lo, hi in parts:
                     hits += self._word_hits(clean(raw[lo:hi]), lo, hi)
-        if hits and any(isinstance(h.ref, SurnameRef) and h.ref.variant for h in hits):
-            hits = _listed_first(hits, cleaned)
+        # a listed form of any entity outranks an unlisted spelling of another
+        if not hits and self._has_variants and cleaned[:1].isupper():  # clean(): no invisible first
+            k = key(cleaned)
+            if len(k) >= _MIN_VARIANT:
+                hits = [Hit(ref, cleaned, ending, meanings, 0, len(raw))
+                        for ref, ending, meanings in self._variants.lookup(k)]
         if not hits and self._split_acronyms and cleaned.isupper():
             heads = self._split_acronyms.get(fold_kazakh(cleaned), ())
             hits = [Hit(head, cleaned, "", (), 0, len(raw)) for head in heads]
@@ -201,7 +200,7 @@ class Watchlist:
         if not collect:
             return Inspection(mentions)
         if self._near is None:
-            self._near = LetterOff(self._index, self._acronyms)
+            self._near = LetterOff((self._index, self._variants), self._acronyms)
         return inspection(art, self.entity_ids, found_hits, found, rejected, mentions, self._near)
 
     def _resolve(self, art: Article, found: list[Occurrence], rejected: list[Occurrence]) -> list[Occurrence]:

@@ -31,13 +31,16 @@ class LetterOff:
     """Watched surnames and acronyms by every spelling one letter shorter."""
 
     def __init__(
-        self, index: WordIndex[SurnameRef | PhraseRef | OrgRef], acronyms: Mapping[str, Sequence[Acronym]]
+        self,
+        indexes: Sequence[WordIndex[SurnameRef | PhraseRef | OrgRef] | WordIndex[SurnameRef]],
+        acronyms: Mapping[str, Sequence[Acronym]],
     ) -> None:
         self._stems: dict[str, list[tuple[str, Endings, SurnameRef]]] = {}
-        for _, endings, ref in index.items():
-            if isinstance(ref, SurnameRef) and len(ref.stem) >= _MIN_STEM:
-                for d in set(deletions(ref.stem)):
-                    self._stems.setdefault(d, []).append((ref.stem, endings, ref))
+        for index in indexes:
+            for _, endings, ref in index.items():
+                if isinstance(ref, SurnameRef) and len(ref.stem) >= _MIN_STEM:
+                    for d in set(deletions(ref.stem)):
+                        self._stems.setdefault(d, []).append((ref.stem, endings, ref))
         self._acronyms: dict[str, list[tuple[str, Acronym]]] = {}
         for folded, entries in acronyms.items():
             if len(folded) >= _MIN_STEM:

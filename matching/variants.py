@@ -2,9 +2,9 @@
 
 Keys (translit.py) already fold the usual romanisations (Dzhaksybekov = Jaksybekov =
 Zhaqsybekov, Abliazov = Ablyazov, -ii = -iy = -y). Two kinds of variant remain. Both are
-indexed at compile time beside the listed forms, in the same stem index (a word still costs
-one look-up), marked as variants: they count only where precision allows (persons.py,
-engine.py):
+indexed at compile time in an index of their own, which only a capitalised word that no
+listed form spells is looked up in (the index every word goes through stays as small as the
+watchlist); they count only where precision allows (persons.py, engine.py):
 - an unstressed е written и, or и written е, once in the stem (Белинский / Билинский);
 - a Kazakh surname with or without the Russian suffix: Қалдыбай / Калдыбаев, Жақсыбек /
   Жақсыбеков (and -ова / -ева for a woman).
