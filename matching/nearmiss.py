@@ -25,6 +25,7 @@ _PERSON_TIERS = frozenset({"full_name", "initial", "surname"})
 _MIN_NEAR = 5  # key letters of a word compared letter by letter with the watched surnames
 _MIN_STEM = 4  # ... and of a stem it is compared with
 _MAX_ENDING = 8  # key letters of the longest surname ending (Kazakh: -тардың ...)
+_CACHE_LIMIT = 100_000  # words whose closest watched name is remembered
 
 
 class LetterOff:
@@ -46,6 +47,7 @@ class LetterOff:
             if len(folded) >= _MIN_STEM:
                 for d in set(deletions(folded)):
                     self._acronyms.setdefault(d, []).extend((folded, a) for a in entries)
+        self._cache: dict[str, SurnameRef | Acronym | None] = {}
 
     def near(self, art: Article, i: int) -> Occurrence | None:
         """Token i as a word one letter away from a watched surname or acronym, or None."""
@@ -53,29 +55,41 @@ class LetterOff:
         c = tok.cleaned
         if not tok.capitalised or not c.replace("-", "").isalpha() or tok.given_name:
             return None
+        if c in self._cache:
+            found = self._cache[c]
+        else:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            found = self._cache[c] = self._closest(c, tok.key)
+        if found is None:
+            return None
         start, end = art.tokens[i].start(), art.tokens[i].end()
+        if isinstance(found, Acronym):
+            return Occurrence(found.entity, start, end, "near", "", reject="one letter off",
+                              resembles=found.display)
+        given = own_given_next_to(found.person, i, art)
+        reason = "one letter off" if given else "one letter off, no given name nearby"
+        return Occurrence(found.person.index, start, end, "full_name" if given else "surname", "",
+                          reject=reason, variant=True, resembles=listed_display(found, c),
+                          form_key=found.nominative)
+
+    def _closest(self, c: str, k: str) -> SurnameRef | Acronym | None:
+        """The watched surname or acronym a word is one letter away from (by its spelling only)."""
         if is_acronym_word(c):
             folded = fold_kazakh(c)
             for d in set(deletions(folded)):
                 for target, acronym in self._acronyms.get(d, ()):
                     if target != folded and distance_at_most_one(folded, target):
-                        return Occurrence(acronym.entity, start, end, "near", "", reject="one letter off",
-                                          resembles=acronym.display)
+                        return acronym
             return None
-        k = tok.key
         if len(k) < _MIN_NEAR:
             return None
         for cut in range(0, min(_MAX_ENDING, len(k) - _MIN_STEM) + 1):
             stem, ending = k[: len(k) - cut], k[len(k) - cut :]
             for d in set(deletions(stem)):
                 for target, endings, ref in self._stems.get(d, ()):
-                    if target == stem or ending not in endings or not distance_at_most_one(stem, target):
-                        continue
-                    given = own_given_next_to(ref.person, i, art)
-                    reason = "one letter off" if given else "one letter off, no given name nearby"
-                    return Occurrence(ref.person.index, start, end, "full_name" if given else "surname", "",
-                                      reject=reason, variant=True, resembles=listed_display(ref, c),
-                                      form_key=ref.nominative)
+                    if target != stem and ending in endings and distance_at_most_one(stem, target):
+                        return ref
         return None
 
 
