@@ -200,7 +200,7 @@ class Watchlist:
         if not collect:
             return Inspection(mentions)
         if self._near is None:
-            self._near = LetterOff((self._index, self._variants), self._acronyms)
+            self._near = LetterOff((self._index,), self._acronyms)
         return inspection(art, self.entity_ids, found_hits, found, rejected, mentions, self._near)
 
     def _resolve(self, art: Article, found: list[Occurrence], rejected: list[Occurrence]) -> list[Occurrence]:
