@@ -224,6 +224,17 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
     person = ref.person
     if not is_capitalised(hit.cleaned):
         return None
+    variant = bool(ref.variant)
+    context = _context(person, i, art) if variant else None
+    if variant and (context is None or art.token(i).given_name):
+        # another person's name (first: an unlisted spelling is cheap to turn down), or a given
+        # name before a spelling of a surname (Bolat, not Bolatov)
+        if art.token(i).given_name:
+            return None
+        start, end = art.tokens[i].start() + hit.lo, art.tokens[i].start() + hit.hi
+        return Occurrence(person.index, start, end, "surname", explain_variant(hit, ref),
+                          reject=ANOTHER_PERSON, variant=True,
+                          resembles=listed_display(ref, hit.cleaned), form_key=ref.nominative)
     if all(m.needs for m in hit.meanings) and not any(_reading_fits(m, hit, i, art) for m in hit.meanings):
         return None
     guard = _GUARDS.get((ref.cls, hit.ending))
@@ -233,17 +244,10 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
         return None
     if person.exclude and art.inside(i, i, person.exclude):
         return None
-    variant = bool(ref.variant)
-    if variant and art.token(i).given_name:
-        return None  # Bolat is a given name before it is a spelling of Bolatov
-    context = _context(person, i, art)
     if context is None:
-        if not variant:
+        context = _context(person, i, art)
+        if context is None:
             return None
-        start, end = art.tokens[i].start() + hit.lo, art.tokens[i].start() + hit.hi
-        return Occurrence(person.index, start, end, "surname", explain_variant(hit, ref),
-                          reject=ANOTHER_PERSON, variant=True,
-                          resembles=listed_display(ref, hit.cleaned), form_key=ref.nominative)
     tier, first, last, given = context
     if tier == "surname" and _given_before_surname(i, art):
         return None
