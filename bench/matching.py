@@ -11,7 +11,7 @@ people nobody watches. Measured in the same run:
   (every cache emptied before each article: every token normalised and looked up afresh);
 - the baseline: one regex alternation of the very forms the index recognises, run over the
   same normalised token keys, on a subset of the articles (it is far too slow for all).
-Targets: match(10,000) <= 2x match(10); >= 100x faster than the regex at 10,000; compiling
+Targets: match(10,000) <= 1.5x match(10); >= 100x faster than the regex at 10,000; compiling
 10,000 entities < 10 s.
 """
 
@@ -91,6 +91,9 @@ LATIN = str.maketrans(
         "я": "ya",
     }
 )  # fmt: skip
+
+
+MAX_RATIO = 1.5  # cost per article at the largest watchlist over the cost at the smallest
 
 
 def latin(word: str) -> str:
@@ -293,8 +296,8 @@ def main() -> int:
     if small != large:
         for mode in ("warm", "cold"):
             ratio = results[large][mode] / results[small][mode]
-            label = f"match at {large:,} / at {small:,} entities ({mode} cache) <= 2"
-            verdicts.append((label, ratio, ratio <= 2))
+            label = f"match at {large:,} / at {small:,} entities ({mode} cache) <= {MAX_RATIO}"
+            verdicts.append((label, ratio, ratio <= MAX_RATIO))
     speedup = results[large]["regex"] / results[large]["warm"]
     verdicts.append((f"regex / match at {large:,} entities >= 100 (warm)", speedup, speedup >= 100))
     speedup_cold = results[large]["regex"] / results[large]["cold"]

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matching import language
-from matching.index import Acronym, PhraseRef, SurnameRef
-from matching.morphology import Ending
+from matching.index import Acronym, OrgRef, PhraseRef, SplitAcronym, SurnameRef
+from matching.morphology import Ending, looks_like_surname
 
 _DIGRAPH_INITIALS = frozenset({"Zh", "Sh", "Ch", "Kh", "Ye", "Yu", "Ya", "Ts"})
 _PHRASE_GAP = re.compile(r"[\s\"«»“”„']*")
@@ -22,7 +22,7 @@ _SENTENCE_WORDS = 40  # the language of a sentence shows within this many words
 class Hit:
     """A token (or a hyphen-separated part of it) that spells an indexed form."""
 
-    ref: SurnameRef | PhraseRef | Acronym
+    ref: SurnameRef | PhraseRef | OrgRef | Acronym | SplitAcronym
     cleaned: str  # the matched (part of the) token, cleaned
     ending: str
     meanings: tuple[Ending, ...]
@@ -41,6 +41,11 @@ class Token:
     owners: frozenset[int]  # watched persons whose given name this is
     given_name: bool  # anybody's given name (watched or in the lexicon)
 
+    @property
+    def surname_shaped(self) -> bool:
+        """-ов, -ова, -ский ...: shaped like a surname."""
+        return looks_like_surname(self.key)
+
 
 @dataclass(slots=True)
 class Occurrence:
@@ -52,7 +57,13 @@ class Occurrence:
     tier: str
     explanation: str
     group: int = 0
-
+    # "variant": an unlisted spelling without a given name; "short": an organisation without
+    # its country. Either counts only if the text names the entity otherwise (engine policy).
+    pending: str = ""
+    reject: str = ""  # why this near match does not count (a near miss); "" = it counts
+    variant: bool = False  # found by an unlisted spelling
+    resembles: str = ""  # the listed form a variant or near miss is close to
+    form_key: str = ""  # key of the nominative of the form found (a variant's, for an alias)
 
 class Article:
     """The tokens of one text, with per-token details computed on demand."""
@@ -62,6 +73,10 @@ class Article:
         self.tokens = tokens
         self._facts = facts
         self._lang: dict[tuple[int, int], str | None] = {}
+        self.hit_tokens: frozenset[int] = frozenset()  # tokens that spell an indexed form
+
+    def has_hits(self, i: int) -> bool:
+        return i in self.hit_tokens
 
     def token(self, i: int) -> Token:
         return self._facts(self.tokens[i].group())
@@ -125,6 +140,18 @@ class Article:
         lang = language.guess(lower if lower else words)
         self._lang[(first, last)] = lang
         return lang
+
+    def country_word(
+        self, countries: set[str], places: Callable[[str], tuple[str, ...] | None]
+    ) -> str | None:
+        """The first word of the text that names one of these countries, if any."""
+        if not countries:
+            return None
+        for i in range(len(self.tokens)):
+            found = places(self.cleaned(i))
+            if found and not countries.isdisjoint(found):
+                return self.cleaned(i)
+        return None
 
     def inside(self, first: int, last: int, phrases: Sequence[tuple[str, ...]]) -> bool:
         """Tokens first..last lie inside an occurrence of one of the (key) phrases."""

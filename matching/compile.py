@@ -8,18 +8,34 @@ from functools import lru_cache
 
 from matching.engine import Watchlist
 from matching.given_names import names as lexicon_names
-from matching.index import Acronym, Person, Phrase, PhraseRef, SurnameRef, WordIndex, WordPattern
+from matching.index import (
+    Acronym,
+    OrgRef,
+    Person,
+    Phrase,
+    PhraseRef,
+    SplitAcronym,
+    SurnameRef,
+    WordIndex,
+    WordPattern,
+)
 from matching.morphology import (
     NOMINATIVE,
     Endings,
+    Paradigm,
     generic_endings,
     generic_stem,
     looks_like_surname,
     paradigm,
 )
-from matching.normalise import TOKEN_RE, clean
+from matching.normalise import TOKEN_RE, clean, script_of
+from matching.organisations import OrgEntity, compile_name
 from matching.spec import EntitySpec
 from matching.translit import fold_kazakh, key, key_with_ng
+from matching.variants import suffix_variants, vowel_flips
+
+_MIN_VARIANT = 5  # key letters a variant spelling needs: shorter ones are too often other words
+_MIN_SPLIT_ACRONYM = 4  # letters of an acronym that is also looked for in two parts
 
 # Function words of organisation names and keyword phrases: matched exactly, never inflected.
 _FUNCTION_WORDS = (
@@ -91,9 +107,14 @@ def _word_pattern(word: str) -> WordPattern:
 
 class _Builder:
     def __init__(self) -> None:
-        self.index: WordIndex[SurnameRef | PhraseRef] = WordIndex()
+        self.index: WordIndex[SurnameRef | PhraseRef | OrgRef] = WordIndex()
+        # Unlisted spellings (variants.py) apart: looked up only for a capitalised word the
+        # index does not know, so the index every word goes through stays as small as the list.
+        self.variant_index: WordIndex[SurnameRef] = WordIndex()
         self.acronyms: dict[str, list[Acronym]] = {}
         self.given: WordIndex[int] = WordIndex()  # payload: the person's index
+        self.orgs: dict[int, OrgEntity] = {}
+        self.split_acronyms: dict[str, list[SplitAcronym]] = {}
 
     def person(self, n: int, spec: EntitySpec) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
@@ -107,15 +128,14 @@ class _Builder:
             given, surname = _split_person(words)
             given_words += given
             surnames.append(surname)
-            person.surname_display.setdefault(_is_latin(surname), surname)
-        seen: set[str] = set()
+            person.surname_display.setdefault(script_of(surname), surname)
+        seen: dict[str, Paradigm] = {}  # by nominative key
         for surname in surnames:
             for nk in _name_keys(surname):
                 if nk in seen:
                     continue
-                seen.add(nk)
-                p = paradigm(nk, "surname")
-                self.index.add(p.stem, p.endings, SurnameRef(person, p.cls, nk))
+                p = seen[nk] = paradigm(nk, "surname")
+                self.index.add(p.stem, p.endings, SurnameRef(person, p.cls, nk, p.stem))
                 person.gender = person.gender or p.gender
         initials = set()
         lexicon = given_name_lexicon()
@@ -129,12 +149,40 @@ class _Builder:
                 if person.gender is None and len(genders) == 1:
                     person.gender = genders.pop()
         person.initials = frozenset(i for i in initials if i)
+        self.variants(person, seen)
+
+    def variants(self, person: Person, listed: dict[str, Paradigm]) -> None:
+        """Index the unlisted spellings of the listed surnames (variants.py), marked as such."""
+        lexicon = given_name_lexicon()
+        for nk, p in listed.items():
+            if len(nk) < _MIN_VARIANT:
+                continue
+            forms: list[tuple[Paradigm, str]] = [(p, "")]
+            for vk, what in suffix_variants(nk, p.cls, person.gender):
+                if len(vk) < _MIN_VARIANT or vk in listed or (len(vk) < len(nk) and lexicon.lookup(vk)):
+                    continue  # Алиев without -ев is the given name Али
+                v = paradigm(vk, "surname")
+                forms.append((v, what))
+                self.variant_index.add(v.stem, v.endings, SurnameRef(person, v.cls, vk, v.stem, what))
+            for v, what in forms:
+                tail = v.nominative[len(v.stem) :]
+                for flipped, how in vowel_flips(v.stem):
+                    label = f"{what}, {how}" if what else how
+                    ref = SurnameRef(person, v.cls, flipped + tail, flipped, label)
+                    self.variant_index.add(flipped, v.endings, ref)
 
     def acronym(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         word = clean(text.strip())
         entry = Acronym(n, tier, group, word, exclude)
-        self.acronyms.setdefault(fold_kazakh(word), []).append(entry)
+        folded = fold_kazakh(word)
+        self.acronyms.setdefault(folded, []).append(entry)
+        if len(folded) >= _MIN_SPLIT_ACRONYM and folded.isupper():  # КНПРК as КНП РК
+            for cut in range(2, len(folded) - 1):
+                split = SplitAcronym(entry, folded[cut:])
+                self.split_acronyms.setdefault(folded[:cut], []).append(split)
+        if tier == "acronym":
+            self.orgs.setdefault(n, OrgEntity(n)).acronyms.add(fold_kazakh(word))
 
     def phrase(self, n: int, spec: EntitySpec, text: str, tier: str, group: int) -> None:
         words = _words(text)
@@ -142,6 +190,13 @@ class _Builder:
             return
         exclude = tuple(_phrase_keys(e) for e in spec.exclude)
         patterns = tuple(_word_pattern(w) for w in words)
+        if tier == "name":
+            org = self.orgs.setdefault(n, OrgEntity(n))
+            name = compile_name(org, text, words, list(patterns), exclude)
+            if name is not None:
+                for stem, endings in name.cores[0]:
+                    self.index.add(stem, endings, OrgRef(name))
+                return
         capitalised = tier == "name" and words[0][:1].isupper()
         phrase = Phrase(n, tier, group, patterns, capitalised, text.strip(), exclude)
         for stem, endings in patterns[0]:
@@ -182,4 +237,7 @@ def compile_watchlist(entities: Iterable[EntitySpec]) -> Watchlist:
         acronyms={k: tuple(v) for k, v in b.acronyms.items()},
         lexicon=given_name_lexicon(),
         given=b.given,
+        variants=b.variant_index,
+        orgs=b.orgs,
+        split_acronyms={k: tuple(v) for k, v in b.split_acronyms.items()},
     )

@@ -302,8 +302,12 @@ def _kk_combinations() -> frozenset[str]:
 
 
 KK_SUFFIX_KEYS = _kk_combinations()
+RU_GENERIC_KEYS = frozenset(key(s) for s in _RU_GENERIC)
 _CYRILLIC_GENERIC = frozenset({key(s) for s in (*_RU_GENERIC, *_RU_DERIVED, *_KK_DERIVED)}) | KK_SUFFIX_KEYS
 _LATIN_GENERIC = frozenset(_EN_GENERIC)
+
+
+_RU_OBLIQUE_ADJECTIVE = ("ogo", "ego", "omu", "emu", "imi", "ih")
 
 
 def generic_stem(k: str, latin: bool) -> tuple[str, str]:
@@ -313,8 +317,15 @@ def generic_stem(k: str, latin: bool) -> tuple[str, str]:
             if k.endswith(suffix) and len(k) - len(suffix) >= 4:
                 return k[: -len(suffix)], suffix
         return k, ""
+    # an adjective written in an oblique case (топливно-энергетического, независимых)
+    for ending in _RU_OBLIQUE_ADJECTIVE:
+        if k.endswith(ending) and len(k) - len(ending) >= 4:
+            return k[: -len(ending)], ending
     stem = k
-    while len(stem) > 3 and stem[-1] in _VOWELS and len(k) - len(stem) < 3:
+    # the Kazakh possessive after a vowel: бюро-сы, конфедерация-сы (бюро, конфедерациясының)
+    if k.endswith("si") and len(k) >= 6 and k[-3] in _VOWELS:
+        stem = k[:-2]
+    while len(stem) > 3 and stem[-1] in _VOWELS and len(k) - len(stem) < 4:
         stem = stem[:-1]
     return stem, k[len(stem) :]
 

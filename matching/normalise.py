@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from matching.translit import KAZAKH_LETTERS
+
 IGNORABLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 _WORD = r"\w\u00ad\u200b-\u200f\u2060\ufeff\u0300-\u036f\u0483-\u0489"
 # Inner hyphens and apostrophes stay inside a token: ҚТКК-ны, Қасым-Жомарт, Kushakbaev's.
@@ -74,3 +76,10 @@ def is_capitalised(cleaned: str) -> bool:
         if c.isalpha():
             return c.isupper()
     return False
+
+
+def script_of(word: str) -> str:
+    """ "latin", "kk" (Cyrillic with a Kazakh letter) or "ru" (other Cyrillic)."""
+    if not any(_is_cyrillic(c) for c in word):
+        return "latin"
+    return "kk" if not KAZAKH_LETTERS.isdisjoint(word) else "ru"

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from matching.article import Article, Hit, Occurrence
 from matching.index import Person, SurnameRef
-from matching.morphology import Ending, looks_like_surname
-from matching.normalise import is_capitalised
+from matching.morphology import NOMINATIVE, Ending, looks_like_surname, paradigm
+from matching.normalise import is_capitalised, script_of
 from matching.translit import has_kazakh_letter, key
+from matching.variants import distance_at_most_one
 
 # A preposition that a woman's surname cannot follow in this form: after из/от/у... she is
 # Харьковой, so "из Харькова" is a place or a man; after к/по she is Харьковой too.
@@ -28,6 +29,7 @@ _GUARDS: dict[tuple[str, str], frozenset[str]] = {
 _MASCULINE_A = frozenset({"M_OV", "M_IN"})
 _FEMININE_PAST = ("ла", "лась")  # заявила, выступила, отказалась
 _OWN = frozenset({"own_given", "own_initial"})
+ANOTHER_PERSON = "next to another person's name"
 _OTHER = frozenset({"other_given", "other_initial"})
 
 
@@ -135,9 +137,16 @@ def _describe(meanings: Sequence[Ending]) -> str:
     return " / ".join(seen)
 
 
+def _possessive(surface: str) -> bool:
+    return surface.endswith(("'s", "'"))
+
+
 def explain_form(hit: Hit, ref: SurnameRef) -> str:
     """Which form and which ending: "Харьковаға = Харькова + dative -ға (kk)"."""
     surface = hit.cleaned
+    # Zhovtis and Zhovtis's have one key: the apostrophe says which was written.
+    if NOMINATIVE in hit.meanings and not _possessive(surface):
+        return f"{surface}: surname, nominative"
     meanings: list[Ending] = []
     for m in hit.meanings:
         new = all((m.case, m.lang) != (o.case, o.lang) for o in meanings)
@@ -160,9 +169,54 @@ def explain_form(hit: Hit, ref: SurnameRef) -> str:
                 m = meanings[0]
                 return f"{surface} = {head} + {m.case} -{tail} ({m.lang})"
             return f"{surface} = {head} + -{tail}: {described}"
+    return f"{surface} = {listed_display(ref, surface)}, {described}"
+
+
+def listed_display(ref: SurnameRef, surface: str) -> str:
+    """The person's listed surname, in the script of the surface if the config has one."""
     display = ref.person.surname_display
-    nominative = display.get(surface.isascii()) or next(iter(display.values()), "")
-    return f"{surface} = {nominative}, {described}"
+    script = script_of(surface)
+    # Kazakh and Russian Cyrillic stand in for each other before Latin does
+    near = {"kk": "ru", "ru": "kk"}.get(script, "")
+    return display.get(script) or display.get(near) or next(iter(display.values()), "")
+
+
+def explain_variant(hit: Hit, ref: SurnameRef) -> str:
+    """An unlisted spelling: "Калдыбаевтың ~ Қалдыбай: unlisted spelling (with the Russian suffix -ев)"."""
+    return f"{hit.cleaned} ~ {listed_display(ref, hit.cleaned)}: unlisted spelling ({ref.variant})"
+
+
+def own_given_next_to(person: Person, i: int, art: Article) -> str | None:
+    """The person's own given name or initial next to token i, if there is one."""
+    context = _context(person, i, art)
+    if context is None or context[0] == "surname":
+        return None
+    return context[3]
+
+
+# How the nominative ends after the stem, in Cyrillic and in Latin, where the stem is shorter.
+_WRITTEN_TAILS = {
+    "F_OVA": ("а", "a"), "M_SKY": ("ий", "y"), "F_SKAYA": ("ая", "aya"), "M_ADJ_OI": ("ой", "oy"),
+    "M_AI": ("й", "y"), "F_A": ("а", "a"), "F_IA": ("я", "ya"),
+}  # fmt: skip
+
+
+def written_nominative(word: str, nominative_key: str, near: bool) -> str:
+    """The nominative of an inflected word as an alias would list it (Калдыбаевтың -> Калдыбаев,
+    Билинского -> Билинский)."""
+    w = word[:-2] if word.endswith("'s") else word.rstrip("'")
+    for cut in range(len(w), 1, -1):
+        k = key(w[:cut])
+        if k == nominative_key or (near and distance_at_most_one(k, nominative_key)):
+            return w[:cut]
+    p = paradigm(nominative_key, "surname")
+    tails = _WRITTEN_TAILS.get(p.cls)
+    if tails and p.stem != nominative_key:
+        for cut in range(len(w), 1, -1):
+            k = key(w[:cut])
+            if k == p.stem or (near and distance_at_most_one(k, p.stem)):
+                return w[:cut] + (tails[1] if w.isascii() else tails[0])
+    return w
 
 
 def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurrence | None:
@@ -170,6 +224,17 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
     person = ref.person
     if not is_capitalised(hit.cleaned):
         return None
+    variant = bool(ref.variant)
+    context = _context(person, i, art) if variant else None
+    if variant and (context is None or art.token(i).given_name):
+        # another person's name (first: an unlisted spelling is cheap to turn down), or a given
+        # name before a spelling of a surname (Bolat, not Bolatov)
+        if art.token(i).given_name:
+            return None
+        start, end = art.tokens[i].start() + hit.lo, art.tokens[i].start() + hit.hi
+        return Occurrence(person.index, start, end, "surname", explain_variant(hit, ref),
+                          reject=ANOTHER_PERSON, variant=True,
+                          resembles=listed_display(ref, hit.cleaned), form_key=ref.nominative)
     if all(m.needs for m in hit.meanings) and not any(_reading_fits(m, hit, i, art) for m in hit.meanings):
         return None
     guard = _GUARDS.get((ref.cls, hit.ending))
@@ -179,13 +244,14 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
         return None
     if person.exclude and art.inside(i, i, person.exclude):
         return None
-    context = _context(person, i, art)
     if context is None:
-        return None
+        context = _context(person, i, art)
+        if context is None:
+            return None
     tier, first, last, given = context
     if tier == "surname" and _given_before_surname(i, art):
         return None
-    form = explain_form(hit, ref)
+    form = explain_variant(hit, ref) if variant else explain_form(hit, ref)
     if tier == "surname":
         start = art.tokens[i].start() + hit.lo
         end = art.tokens[i].start() + hit.hi
@@ -196,4 +262,8 @@ def person_occurrence(hit: Hit, ref: SurnameRef, i: int, art: Article) -> Occurr
             start += hit.lo
         label = "initial" if tier == "initial" else "given name"
         explanation = f"{label} {given} + {form}"
-    return Occurrence(person.index, start, end, tier, explanation)
+    if not variant:
+        return Occurrence(person.index, start, end, tier, explanation)
+    pending = "variant" if tier == "surname" else ""
+    return Occurrence(person.index, start, end, tier, explanation, pending=pending,
+                      variant=True, resembles=listed_display(ref, hit.cleaned), form_key=ref.nominative)

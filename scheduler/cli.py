@@ -53,6 +53,8 @@ DRY_RUN_HELP = "Show what would be sent; mark nothing."
 TEXT_HELP = "Text to test the watchlists on; - reads standard input."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
 DEMO_PORT = 8780  # `demo --serve`: one port across restarts, so out/demo/config.yaml stays valid
+ALIAS_HELP = "Try ENTITY=FORM as one more alias of the entity (repeatable); config.yaml is not changed."
+STORED_HELP = "With --alias: try it on the stored articles and show what it would add."
 VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True,
                                          help="-v: what happens; -vv: debug lines, the libraries' too.")]
 
@@ -157,18 +159,38 @@ def match(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the text from a file.")] = None,
     jsonl: Annotated[Path | None, typer.Option(help='Input lines {"id", "text"[, "title"]}.')] = None,
     out: Annotated[Path | None, typer.Option(help="With --jsonl: write results here.")] = None,
+    alias: Annotated[list[str] | None, typer.Option(help=ALIAS_HELP)] = None,
+    stored: Annotated[bool, typer.Option("--stored", help=STORED_HELP)] = False,
+    days: Annotated[int, typer.Option(help="With --stored: how far back to look (0 = all).")] = 30,
     json_out: JsonOpt = False,
 ) -> None:
-    """Find watched names in text: test a watchlist before saving it, or score a data set.
+    """Find watched names in text (and near misses): test a watchlist or an alias, score a data set.
 
     Exit 0 when a watched name was found, 1 when none was (as grep does)."""
     from scheduler.commands import match_command
 
     cfg = _config(config, require_secrets=False)
     given = [x for x in (text, file, jsonl) if x is not None]
-    if len(given) != 1:
+    if stored and (given or not alias):
+        fail("--stored tries --alias on stored articles: give --alias, and no TEXT, --file or --jsonl", 2)
+    if len(given) != 1 and not stored:
         fail("give exactly one of TEXT (- for standard input), --file or --jsonl", 2)
-    raise typer.Exit(match_command(cfg, text=text, file=file, jsonl=jsonl, out=out, json_out=json_out))
+    raise typer.Exit(match_command(cfg, text=text, file=file, jsonl=jsonl, out=out, json_out=json_out,
+                                   aliases=alias or [], stored=stored, days=days))
+
+
+@app.command()
+def suggest(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    days: Annotated[int, typer.Option(help="How far back to look (0 = the whole archive).")] = 0,
+    min_count: Annotated[int, typer.Option(help="Only forms seen at least this often.")] = 1,
+    json_out: JsonOpt = False,
+) -> None:
+    """Propose aliases: unlisted forms of watched names in stored articles (config.yaml is not changed)."""
+    from scheduler.commands import suggest_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(suggest_command(cfg, days=days, min_count=min_count, json_out=json_out))
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,10 +82,22 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
 
 
 def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Path | None,
-                  out: Path | None, json_out: bool) -> int:
-    from scheduler.wiring import watchlist
+                  out: Path | None, json_out: bool, aliases: Sequence[str] = (), stored: bool = False,
+                  days: int = 30) -> int:
+    from matching import compile_watchlist
+    from scheduler.suggesting import near_miss_dict, parse_alias, print_near_misses, try_aliases, with_aliases
 
-    wl = watchlist(cfg)
+    try:
+        trial = [parse_alias(a, [e.id for e in cfg.entities]) for a in aliases]
+    except ValueError as exc:
+        fail(str(exc), 2)
+    if stored:
+        db = _open_to_read(cfg)
+        try:
+            return try_aliases(cfg, db, trial, days=days or None, json_out=json_out)
+        finally:
+            db.dispose()
+    wl = compile_watchlist(with_aliases(cfg.entities, trial))
     if jsonl is not None:
         return _match_jsonl(wl, jsonl, out)
     if file is not None:
@@ -95,21 +108,24 @@ def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Pa
     elif text == "-":
         text = sys.stdin.read()
     assert text is not None
-    mentions = wl.match(text)
+    inspection = wl.inspect(text)
+    mentions = inspection.mentions
     found = 0 if mentions else 1  # grep's convention: 1 = nothing matched
     if json_out:
         print_json({"entities": sorted({m.entity_id for m in mentions}),
-                    "mentions": [_mention_dict(m) for m in mentions]})
+                    "mentions": [_mention_dict(m) for m in mentions],
+                    "near_misses": [near_miss_dict(n) for n in inspection.near_misses]})
         return found
     if not mentions:
         console.print("no watched names found", style="yellow")
-        return found
-    console.print(_highlight(text, mentions), highlight=False)
-    table = Table("entity", "found", "tier", "at", "why")
-    for m in mentions:
-        table.add_row(m.entity_id, m.surface, m.tier, f"{m.start}-{m.end}", m.explanation)
-    console.print(table)
-    return 0
+    else:
+        console.print(_highlight(text, mentions), highlight=False)
+        table = Table("entity", "found", "tier", "at", "why")
+        for m in mentions:
+            table.add_row(m.entity_id, m.surface, m.tier, f"{m.start}-{m.end}", m.explanation)
+        console.print(table)
+    print_near_misses(inspection.near_misses)
+    return found
 
 
 def _mention_dict(m: Any) -> dict[str, Any]:
@@ -263,6 +279,16 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
                       f"{escape((d.last_error or '')[:ERROR_SHOWN])}", highlight=False, soft_wrap=True)
     console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
     return 0
+
+
+def suggest_command(cfg: Config, *, days: int, min_count: int, json_out: bool) -> int:
+    from scheduler.suggesting import suggest
+
+    db = _open_to_read(cfg)
+    try:
+        return suggest(cfg, db, days=days or None, min_count=min_count, json_out=json_out)
+    finally:
+        db.dispose()
 
 
 def digest_command(cfg: Config, subscriber: str | None, *, dry_run: bool, preview: Path | None,

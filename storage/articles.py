@@ -201,6 +201,17 @@ def count_matched(session: Session, since: datetime | None = None) -> int:
     return int(session.scalar(stmt) or 0)
 
 
+def in_id_order(
+    session: Session, after_id: int, limit: int, *, since: datetime | None = None
+) -> list[StoredArticle]:
+    """Articles with ids above after_id, in id order (keyset batches over the archive); dated
+    since `since` when given."""
+    stmt = select(*_STORED).where(Article.id > after_id)
+    if since is not None:
+        stmt = stmt.where(_dated >= since)
+    return [StoredArticle._make(r) for r in session.execute(stmt.order_by(Article.id).limit(limit)).tuples()]
+
+
 def bodies(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for i in range(0, len(article_ids), CHUNK):

@@ -53,6 +53,19 @@ def test_articles_for_the_matcher_and_for_search(db: Database) -> None:
         assert articles.count_by_language(s) == {"kk": 3, "ru": 1}
 
 
+def test_the_archive_in_keyset_batches(db: Database) -> None:
+    fresh = _articles(db, 3)
+    old = _articles(db, 2, days_ago=30)
+    with db.read() as s:
+        first = articles.in_id_order(s, 0, 2)
+        assert [a.id for a in first] == fresh[:2]
+        assert first[0].body == "Body 0 Харькова." and first[0].url.startswith("https://example.org/")
+        assert [a.id for a in articles.in_id_order(s, first[-1].id, 10)] == [fresh[2], *old]
+        week = NOW - dt.timedelta(days=7)
+        assert [a.id for a in articles.in_id_order(s, 0, 10, since=week)] == fresh
+        assert articles.in_id_order(s, old[-1], 10) == []
+
+
 def test_mentions_stored_once_and_read_as_evidence(db: Database) -> None:
     a, b = _articles(db, 2)
     found = [NewMention(a, "kharkova", "body", 7, 15, "Харькова", "surname", "why"),
