@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -36,7 +38,7 @@ from scheduler.source_alerts import check_sources
 from scheduler.triggers import digest_trigger, source_trigger
 from scheduler.wiring import open_database, watchlist
 from scheduler.yamlsource import ConfigError
-from storage import digests, leases
+from storage import crawl_runs, digests, leases
 from storage.database import Database, DatabaseError, display_url
 from storage.types import utcnow
 
@@ -46,6 +48,7 @@ LEASE_TTL = timedelta(seconds=60)
 LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
 TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
+MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
 # Retrying an unreachable database: 1 s, doubling, at most this (well inside the lease's
 # lifetime, so that a short outage never costs the leader its lease).
@@ -56,6 +59,29 @@ def _reason(exc: BaseException) -> str:
     """The driver's own first line (SQLAlchemy appends the SQL and a link)."""
     cause = getattr(exc, "orig", None) or exc
     return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A job the config asks for, and the facts that place its first run."""
+
+    func: Callable[..., None]
+    args: list[Any]
+    trigger: BaseTrigger
+    schedule: tuple[Any, ...]  # what the job's schedule was made from: equal means unchanged
+    misfire_grace: int  # seconds late a run may still start
+    since: datetime | None = None  # its last run
+    soon_if_new: bool = False  # never run: now rather than at the trigger's next time
+
+    def first_run(self, now: datetime) -> datetime | None:
+        """The trigger's first time after the last run (None: now); without one, after now."""
+        if self.since is not None:
+            fire: datetime | None = self.trigger.get_next_fire_time(self.since, self.since)
+            return fire
+        if self.soon_if_new:
+            return None
+        fire = self.trigger.get_next_fire_time(None, now)
+        return fire
 
 
 class Service:
@@ -79,6 +105,7 @@ class Service:
         self._standing_by = False
         self._db_down_since: float | None = None
         self._backoff = 0.0
+        self._schedules: dict[str, tuple[Any, ...]] = {}  # job id -> the schedule it was installed with
 
     # -- jobs ---------------------------------------------------------------------------
 
@@ -253,39 +280,59 @@ class Service:
         except Exception:
             log.exception("could not alert the admins")
 
-    def _install_jobs(self, sched: BackgroundScheduler) -> None:
-        wanted: dict[str, dict[str, Any]] = {}
-        now = datetime.now(UTC)
-        for i, src in enumerate(s for s in self.cfg.sources if s.enabled):
-            trigger = source_trigger(src.schedule)
-            # Interval sources start soon after start-up, staggered so children do not pile up.
-            first = now + timedelta(seconds=5 + 20 * i) if isinstance(trigger, IntervalTrigger) else None
-            wanted[f"crawl:{src.id}"] = {"func": self.crawl, "args": [src.id], "trigger": trigger,
-                                         "next_run_time": first, "misfire_grace_time": 600}
+    def _install_jobs(self, sched: BackgroundScheduler, now: datetime | None = None) -> None:
+        """Make the scheduler's jobs match the config.
+
+        A job whose schedule is unchanged keeps its next run time; a new or rescheduled crawl
+        runs at its trigger's first time after the source's last run (soon, if that is past),
+        so neither a reload nor a restart pushes a crawl back by a whole interval.
+        """
+        now = now or utcnow()
+        try:
+            last_crawl = crawl_runs.last_started(self.db)
+        except DatabaseError as exc:  # placing jobs must not fail: new ones run as if never run
+            log.warning("could not read when sources last ran (%s); new crawls start soon", _reason(exc))
+            last_crawl = {}
+        wanted: dict[str, _Job] = {}
+        for src in self.cfg.sources:
+            if src.enabled:
+                wanted[f"crawl:{src.id}"] = _Job(self.crawl, [src.id], source_trigger(src.schedule),
+                                                 ("crawl", src.schedule), 600,
+                                                 since=last_crawl.get(src.id), soon_if_new=True)
         for sub in self.cfg.subscribers:
-            wanted[f"digest:{sub.id}"] = {"func": self.digest, "args": [sub.id],
-                                          "trigger": digest_trigger(sub),
-                                          "misfire_grace_time": 6 * 3600}
-        # At start and after every reload; a no-op unless an entity was added or changed.
-        wanted["rematch"] = {"func": self.rematch, "trigger": DateTrigger(now + timedelta(seconds=1))}
-        wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
-                            "next_run_time": now + timedelta(seconds=2)}
+            wanted[f"digest:{sub.id}"] = _Job(self.digest, [sub.id], digest_trigger(sub),
+                                              ("digest", sub.digest.time, sub.timezone), 6 * 3600)
+        wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
+                                MISFIRE_S, soon_if_new=True)
         for job in sched.get_jobs():
             # One-off catch-ups stay: a reload must not cancel a digest that is owed.
             if job.id not in wanted and not job.id.startswith("catchup:"):
                 job.remove()
+                self._schedules.pop(job.id, None)
         existing = {j.id for j in sched.get_jobs()}
-        for job_id, spec in wanted.items():
-            if job_id in existing and "next_run_time" in spec:
-                spec = {k: v for k, v in spec.items() if k != "next_run_time"}
-            sched.add_job(id=job_id, name=job_id, replace_existing=True, **spec)
+        crawls_soon = 0
+        for job_id, want in wanted.items():
+            if job_id in existing and self._schedules.get(job_id) == want.schedule:
+                continue
+            first = want.first_run(now)
+            if (first is None or first <= now) and job_id.startswith("crawl:"):
+                # Crawl children started together would pile up: 20 s apart.
+                first, crawls_soon = now + timedelta(seconds=5 + 20 * crawls_soon), crawls_soon + 1
+            elif first is None or first <= now:
+                first = now + timedelta(seconds=2)
+            sched.add_job(want.func, want.trigger, args=want.args, id=job_id, name=job_id,
+                          replace_existing=True, next_run_time=first, misfire_grace_time=want.misfire_grace)
+            self._schedules[job_id] = want.schedule
+        # At start and after every reload; a no-op unless an entity was added or changed.
+        sched.add_job(self.rematch, DateTrigger(now + timedelta(seconds=1)), id="rematch", name="rematch",
+                      replace_existing=True)
 
     def _start_scheduler(self) -> None:
         sched = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=8)},
             # One run of a job at a time; runs missed while busy collapse into one.
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_S},
         )
         sched.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         with self._lock:
