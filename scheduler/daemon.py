@@ -35,10 +35,10 @@ from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.reloading import SETTLE_S, SettledFile, Stopped, dropped_everything, load_unless_stopped
 from scheduler.source_alerts import check_sources
-from scheduler.triggers import digest_trigger, source_trigger
+from scheduler.triggers import OncePerLocalDay, digest_trigger, source_trigger
 from scheduler.wiring import open_database, watchlist
 from scheduler.yamlsource import ConfigError
-from storage import crawl_runs, digests, leases
+from storage import crawl_runs, digest_runs, heartbeats, leases
 from storage.database import Database, DatabaseError, display_url
 from storage.types import utcnow
 
@@ -75,6 +75,8 @@ class _Job:
 
     def first_run(self, now: datetime) -> datetime | None:
         """The trigger's first time after the last run (None: now); without one, after now."""
+        if isinstance(self.trigger, OncePerLocalDay) and self.since is not None:
+            return self.trigger.first_after_day_of(self.since)  # that day's digest is done
         if self.since is not None:
             fire: datetime | None = self.trigger.get_next_fire_time(self.since, self.since)
             return fire
@@ -134,27 +136,35 @@ class Service:
             log.warning("source health of %s: database unreachable (%s)", source_id, _reason(exc))
 
     def digest(self, subscriber_id: str, due: datetime | None = None) -> None:
-        """The scheduled digest; `due` is set on a retry after an outage, which runs only if
-        no digest was made since then."""
-        from scheduler.digesting import digest_and_deliver
+        """The digest due at `due` (None: the scheduled time just passed), recorded as served.
 
+        A catch-up or a retry after an outage runs only if that time was not served meanwhile.
+        """
+        from scheduler.digesting import digest_and_deliver, last_due
+
+        sub = next((s for s in self.cfg.subscribers if s.id == subscriber_id), None)
+        if sub is None:
+            return  # removed by a reload while queued
+        owed = due is not None
+        if due is None:
+            due = last_due(sub, utcnow()) or utcnow()
         try:
-            if due is not None and self._digest_made_since(subscriber_id, due):
+            if owed and self._served(subscriber_id, due):
                 return
-            digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+            digest_id = digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+            digest_runs.record(self.db, subscriber_id, due, digest_id)
         except DatabaseError as exc:
             log.warning("digest for %s: database unreachable (%s); trying again in %.0f s",
                         subscriber_id, _reason(exc), DIGEST_RETRY.total_seconds())
             sched = self.scheduler
             if sched is not None:
-                sched.add_job(self.digest, args=[subscriber_id, due or utcnow()],
+                sched.add_job(self.digest, args=[subscriber_id, due],
                               id=f"catchup:{subscriber_id}", replace_existing=True,
                               next_run_time=datetime.now(UTC) + DIGEST_RETRY)
 
-    def _digest_made_since(self, subscriber_id: str, moment: datetime) -> bool:
-        with self.db.read() as s:
-            last = digests.last_created(s).get(subscriber_id)
-        return last is not None and last >= moment
+    def _served(self, subscriber_id: str, due: datetime) -> bool:
+        last = digest_runs.last_due(self.db).get(subscriber_id)
+        return last is not None and last >= due
 
     def rematch(self) -> None:
         """Match added or changed entities against the whole archive, beside the other jobs."""
@@ -192,6 +202,8 @@ class Service:
         leading = self.scheduler is not None
         try:
             held = (leases.renew if leading else leases.acquire)(self.db, LEASE, self.owner, LEASE_TTL)
+            if held and leading:
+                heartbeats.beat(self.db, LEASE, self.owner)
         except DatabaseError as exc:
             self._database_down(exc, now)
             return
@@ -285,14 +297,17 @@ class Service:
 
         A job whose schedule is unchanged keeps its next run time; a new or rescheduled crawl
         runs at its trigger's first time after the source's last run (soon, if that is past),
-        so neither a reload nor a restart pushes a crawl back by a whole interval.
+        so neither a reload nor a restart pushes a crawl back by a whole interval. A rescheduled
+        digest runs at its new time on the first local day after the last one it served (soon,
+        if that time has passed); a new one at its next time (the start catches up missed ones).
         """
         now = now or utcnow()
+        present = {j.id for j in sched.get_jobs()}
         try:
-            last_crawl = crawl_runs.last_started(self.db)
+            last_crawl, served = crawl_runs.last_started(self.db), digest_runs.last_due(self.db)
         except DatabaseError as exc:  # placing jobs must not fail: new ones run as if never run
-            log.warning("could not read when sources last ran (%s); new crawls start soon", _reason(exc))
-            last_crawl = {}
+            log.warning("could not read when jobs last ran (%s); new crawls start soon", _reason(exc))
+            last_crawl, served = {}, {}
         wanted: dict[str, _Job] = {}
         for src in self.cfg.sources:
             if src.enabled:
@@ -300,8 +315,10 @@ class Service:
                                                  ("crawl", src.schedule), 600,
                                                  since=last_crawl.get(src.id), soon_if_new=True)
         for sub in self.cfg.subscribers:
-            wanted[f"digest:{sub.id}"] = _Job(self.digest, [sub.id], digest_trigger(sub),
-                                              ("digest", sub.digest.time, sub.timezone), 6 * 3600)
+            job_id = f"digest:{sub.id}"
+            wanted[job_id] = _Job(self.digest, [sub.id], digest_trigger(sub),
+                                  ("digest", sub.digest.time, sub.timezone), 6 * 3600,
+                                  since=served.get(sub.id) if job_id in present else None)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
         for job in sched.get_jobs():
@@ -309,10 +326,9 @@ class Service:
             if job.id not in wanted and not job.id.startswith("catchup:"):
                 job.remove()
                 self._schedules.pop(job.id, None)
-        existing = {j.id for j in sched.get_jobs()}
         crawls_soon = 0
         for job_id, want in wanted.items():
-            if job_id in existing and self._schedules.get(job_id) == want.schedule:
+            if job_id in present and self._schedules.get(job_id) == want.schedule:
                 continue
             first = want.first_run(now)
             if (first is None or first <= now) and job_id.startswith("crawl:"):
@@ -340,7 +356,9 @@ class Service:
         sched.start()
         self.scheduler = sched
         try:
-            self._catch_up_digests()
+            # The last beat, ours or a predecessor's, is when the scheduler stopped running.
+            self._catch_up_digests(heartbeats.last(self.db, LEASE), utcnow())
+            heartbeats.beat(self.db, LEASE, self.owner)
         except DatabaseError as exc:  # the next start looks again
             log.warning("could not look for missed digests (%s)", _reason(exc))
         jobs = sched.get_jobs()
@@ -351,14 +369,15 @@ class Service:
             log.info("  %s: next run %s", job.id,
                      when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if when else "paused")
 
-    def _catch_up_digests(self) -> None:
-        """Digests whose time passed while no scheduler ran are sent now, once."""
+    def _catch_up_digests(self, down_since: datetime | None, now: datetime) -> None:
+        """Digest times that passed while no scheduler ran, and were not served, are served now."""
         from scheduler.digesting import missed_digests
 
-        for sub_id in missed_digests(self.cfg, self.db, utcnow()):
-            log.warning("digest for %s was missed while the service was down; sending it now", sub_id)
+        for sub_id, due in missed_digests(self.cfg, self.db, now, down_since).items():
+            log.warning("digest for %s due at %s was missed while the service was down; sending it now",
+                        sub_id, due.strftime("%Y-%m-%d %H:%M UTC"))
             assert self.scheduler is not None
-            self.scheduler.add_job(self.digest, args=[sub_id], id=f"catchup:{sub_id}",
+            self.scheduler.add_job(self.digest, args=[sub_id, due], id=f"catchup:{sub_id}",
                                    replace_existing=True)
 
     def _stop_scheduler(self) -> None:
@@ -386,6 +405,8 @@ class Service:
             if sched is not None:
                 sched.shutdown(wait=True)
             try:
+                if sched is not None:
+                    heartbeats.beat(self.db, LEASE, self.owner)  # downtime starts now
                 leases.release(self.db, LEASE, self.owner)
             except DatabaseError as exc:
                 log.warning("could not release the scheduler lease (%s); it lapses within %.0f s",

@@ -13,7 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.config import load_config
 from scheduler.daemon import Service
-from storage import crawl_runs
+from storage import crawl_runs, digest_runs
 from storage.database import Database
 
 # The case: a 2-minute source last crawled at 19:17:45, the config edited at 19:18:39.
@@ -75,5 +75,43 @@ def test_a_reload_keeps_next_runs_and_a_changed_schedule_starts_from_the_last_ru
         assert after["crawl:daily"] == reload_at + 5 * S  # 23 h ago + 6 h is past
         assert after["crawl:nightly"] == reload_at + 25 * S  # 06:00 + 2 h is past too
         assert after["crawl:added"] == NOW + timedelta(minutes=40)
+    finally:
+        service.db.dispose()
+
+
+def subscriber(sid: str, time: str) -> dict[str, Any]:
+    return {"id": sid, "timezone": "Asia/Almaty", "digest": {"time": time}, "watchlists": ["w"],
+            "channels": [{"type": "file", "path": "out"}]}
+
+
+def test_a_changed_digest_time_is_served_once_that_local_day(
+    tmp_path: Path, db_url: str, db: Database, scheduler: BackgroundScheduler
+) -> None:
+    config = write_config(tmp_path / "config.yaml", db_url, {})
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+
+    def save(times: dict[str, str]) -> Path:
+        data["subscribers"] = [subscriber(sid, t) for sid, t in times.items()]
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        return config
+
+    save({"early": "08:00", "late": "08:00", "same": "08:00"})
+    # Almaty is UTC+5: 08:00 there is 03:00 UTC. Served yesterday ("early") and today ("late").
+    digest_runs.record(db, "early", datetime(2026, 6, 1, 3, 0, tzinfo=UTC), None)
+    digest_runs.record(db, "late", datetime(2026, 6, 2, 3, 0, tzinfo=UTC), None)
+    service = Service(config)
+    try:
+        service._install_jobs(scheduler, now=datetime(2026, 6, 2, 1, 0, tzinfo=UTC))
+        before = next_runs(scheduler)
+        assert before["digest:same"] == datetime(2026, 6, 2, 3, 0, tzinfo=UTC)
+        # At 08:30 local: "early" moves to 07:00, not served today: it runs now rather than tomorrow.
+        # "late" moves to 09:00, served at 08:00 today already: tomorrow at 09:00, not twice today.
+        reload_at = datetime(2026, 6, 2, 3, 30, tzinfo=UTC)
+        service.cfg = load_config(save({"early": "07:00", "late": "09:00", "same": "08:00"}))
+        service._install_jobs(scheduler, now=reload_at)
+        after = next_runs(scheduler)
+        assert after["digest:early"] == reload_at + 2 * S
+        assert after["digest:late"] == datetime(2026, 6, 3, 4, 0, tzinfo=UTC)
+        assert after["digest:same"] == before["digest:same"]
     finally:
         service.db.dispose()
