@@ -270,12 +270,26 @@ def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
             if wid not in known:
                 out.append((("subscribers", si, "watchlists", wi2),
                             f"unknown watchlist '{wid}' (known: {', '.join(sorted(known))})"))
-    used = cfg.channels_in_use()
-    if ChannelType.EMAIL in used and cfg.delivery.smtp is None:
-        out.append((("delivery",), "an email channel is configured but delivery.smtp is missing"))
-    if ChannelType.TELEGRAM in used and cfg.delivery.telegram is None:
-        out.append((("delivery",), "a telegram channel is configured but delivery.telegram is missing"))
+    # Said at the first channel that needs the section: a missing section has no line of its own.
+    needs = {ChannelType.EMAIL: ("smtp", "an email channel needs a delivery.smtp section (host, port, "
+                                 "sender): add it at the top level, under delivery:"),
+             ChannelType.TELEGRAM: ("telegram", "a telegram channel needs a delivery.telegram section "
+                                    "(token_env: the environment variable holding the bot token): "
+                                    "add it at the top level, under delivery:")}
+    for kind, (section, what) in needs.items():
+        if getattr(cfg.delivery, section) is None:
+            first = next(iter(_channels_of_type(cfg, kind)), None)
+            if first is not None:
+                out.append((first, what))
     return out
+
+
+def _channels_of_type(cfg: Config, kind: ChannelType) -> list[tuple[str | int, ...]]:
+    """Where channels of this type stand: subscribers' first, then admins'."""
+    owners = [("subscribers", i, s.channels) for i, s in enumerate(cfg.subscribers)]
+    owners += [("admins", i, a.channels) for i, a in enumerate(cfg.admins)]
+    return [(section, i, "channels", j, "type") for section, i, channels in owners
+            for j, channel in enumerate(channels) if channel.type == kind]
 
 
 def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:

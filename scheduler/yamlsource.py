@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
+from scheduler.yamlerrors import plain_syntax_error
+
 # libyaml when PyYAML has it: faster, and it refuses absurd nesting with a marked error where
 # the pure-Python composer would exhaust the stack.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# YAML 1.1 reads 10:30 as the base-60 number 630: an admin writing a digest time unquoted
+# means the text, as YAML 1.2 reads it.
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+class _NotSexagesimal:
+    """A resolver's pattern, except for base-60 numbers."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def match(self, value: str) -> re.Match[str] | None:
+        return None if _SEXAGESIMAL.match(value) else self.pattern.match(value)
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]  # chosen at import: C when present
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, Any]]]] = {
+        first: [(tag, _NotSexagesimal(rx) if tag in _NUMBERS else rx) for tag, rx in resolvers]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
 # A config is refused past these, counted with every alias expanded: the models and the
 # secret scan see the expansion, so a few hundred bytes of aliases could cost hours.
 MAX_VALUES = 1_000_000
@@ -194,9 +218,7 @@ def load_yaml(path: Path) -> LocatedYaml:
             raise ConfigError(problems)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError([f"{path}{line}: invalid YAML: {exc.problem}"]) from None
+        raise ConfigError([plain_syntax_error(path, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
     except RecursionError:  # the pure-Python composer, without libyaml's own nesting limit
