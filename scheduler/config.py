@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from matching import EntitySpec
 from notifier.settings import ChannelSpec, ChannelType, HeaderText, SmtpRelay, Subscriber, TelegramApi
+from scheduler import includes
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S
@@ -332,10 +333,11 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     if not isinstance(src.data, dict):
         raise ConfigError([f"{src.path}: the top level must be a mapping of sections"])
-    _secret_scan(src.data, (), problems)
+    data, included = _with_includes(src)
+    _secret_scan(data, (), problems)
     cfg: Config | None = None
     try:
-        cfg = Config.model_validate(src.data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
     if cfg is not None:
@@ -347,9 +349,63 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
         secret_locs = {loc for loc, msg in problems if msg.startswith(("a literal secret", "this looks"))}
         problems = [(loc, m) for loc, m in problems if "secret" in m or "token" in m
                     or loc not in secret_locs]
-        raise ConfigError([f"{src.where(loc)}: {format_loc(loc)}: {msg}" for loc, msg in problems])
+        raise ConfigError([f"{_place(src, included, loc)}: {msg}" for loc, msg in problems])
     assert cfg is not None
     return cfg
+
+
+# watchlist index -> (index of its first included entity, the included file)
+Includes = dict[int, tuple[int, includes.Included]]
+
+
+def _with_includes(src: LocatedYaml) -> tuple[dict[str, Any], Includes]:
+    """The config with each watchlist's `include` file read into its entities."""
+    watchlists = src.data.get("watchlists")
+    if not isinstance(watchlists, list):
+        return src.data, {}
+    problems: list[str] = []
+    found: Includes = {}
+    merged = []
+    for wi, w in enumerate(watchlists):
+        if not isinstance(w, dict) or "include" not in w:
+            merged.append(w)
+            continue
+        loc = ("watchlists", wi, "include")
+        value, w = w["include"], {k: v for k, v in w.items() if k != "include"}
+        merged.append(w)
+        try:
+            path = includes.resolve(src.path, value)
+        except ValueError as exc:
+            problems.append(f"{src.where(loc)}: {format_loc(loc)}: {exc}")
+            continue
+        if not path.is_file():
+            problems.append(f"{src.where(loc)}: {format_loc(loc)}: file not found: {path}")
+            continue
+        try:
+            inc = includes.load(path)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        own = w.get("entities", [])
+        if not inc.entities:
+            problems.append(f"{src.where(loc)}: {format_loc(loc)}: {path} holds no entities")
+        elif isinstance(own, list):  # else the model says what is wrong with `entities`
+            found[wi] = (len(own), inc)
+            w["entities"] = own + inc.entities
+    if problems:
+        raise ConfigError(problems)
+    return {**src.data, "watchlists": merged}, found
+
+
+def _place(src: LocatedYaml, included: Includes, loc: tuple[str | int, ...]) -> str:
+    """'file:line: key.path' of a problem: in config.yaml, or in the file an entity came from."""
+    if (len(loc) >= 4 and loc[0] == "watchlists" and loc[2] == "entities"
+            and isinstance(loc[1], int) and isinstance(loc[3], int) and loc[1] in included):
+        offset, inc = included[loc[1]]
+        if loc[3] >= offset:
+            where, shown = inc.where((loc[3] - offset, *loc[4:]))
+            return f"{where}: {shown}"
+    return f"{src.where(loc)}: {format_loc(loc)}"
 
 
 def load_config(path: Path | str = DEFAULT_CONFIG, *, require_secrets: bool = True) -> Config:
