@@ -127,6 +127,8 @@ class WatchedEntity(EntitySpec):
 class WatchlistConfig(Strict):
     id: Ident
     description: str = ""
+    # The included file's entities are among `entities` (scheduler.includes reads them).
+    include: str | None = None
     entities: list[WatchedEntity] = Field(min_length=1)
 
 
@@ -193,6 +195,10 @@ class Config(Strict):
     def entities_of(self, sub: SubscriberConfig) -> list[WatchedEntity]:
         wanted = set(sub.watchlists)
         return [e for w in self.watchlists if w.id in wanted for e in w.entities]
+
+    def included_files(self, config_path: Path) -> list[Path]:
+        """The files that watchlists include, as config.yaml at config_path names them."""
+        return [includes.resolve(config_path, w.include) for w in self.watchlists if w.include]
 
     def channels_in_use(self) -> set[ChannelType]:
         channels = [c for s in self.subscribers for c in s.channels]
@@ -371,7 +377,7 @@ def _with_includes(src: LocatedYaml) -> tuple[dict[str, Any], Includes]:
             merged.append(w)
             continue
         loc = ("watchlists", wi, "include")
-        value, w = w["include"], {k: v for k, v in w.items() if k != "include"}
+        value, w = w["include"], dict(w)
         merged.append(w)
         try:
             path = includes.resolve(src.path, value)

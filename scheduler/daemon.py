@@ -97,6 +97,7 @@ class Service:
         # Stamped before reading, so that an edit made meanwhile is still taken up.
         self._config_file = SettledFile(config_path, settle=settle, clock=clock)
         self.cfg = load_config(config_path)
+        self._config_file.include(self.cfg.included_files(config_path))
         self.db: Database = open_database(self.cfg)
         self.watchlist = watchlist(self.cfg)
         self.stop_event = threading.Event()
@@ -268,6 +269,7 @@ class Service:
         if accident is not None:
             self._refuse_config("config.yaml changed but looks cut short", accident)
             return
+        self._config_file.include(cfg.included_files(self.config_path))
         with self._lock:
             self.cfg, self.watchlist = cfg, wl
             if self.scheduler is not None:

@@ -86,3 +86,22 @@ def test_a_missing_or_wrong_include_is_named_in_config_yaml(tmp_path: Path) -> N
     config.write_text(CONFIG.replace("people.csv", "people.xlsx"), encoding="utf-8")
     problems = unionwatch("check", "--config", str(config), "--json").json()["problems"]
     assert problems == [f"{config}:3: watchlists[0].include: people.xlsx: include takes a .csv or .yaml file"]
+
+
+def test_the_running_service_takes_up_an_edited_included_file(tmp_path: Path) -> None:
+    from scheduler.daemon import Service
+
+    config = setup(tmp_path)
+    config.write_text(CONFIG + f"database:\n  url: sqlite:///{tmp_path / 'uw.db'}\n", encoding="utf-8")
+    now = [0.0]
+    service = Service(config, settle=2.0, clock=lambda: now[0])
+    try:
+        assert "levin" not in {e.id for e in service.cfg.entities}
+        (tmp_path / "people.csv").write_text(PEOPLE + "levin,Ilya Levin,Илья Левин,,\n", encoding="utf-8")
+        service.watch_config()  # seen changing
+        now[0] += 2.5
+        service.watch_config()  # settled: read
+        assert "levin" in {e.id for e in service.cfg.entities}
+        assert "levin" in service.watchlist.entity_ids
+    finally:
+        service.db.dispose()
