@@ -50,6 +50,8 @@ TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop reques
 OUTBOX_POLL_S = 60.0
 MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
+# A rescheduled digest counts from the last one served within this span (else from now).
+SERVED_LOOK_BACK = timedelta(days=3)
 # Retrying an unreachable database: 1 s, doubling, at most this (well inside the lease's
 # lifetime, so that a short outage never costs the leader its lease).
 BACKOFF_MAX_S = 10.0
@@ -150,7 +152,7 @@ class Service:
         if due is None:
             due = last_due(sub, utcnow()) or utcnow()
         try:
-            if owed and self._served(subscriber_id, due):
+            if owed and digest_runs.served(self.db, subscriber_id, due):
                 return
             digest_id = digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
             digest_runs.record(self.db, subscriber_id, due, digest_id)
@@ -162,10 +164,6 @@ class Service:
                 sched.add_job(self.digest, args=[subscriber_id, due],
                               id=f"catchup:{subscriber_id}", replace_existing=True,
                               next_run_time=datetime.now(UTC) + DIGEST_RETRY)
-
-    def _served(self, subscriber_id: str, due: datetime) -> bool:
-        last = digest_runs.last_due(self.db).get(subscriber_id)
-        return last is not None and last >= due
 
     def rematch(self) -> None:
         """Match added or changed entities against the whole archive, beside the other jobs."""
@@ -306,7 +304,8 @@ class Service:
         now = now or utcnow()
         present = {j.id for j in sched.get_jobs()}
         try:
-            last_crawl, served = crawl_runs.last_started(self.db), digest_runs.last_due(self.db)
+            last_crawl = crawl_runs.last_started(self.db)
+            served = digest_runs.last_due(self.db, now - SERVED_LOOK_BACK)
         except DatabaseError as exc:  # placing jobs must not fail: new ones run as if never run
             log.warning("could not read when jobs last ran (%s); new crawls start soon", _reason(exc))
             last_crawl, served = {}, {}

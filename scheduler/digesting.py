@@ -31,6 +31,8 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 BATCH_WORKERS_FROM = 500
+# Further back than any daily digest's latest due time: what was served before does not matter.
+MISSED_LOOK_BACK = timedelta(days=3)
 Clock = Callable[[], float]
 
 
@@ -111,7 +113,7 @@ def missed_digests(
     """
     if down_since is None:
         return {}
-    served = digest_runs.last_due(db)
+    served = digest_runs.last_due(db, now - MISSED_LOOK_BACK)
     out = {}
     for sub in cfg.subscribers:
         due, last = last_due(sub, now), served.get(sub.id)

@@ -19,9 +19,19 @@ def record(db: Database, subscriber_id: str, due_at: datetime, digest_id: int | 
                         digest_id=digest_id))
 
 
-def last_due(db: Database) -> dict[str, datetime]:
-    """The latest digest time served, by subscriber id (subscribers never served are absent)."""
+def last_due(db: Database, since: datetime) -> dict[str, datetime]:
+    """The latest digest time served since `since`, by subscriber id (absent: none since then).
+
+    Bounded by time so that it reads a few days of runs, not every subscriber's history.
+    """
     with db.read() as s:
         rows = s.execute(select(DigestRun.subscriber_id, func.max(DigestRun.due_at))
-                         .group_by(DigestRun.subscriber_id)).all()
+                         .where(DigestRun.due_at >= since).group_by(DigestRun.subscriber_id)).all()
     return {sub: due for sub, due in rows if due is not None}
+
+
+def served(db: Database, subscriber_id: str, due_at: datetime) -> bool:
+    """Whether a run served this subscriber's digest time due_at (or a later one)."""
+    with db.read() as s:
+        return s.scalar(select(DigestRun.id).where(DigestRun.subscriber_id == subscriber_id,
+                                                   DigestRun.due_at >= due_at).limit(1)) is not None

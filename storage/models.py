@@ -241,7 +241,7 @@ class DigestRun(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     subscriber_id: Mapped[str] = mapped_column(String(128), index=True)
-    due_at: Mapped[datetime]  # the scheduled time it served
+    due_at: Mapped[datetime] = mapped_column(index=True)  # the scheduled time it served
     ran_at: Mapped[datetime] = mapped_column(default=utcnow)
     # None: it had nothing to send
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digest.id", ondelete="SET NULL"))

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_digest_run")),
     )
     op.create_index(op.f("ix_digest_run_subscriber_id"), "digest_run", ["subscriber_id"], unique=False)
+    op.create_index(op.f("ix_digest_run_due_at"), "digest_run", ["due_at"], unique=False)
     op.create_table(
         "heartbeat",
         sa.Column("name", sa.String(length=128), nullable=False),
@@ -43,5 +44,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("heartbeat")
+    op.drop_index(op.f("ix_digest_run_due_at"), table_name="digest_run")
     op.drop_index(op.f("ix_digest_run_subscriber_id"), table_name="digest_run")
     op.drop_table("digest_run")
