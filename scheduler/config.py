@@ -23,6 +23,7 @@ from notifier.settings import (
     Subscriber,
     TelegramApi,
 )
+from scheduler import includes
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S, check_url
@@ -134,6 +135,8 @@ class WatchedEntity(EntitySpec):
 class WatchlistConfig(Strict):
     id: Ident
     description: str = ""
+    # The included file's entities are among `entities` (scheduler.includes reads them).
+    include: str | None = None
     entities: list[WatchedEntity] = Field(min_length=1)
 
 
@@ -214,6 +217,10 @@ class Config(Strict):
         wanted = set(sub.watchlists)
         return [e for w in self.watchlists if w.id in wanted for e in w.entities]
 
+    def included_files(self, config_path: Path) -> list[Path]:
+        """The files that watchlists include, as config.yaml at config_path names them."""
+        return [includes.resolve(config_path, w.include) for w in self.watchlists if w.include]
+
     def channels_in_use(self) -> set[ChannelType]:
         channels = [c for s in self.subscribers for c in s.channels]
         channels += [c for a in self.admins for c in a.channels]
@@ -291,12 +298,26 @@ def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
             if wid not in known:
                 out.append((("subscribers", si, "watchlists", wi2),
                             f"unknown watchlist '{wid}' (known: {', '.join(sorted(known))})"))
-    used = cfg.channels_in_use()
-    if ChannelType.EMAIL in used and cfg.delivery.smtp is None:
-        out.append((("delivery",), "an email channel is configured but delivery.smtp is missing"))
-    if ChannelType.TELEGRAM in used and cfg.delivery.telegram is None:
-        out.append((("delivery",), "a telegram channel is configured but delivery.telegram is missing"))
+    # Said at the first channel that needs the section: a missing section has no line of its own.
+    needs = {ChannelType.EMAIL: ("smtp", "an email channel needs a delivery.smtp section (host, port, "
+                                 "sender): add it at the top level, under delivery:"),
+             ChannelType.TELEGRAM: ("telegram", "a telegram channel needs a delivery.telegram section "
+                                    "(token_env: the environment variable holding the bot token): "
+                                    "add it at the top level, under delivery:")}
+    for kind, (section, what) in needs.items():
+        if getattr(cfg.delivery, section) is None:
+            first = next(iter(_channels_of_type(cfg, kind)), None)
+            if first is not None:
+                out.append((first, what))
     return out
+
+
+def _channels_of_type(cfg: Config, kind: ChannelType) -> list[tuple[str | int, ...]]:
+    """Where channels of this type stand: subscribers' first, then admins'."""
+    owners = [("subscribers", i, s.channels) for i, s in enumerate(cfg.subscribers)]
+    owners += [("admins", i, a.channels) for i, a in enumerate(cfg.admins)]
+    return [(section, i, "channels", j, "type") for section, i, channels in owners
+            for j, channel in enumerate(channels) if channel.type == kind]
 
 
 def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
@@ -339,10 +360,11 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     if not isinstance(src.data, dict):
         raise ConfigError([f"{src.path}: the top level must be a mapping of sections"])
-    _secret_scan(src.data, (), problems)
+    data, included = _with_includes(src)
+    _secret_scan(data, (), problems)
     cfg: Config | None = None
     try:
-        cfg = Config.model_validate(src.data)
+        cfg = Config.model_validate(data)
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
     if cfg is not None:
@@ -354,9 +376,63 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
         secret_locs = {loc for loc, msg in problems if msg.startswith(("a literal secret", "this looks"))}
         problems = [(loc, m) for loc, m in problems if "secret" in m or "token" in m
                     or loc not in secret_locs]
-        raise ConfigError([f"{src.where(loc)}: {format_loc(loc)}: {msg}" for loc, msg in problems])
+        raise ConfigError([f"{_place(src, included, loc)}: {msg}" for loc, msg in problems])
     assert cfg is not None
     return cfg
+
+
+# watchlist index -> (index of its first included entity, the included file)
+Includes = dict[int, tuple[int, includes.Included]]
+
+
+def _with_includes(src: LocatedYaml) -> tuple[dict[str, Any], Includes]:
+    """The config with each watchlist's `include` file read into its entities."""
+    watchlists = src.data.get("watchlists")
+    if not isinstance(watchlists, list):
+        return src.data, {}
+    problems: list[str] = []
+    found: Includes = {}
+    merged = []
+    for wi, w in enumerate(watchlists):
+        if not isinstance(w, dict) or "include" not in w:
+            merged.append(w)
+            continue
+        loc = ("watchlists", wi, "include")
+        value, w = w["include"], dict(w)
+        merged.append(w)
+        try:
+            path = includes.resolve(src.path, value)
+        except ValueError as exc:
+            problems.append(f"{src.where(loc)}: {format_loc(loc)}: {exc}")
+            continue
+        if not path.is_file():
+            problems.append(f"{src.where(loc)}: {format_loc(loc)}: file not found: {path}")
+            continue
+        try:
+            inc = includes.load(path)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        own = w.get("entities", [])
+        if not inc.entities:
+            problems.append(f"{src.where(loc)}: {format_loc(loc)}: {path} holds no entities")
+        elif isinstance(own, list):  # else the model says what is wrong with `entities`
+            found[wi] = (len(own), inc)
+            w["entities"] = own + inc.entities
+    if problems:
+        raise ConfigError(problems)
+    return {**src.data, "watchlists": merged}, found
+
+
+def _place(src: LocatedYaml, included: Includes, loc: tuple[str | int, ...]) -> str:
+    """'file:line: key.path' of a problem: in config.yaml, or in the file an entity came from."""
+    if (len(loc) >= 4 and loc[0] == "watchlists" and loc[2] == "entities"
+            and isinstance(loc[1], int) and isinstance(loc[3], int) and loc[1] in included):
+        offset, inc = included[loc[1]]
+        if loc[3] >= offset:
+            where, shown = inc.where((loc[3] - offset, *loc[4:]))
+            return f"{where}: {shown}"
+    return f"{src.where(loc)}: {format_loc(loc)}"
 
 
 def load_config(path: Path | str = DEFAULT_CONFIG, *, require_secrets: bool = True) -> Config:

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -33,10 +35,10 @@ from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.reloading import SETTLE_S, SettledFile, Stopped, dropped_everything, load_unless_stopped
 from scheduler.source_alerts import check_sources
-from scheduler.triggers import digest_trigger, source_trigger
+from scheduler.triggers import OncePerLocalDay, digest_trigger, source_trigger
 from scheduler.wiring import open_database, watchlist
 from scheduler.yamlsource import ConfigError
-from storage import digests, leases
+from storage import crawl_runs, digest_runs, heartbeats, leases
 from storage.database import Database, DatabaseError, display_url
 from storage.types import utcnow
 
@@ -46,7 +48,10 @@ LEASE_TTL = timedelta(seconds=60)
 LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
 TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
+MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
+# A rescheduled digest counts from the last one served within this span (else from now).
+SERVED_LOOK_BACK = timedelta(days=3)
 # Retrying an unreachable database: 1 s, doubling, at most this (well inside the lease's
 # lifetime, so that a short outage never costs the leader its lease).
 BACKOFF_MAX_S = 10.0
@@ -56,6 +61,31 @@ def _reason(exc: BaseException) -> str:
     """The driver's own first line (SQLAlchemy appends the SQL and a link)."""
     cause = getattr(exc, "orig", None) or exc
     return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A job the config asks for, and the facts that place its first run."""
+
+    func: Callable[..., None]
+    args: list[Any]
+    trigger: BaseTrigger
+    schedule: tuple[Any, ...]  # what the job's schedule was made from: equal means unchanged
+    misfire_grace: int  # seconds late a run may still start
+    since: datetime | None = None  # its last run
+    soon_if_new: bool = False  # never run: now rather than at the trigger's next time
+
+    def first_run(self, now: datetime) -> datetime | None:
+        """The trigger's first time after the last run (None: now); without one, after now."""
+        if isinstance(self.trigger, OncePerLocalDay) and self.since is not None:
+            return self.trigger.first_after_day_of(self.since)  # that day's digest is done
+        if self.since is not None:
+            fire: datetime | None = self.trigger.get_next_fire_time(self.since, self.since)
+            return fire
+        if self.soon_if_new:
+            return None
+        fire = self.trigger.get_next_fire_time(None, now)
+        return fire
 
 
 class Service:
@@ -69,6 +99,7 @@ class Service:
         # Stamped before reading, so that an edit made meanwhile is still taken up.
         self._config_file = SettledFile(config_path, settle=settle, clock=clock)
         self.cfg = load_config(config_path)
+        self._config_file.include(self.cfg.included_files(config_path))
         self.db: Database = open_database(self.cfg)
         self.watchlist = watchlist(self.cfg)
         self.stop_event = threading.Event()
@@ -79,6 +110,7 @@ class Service:
         self._standing_by = False
         self._db_down_since: float | None = None
         self._backoff = 0.0
+        self._schedules: dict[str, tuple[Any, ...]] = {}  # job id -> the schedule it was installed with
 
     # -- jobs ---------------------------------------------------------------------------
 
@@ -107,27 +139,31 @@ class Service:
             log.warning("source health of %s: database unreachable (%s)", source_id, _reason(exc))
 
     def digest(self, subscriber_id: str, due: datetime | None = None) -> None:
-        """The scheduled digest; `due` is set on a retry after an outage, which runs only if
-        no digest was made since then."""
-        from scheduler.digesting import digest_and_deliver
+        """The digest due at `due` (None: the scheduled time just passed), recorded as served.
 
+        A catch-up or a retry after an outage runs only if that time was not served meanwhile.
+        """
+        from scheduler.digesting import digest_and_deliver, last_due
+
+        sub = next((s for s in self.cfg.subscribers if s.id == subscriber_id), None)
+        if sub is None:
+            return  # removed by a reload while queued
+        owed = due is not None
+        if due is None:
+            due = last_due(sub, utcnow()) or utcnow()
         try:
-            if due is not None and self._digest_made_since(subscriber_id, due):
+            if owed and digest_runs.served(self.db, subscriber_id, due):
                 return
-            digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+            digest_id = digest_and_deliver(self.cfg, self.db, subscriber_id, wl=self.watchlist, sync=False)
+            digest_runs.record(self.db, subscriber_id, due, digest_id)
         except DatabaseError as exc:
             log.warning("digest for %s: database unreachable (%s); trying again in %.0f s",
                         subscriber_id, _reason(exc), DIGEST_RETRY.total_seconds())
             sched = self.scheduler
             if sched is not None:
-                sched.add_job(self.digest, args=[subscriber_id, due or utcnow()],
+                sched.add_job(self.digest, args=[subscriber_id, due],
                               id=f"catchup:{subscriber_id}", replace_existing=True,
                               next_run_time=datetime.now(UTC) + DIGEST_RETRY)
-
-    def _digest_made_since(self, subscriber_id: str, moment: datetime) -> bool:
-        with self.db.read() as s:
-            last = digests.last_created(s).get(subscriber_id)
-        return last is not None and last >= moment
 
     def rematch(self) -> None:
         """Match added or changed entities against the whole archive, beside the other jobs."""
@@ -165,6 +201,8 @@ class Service:
         leading = self.scheduler is not None
         try:
             held = (leases.renew if leading else leases.acquire)(self.db, LEASE, self.owner, LEASE_TTL)
+            if held and leading:
+                heartbeats.beat(self.db, LEASE, self.owner)
         except DatabaseError as exc:
             self._database_down(exc, now)
             return
@@ -229,6 +267,7 @@ class Service:
         if accident is not None:
             self._refuse_config("config.yaml changed but looks cut short", accident)
             return
+        self._config_file.include(cfg.included_files(self.config_path))
         with self._lock:
             self.cfg, self.watchlist = cfg, wl
             if self.scheduler is not None:
@@ -253,39 +292,64 @@ class Service:
         except Exception:
             log.exception("could not alert the admins")
 
-    def _install_jobs(self, sched: BackgroundScheduler) -> None:
-        wanted: dict[str, dict[str, Any]] = {}
-        now = datetime.now(UTC)
-        for i, src in enumerate(s for s in self.cfg.sources if s.enabled):
-            trigger = source_trigger(src.schedule)
-            # Interval sources start soon after start-up, staggered so children do not pile up.
-            first = now + timedelta(seconds=5 + 20 * i) if isinstance(trigger, IntervalTrigger) else None
-            wanted[f"crawl:{src.id}"] = {"func": self.crawl, "args": [src.id], "trigger": trigger,
-                                         "next_run_time": first, "misfire_grace_time": 600}
+    def _install_jobs(self, sched: BackgroundScheduler, now: datetime | None = None) -> None:
+        """Make the scheduler's jobs match the config.
+
+        A job whose schedule is unchanged keeps its next run time; a new or rescheduled crawl
+        runs at its trigger's first time after the source's last run (soon, if that is past),
+        so neither a reload nor a restart pushes a crawl back by a whole interval. A rescheduled
+        digest runs at its new time on the first local day after the last one it served (soon,
+        if that time has passed); a new one at its next time (the start catches up missed ones).
+        """
+        now = now or utcnow()
+        present = {j.id for j in sched.get_jobs()}
+        try:
+            last_crawl = crawl_runs.last_started(self.db)
+            served = digest_runs.last_due(self.db, now - SERVED_LOOK_BACK)
+        except DatabaseError as exc:  # placing jobs must not fail: new ones run as if never run
+            log.warning("could not read when jobs last ran (%s); new crawls start soon", _reason(exc))
+            last_crawl, served = {}, {}
+        wanted: dict[str, _Job] = {}
+        for src in self.cfg.sources:
+            if src.enabled:
+                wanted[f"crawl:{src.id}"] = _Job(self.crawl, [src.id], source_trigger(src.schedule),
+                                                 ("crawl", src.schedule), 600,
+                                                 since=last_crawl.get(src.id), soon_if_new=True)
         for sub in self.cfg.subscribers:
-            wanted[f"digest:{sub.id}"] = {"func": self.digest, "args": [sub.id],
-                                          "trigger": digest_trigger(sub),
-                                          "misfire_grace_time": 6 * 3600}
-        # At start and after every reload; a no-op unless an entity was added or changed.
-        wanted["rematch"] = {"func": self.rematch, "trigger": DateTrigger(now + timedelta(seconds=1))}
-        wanted["outbox"] = {"func": self.deliver, "trigger": IntervalTrigger(seconds=OUTBOX_POLL_S),
-                            "next_run_time": now + timedelta(seconds=2)}
+            job_id = f"digest:{sub.id}"
+            wanted[job_id] = _Job(self.digest, [sub.id], digest_trigger(sub),
+                                  ("digest", sub.digest.time, sub.timezone), 6 * 3600,
+                                  since=served.get(sub.id) if job_id in present else None)
+        wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
+                                MISFIRE_S, soon_if_new=True)
         for job in sched.get_jobs():
             # One-off catch-ups stay: a reload must not cancel a digest that is owed.
             if job.id not in wanted and not job.id.startswith("catchup:"):
                 job.remove()
-        existing = {j.id for j in sched.get_jobs()}
-        for job_id, spec in wanted.items():
-            if job_id in existing and "next_run_time" in spec:
-                spec = {k: v for k, v in spec.items() if k != "next_run_time"}
-            sched.add_job(id=job_id, name=job_id, replace_existing=True, **spec)
+                self._schedules.pop(job.id, None)
+        crawls_soon = 0
+        for job_id, want in wanted.items():
+            if job_id in present and self._schedules.get(job_id) == want.schedule:
+                continue
+            first = want.first_run(now)
+            if (first is None or first <= now) and job_id.startswith("crawl:"):
+                # Crawl children started together would pile up: 20 s apart.
+                first, crawls_soon = now + timedelta(seconds=5 + 20 * crawls_soon), crawls_soon + 1
+            elif first is None or first <= now:
+                first = now + timedelta(seconds=2)
+            sched.add_job(want.func, want.trigger, args=want.args, id=job_id, name=job_id,
+                          replace_existing=True, next_run_time=first, misfire_grace_time=want.misfire_grace)
+            self._schedules[job_id] = want.schedule
+        # At start and after every reload; a no-op unless an entity was added or changed.
+        sched.add_job(self.rematch, DateTrigger(now + timedelta(seconds=1)), id="rematch", name="rematch",
+                      replace_existing=True)
 
     def _start_scheduler(self) -> None:
         sched = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=8)},
             # One run of a job at a time; runs missed while busy collapse into one.
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_S},
         )
         sched.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         with self._lock:
@@ -293,7 +357,9 @@ class Service:
         sched.start()
         self.scheduler = sched
         try:
-            self._catch_up_digests()
+            # The last beat, ours or a predecessor's, is when the scheduler stopped running.
+            self._catch_up_digests(heartbeats.last(self.db, LEASE), utcnow())
+            heartbeats.beat(self.db, LEASE, self.owner)
         except DatabaseError as exc:  # the next start looks again
             log.warning("could not look for missed digests (%s)", _reason(exc))
         jobs = sched.get_jobs()
@@ -304,14 +370,15 @@ class Service:
             log.info("  %s: next run %s", job.id,
                      when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if when else "paused")
 
-    def _catch_up_digests(self) -> None:
-        """Digests whose time passed while no scheduler ran are sent now, once."""
+    def _catch_up_digests(self, down_since: datetime | None, now: datetime) -> None:
+        """Digest times that passed while no scheduler ran, and were not served, are served now."""
         from scheduler.digesting import missed_digests
 
-        for sub_id in missed_digests(self.cfg, self.db, utcnow()):
-            log.warning("digest for %s was missed while the service was down; sending it now", sub_id)
+        for sub_id, due in missed_digests(self.cfg, self.db, now, down_since).items():
+            log.warning("digest for %s due at %s was missed while the service was down; sending it now",
+                        sub_id, due.strftime("%Y-%m-%d %H:%M UTC"))
             assert self.scheduler is not None
-            self.scheduler.add_job(self.digest, args=[sub_id], id=f"catchup:{sub_id}",
+            self.scheduler.add_job(self.digest, args=[sub_id, due], id=f"catchup:{sub_id}",
                                    replace_existing=True)
 
     def _stop_scheduler(self) -> None:
@@ -339,6 +406,8 @@ class Service:
             if sched is not None:
                 sched.shutdown(wait=True)
             try:
+                if sched is not None:
+                    heartbeats.beat(self.db, LEASE, self.owner)  # downtime starts now
                 leases.release(self.db, LEASE, self.owner)
             except DatabaseError as exc:
                 log.warning("could not release the scheduler lease (%s); it lapses within %.0f s",

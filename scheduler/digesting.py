@@ -27,12 +27,14 @@ from scheduler.output import console, print_json
 from scheduler.pipeline import refresh_matches
 from scheduler.triggers import digest_trigger, last_fire_time
 from scheduler.wiring import delivery_settings, entity_infos, open_database, subscriber_spec
-from storage import articles, digests, mentions, outbox
+from storage import articles, digest_runs, mentions, outbox
 from storage.database import Database
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 BATCH_WORKERS_FROM = 500
+# Further back than any daily digest's latest due time: what was served before does not matter.
+MISSED_LOOK_BACK = timedelta(days=3)
 Clock = Callable[[], float]
 
 
@@ -108,18 +110,23 @@ def last_due(sub: SubscriberConfig, now: datetime) -> datetime | None:
     return last_fire_time(digest_trigger(sub), now)
 
 
-def missed_digests(cfg: Config, db: Database, now: datetime) -> list[str]:
-    """Subscribers whose last digest is older than their last due time: catch up once.
+def missed_digests(
+    cfg: Config, db: Database, now: datetime, down_since: datetime | None
+) -> dict[str, datetime]:
+    """The digest times, by subscriber, that fell while the service was down (after down_since,
+    its last heartbeat) and were not served: each is caught up once.
 
-    A subscriber who never had a digest is not caught up: their first comes at its time.
+    One run serves every time missed, so only the latest is asked about. Without a heartbeat
+    the service never ran on this database: nothing was missed.
     """
-    with db.read() as s:
-        last = digests.last_created(s)
-    out = []
+    if down_since is None:
+        return {}
+    served = digest_runs.last_due(db, now - MISSED_LOOK_BACK)
+    out = {}
     for sub in cfg.subscribers:
-        prev, due = last.get(sub.id), last_due(sub, now)
-        if prev is not None and due is not None and prev < due:
-            out.append(sub.id)
+        due, last = last_due(sub, now), served.get(sub.id)
+        if due is not None and due > down_since and (last is None or last < due):
+            out[sub.id] = due
     return out
 
 

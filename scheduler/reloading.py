@@ -40,8 +40,12 @@ def stamp_of(path: Path) -> Stamp | None:
     return Stamp(st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+Stamps = tuple[Stamp | None, ...]  # one per watched file, None for a file that is not there
+
+
 class SettledFile:
-    """Tells when a file has changed and then stayed unchanged for `settle` seconds.
+    """Tells when a file, or a file it includes, has changed and then stayed unchanged for
+    `settle` seconds.
 
     Asked at every poll; `clock` (monotonic seconds) is a parameter so that tests decide
     when time has passed.
@@ -49,29 +53,39 @@ class SettledFile:
 
     def __init__(self, path: Path, *, settle: float = SETTLE_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.path, self.settle, self.clock = path, settle, clock
-        self._taken = stamp_of(path)  # the version last applied or refused
-        self._seen: Stamp | None = self._taken
+        self.paths, self.settle, self.clock = [path], settle, clock
+        self._taken = self._stamps()  # the versions last applied or refused
+        self._seen: Stamps = self._taken
         self._seen_at = clock()
 
-    def ready(self) -> Stamp | None:
-        """The new version once it has settled; None while unchanged or still changing."""
-        stamp, now = stamp_of(self.path), self.clock()
-        if stamp == self._taken:
-            self._seen, self._seen_at = stamp, now
-            return None
-        if stamp != self._seen:
-            self._seen, self._seen_at = stamp, now
-            return None
-        return stamp if stamp is not None and now - self._seen_at >= self.settle else None
+    def _stamps(self) -> Stamps:
+        return tuple(stamp_of(p) for p in self.paths)
 
-    def still(self, stamp: Stamp) -> bool:
-        """Whether the file is still the version `ready` gave (it was not rewritten while read)."""
-        return stamp_of(self.path) == stamp
+    def ready(self) -> Stamps | None:
+        """The new versions once they have settled; None while unchanged or still changing."""
+        stamps, now = self._stamps(), self.clock()
+        if stamps == self._taken:
+            self._seen, self._seen_at = stamps, now
+            return None
+        if stamps != self._seen:
+            self._seen, self._seen_at = stamps, now
+            return None
+        return stamps if stamps[0] is not None and now - self._seen_at >= self.settle else None
 
-    def taken(self, stamp: Stamp) -> None:
-        """This version was applied or refused: it is not looked at again until it changes."""
-        self._taken = stamp
+    def still(self, stamps: Stamps) -> bool:
+        """Whether the files are still the versions `ready` gave (not rewritten while read)."""
+        return self._stamps() == stamps
+
+    def taken(self, stamps: Stamps) -> None:
+        """These versions were applied or refused: not looked at again until they change."""
+        self._taken = stamps
+
+    def include(self, paths: list[Path]) -> None:
+        """Watch these files too (the config just applied includes them), from their versions now."""
+        wanted = [self.paths[0], *paths]
+        if wanted != self.paths:
+            self.paths = wanted
+            self._taken = self._seen = self._stamps()
 
 
 def dropped_everything(running: Config, new: Config) -> str | None:

@@ -37,13 +37,19 @@ class OncePerLocalDay(CronTrigger):  # type: ignore[misc, unused-ignore]  # APSc
             fire = super().get_next_fire_time(None, next_day)
         return fire
 
+    def first_after_day_of(self, moment: datetime) -> datetime | None:
+        """The first fire on a later local day than moment's (the day's digest is done)."""
+        day = moment.astimezone(self.timezone).date()
+        return self.get_next_fire_time(None, datetime.combine(day + timedelta(days=1), time(),
+                                                              tzinfo=self.timezone))
+
 
 def _second_pass(moment: datetime) -> bool:
     """Whether this local time is the repeat of the same wall-clock time an hour earlier."""
     return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
 
 
-def digest_trigger(sub: Subscriber) -> CronTrigger:
+def digest_trigger(sub: Subscriber) -> OncePerLocalDay:
     """The subscriber's digest time, on their local wall clock, once per local day."""
     t = sub.digest.time
     return OncePerLocalDay(hour=t.hour, minute=t.minute, timezone=ZoneInfo(sub.timezone))

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
+from scheduler.yamlerrors import plain_syntax_error
+
 # libyaml when PyYAML has it: faster, and it refuses absurd nesting with a marked error where
 # the pure-Python composer would exhaust the stack.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# YAML 1.1 reads 10:30 as the base-60 number 630: an admin writing a digest time unquoted
+# means the text, as YAML 1.2 reads it.
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+class _NotSexagesimal:
+    """A resolver's pattern, except for base-60 numbers."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def match(self, value: str) -> re.Match[str] | None:
+        return None if _SEXAGESIMAL.match(value) else self.pattern.match(value)
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]  # chosen at import: C when present
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, Any]]]] = {
+        first: [(tag, _NotSexagesimal(rx) if tag in _NUMBERS else rx) for tag, rx in resolvers]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
 # A config is refused past these, counted with every alias expanded: the models and the
 # secret scan see the expansion, so a few hundred bytes of aliases could cost hours.
 MAX_VALUES = 1_000_000
@@ -68,49 +92,132 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
     return out or "(top level)"
 
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-@dataclass(frozen=True)
-class _Extent:
-    values: int  # nodes under and including this one, every alias expanded
-    depth: int  # levels of nesting, likewise
+class _Walk:
+    """One pass over the composed nodes that builds the values and refuses duplicate keys,
+    recursive aliases, and a document too big or too deep with every alias expanded.
 
-
-def _extents(root: yaml.Node, path: Path) -> dict[int, _Extent]:
-    """The expanded size and depth of every node, each node visited once (by id).
-
-    Aliases make the node graph a DAG, so sizes are summed from memoised children rather than
-    by walking the expansion; a node that contains itself is refused.
+    Aliases make the nodes a DAG: each node is built once, and its value, expanded size and
+    height memoised by id, so a few hundred bytes of aliases that expand to billions cost
+    microseconds (and an alias shares its value, as PyYAML's own constructor does). Scalars
+    other than plain strings, and collections with a tag of their own, are built by PyYAML's
+    constructor; this pass exists because PyYAML's is a second, slower walk of the same nodes.
     """
-    extents: dict[int, _Extent] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in extents:
-            continue
-        kids = _children(node)
-        if children_done:
-            on_path.discard(id(node))
-            sub = [extents[id(k)] for k in kids]
-            extents[id(node)] = _Extent(1 + sum(e.values for e in sub),
-                                        1 + max((e.depth for e in sub), default=0))
-            continue
-        on_path.add(id(node))
-        stack.append((node, True))
-        for k in kids:
-            if id(k) in on_path:
-                raise ConfigError([f"{path}:{k.start_mark.line + 1}: an alias refers to a value that "
-                                   "contains it; a config cannot be recursive"])
-            if id(k) not in extents:
-                stack.append((k, False))
-    return extents
+
+    def __init__(self, path: Path, constructor: yaml.SafeLoader) -> None:
+        self.path = path
+        self.constructor = constructor
+        self.built: dict[int, tuple[Any, int, int]] = {}  # id(node) -> (value, values, height)
+        self.on_path: set[int] = set()
+        self.loc: list[str | int] = []
+        self.problems: list[str] = []
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR:
+            return node.value
+        return self.constructor.yaml_constructors.get(node.tag, _unknown_tag)(self.constructor, node)
+
+    def node(self, node: yaml.Node, depth: int) -> tuple[Any, int, int]:
+        """(value, expanded values, height) of a collection not built yet, at depth."""
+        if depth > MAX_DEPTH:
+            self.too_deep(node)
+        if node.tag not in (_MAP, _SEQ):  # !!set, !!omap and the like
+            return self.constructor.construct_object(node, deep=True), len(node.value) + 1, 2
+        self.on_path.add(id(node))
+        values, height = 1, 2 if node.value else 1
+        loc, scalar, child = self.loc, self.scalar, self.child
+        out: Any
+        if isinstance(node, yaml.MappingNode):
+            self.duplicate_keys(node)
+            if any(k.tag == _MERGE for k, _ in node.value):
+                self.constructor.flatten_mapping(node)  # `<<: *defaults`, as PyYAML merges it
+            out = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode):
+                    out[scalar(key)] = scalar(value)  # most pairs: nothing below them
+                    values += 2
+                    continue
+                loc.append(str(key.value) if isinstance(key, yaml.ScalarNode) else "(key)")
+                k, kv, kh = self.any(key, depth)
+                v, vv, vh = self.any(value, depth)
+                try:
+                    out[k] = v
+                except TypeError:
+                    raise ConfigError([f"{self.path}:{key.start_mark.line + 1}: a key cannot be a list "
+                                       "or a mapping"]) from None
+                values += kv + vv
+                height = max(height, kh + 1, vh + 1)
+                loc.pop()
+        else:
+            out = []
+            for i, item in enumerate(node.value):
+                if isinstance(item, yaml.ScalarNode):
+                    out.append(scalar(item))
+                    values += 1
+                    continue
+                loc.append(i)
+                v, vv, vh = child(item, depth)
+                out.append(v)
+                values += vv
+                height = max(height, vh + 1)
+                loc.pop()
+        self.on_path.discard(id(node))
+        self.built[id(node)] = out, values, height
+        return out, values, height
+
+    def any(self, node: yaml.Node, depth: int) -> tuple[Any, int, int]:
+        return (self.scalar(node), 1, 1) if isinstance(node, yaml.ScalarNode) else self.child(node, depth)
+
+    def child(self, child: yaml.Node, depth: int) -> tuple[Any, int, int]:
+        """A collection below a node at depth: built, or taken from the memo if aliased."""
+        known = self.built.get(id(child))
+        if known is not None:
+            if depth + known[2] > MAX_DEPTH:
+                self.too_deep(child)
+            return known
+        if id(child) in self.on_path:
+            raise ConfigError([f"{self.path}:{child.start_mark.line + 1}: an alias refers to a value "
+                               "that contains it; a config cannot be recursive"])
+        return self.node(child, depth + 1)
+
+    def duplicate_keys(self, node: yaml.MappingNode) -> None:
+        first_at: dict[Any, int] = {}
+        for key, _ in node.value:
+            label = key.value if isinstance(key, yaml.ScalarNode) else id(key)
+            if label in first_at:
+                self.problems.append(f"{self.path}:{key.start_mark.line + 1}: duplicate key "
+                                     f"'{label}' (first at line {first_at[label]})")
+            else:
+                first_at[label] = key.start_mark.line + 1
+
+    def too_deep(self, node: yaml.Node) -> None:
+        shown = format_loc(tuple(self.loc[:6])) + ("..." if len(self.loc) > 6 else "")
+        raise ConfigError([f"{self.path}:{node.start_mark.line + 1}: {shown}: nested more than "
+                           f"{MAX_DEPTH} levels deep; a config is refused past that"])
+
+    def too_big(self, root: yaml.Node) -> None:
+        """Refuse past MAX_VALUES at the smallest part that alone expands past it."""
+        node: yaml.Node = root
+        loc: tuple[str | int, ...] = ()
+        while True:
+            big = [(label, c) for label, c in _labelled_children(node)
+                   if self.built.get(id(c), (None, 1, 1))[1] > MAX_VALUES]
+            if not big:
+                break
+            label, node = big[0]
+            loc = (*loc, label)
+        raise ConfigError([
+            f"{self.path}:{node.start_mark.line + 1}: {format_loc(loc)}: aliases expand this to "
+            f"{self.built[id(node)][1]:,} values, more than the {MAX_VALUES:,} a config may hold; "
+            "write the values out or use fewer aliases"
+        ])
+
+
+def _unknown_tag(constructor: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return constructor.construct_undefined(node)  # raises, naming the tag and its line
 
 
 def _labelled_children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
@@ -125,51 +232,17 @@ def _labelled_children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
     return out
 
 
-def _check_extent(root: yaml.Node, path: Path) -> None:
-    """Refuse a document that expands past MAX_VALUES or nests past MAX_DEPTH, naming where."""
-    extents = _extents(root, path)
-    top = extents[id(root)]
-    node = root
-    loc: tuple[str | int, ...] = ()
-    if top.depth > MAX_DEPTH:
-        for _ in range(MAX_DEPTH):  # down the deepest branch, to where it crosses the limit
-            label, node = max(_labelled_children(node), key=lambda c: extents[id(c[1])].depth)
-            loc = (*loc, label)
-        shown = format_loc(loc[:6]) + ("..." if len(loc) > 6 else "")
-        raise ConfigError([f"{path}:{node.start_mark.line + 1}: {shown}: nested more than "
-                           f"{MAX_DEPTH} levels deep; a config is refused past that"])
-    if top.values > MAX_VALUES:
-        while True:  # down to the smallest part that alone expands past the limit
-            big = [c for c in _labelled_children(node) if extents[id(c[1])].values > MAX_VALUES]
-            if not big:
-                break
-            label, node = big[0]
-            loc = (*loc, label)
-        raise ConfigError([
-            f"{path}:{node.start_mark.line + 1}: {format_loc(loc)}: aliases expand this to "
-            f"{extents[id(node)].values:,} values, more than the {MAX_VALUES:,} a config may hold; "
-            "write the values out or use fewer aliases"
-        ])
-
-
-def _duplicate_keys(root: yaml.Node, path: Path, problems: list[str]) -> None:
-    seen_nodes: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen_nodes:
-            continue  # an alias: its keys were checked where it was defined
-        seen_nodes.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key, _ in node.value:
-                line = key.start_mark.line + 1
-                if key.value in seen:
-                    problems.append(
-                        f"{path}:{line}: duplicate key '{key.value}' (first at line {seen[key.value]})"
-                    )
-                seen[key.value] = line
-        stack.extend(reversed(_children(node)))
+def _build(root: yaml.Node, path: Path, constructor: yaml.SafeLoader) -> Any:
+    """The document's value, once it is known to be small, shallow and free of duplicate keys."""
+    walk = _Walk(path, constructor)
+    if not isinstance(root, yaml.MappingNode | yaml.SequenceNode):
+        return walk.scalar(root)
+    value, values, _ = walk.node(root, 1)
+    if values > MAX_VALUES:
+        walk.too_big(root)
+    if walk.problems:
+        raise ConfigError(walk.problems)
+    return value
 
 
 def load_yaml(path: Path) -> LocatedYaml:
@@ -187,16 +260,9 @@ def load_yaml(path: Path) -> LocatedYaml:
         root = loader.get_single_node()
         if root is None:
             return LocatedYaml(path=path, data={}, root=None)
-        _check_extent(root, path)
-        problems: list[str] = []
-        _duplicate_keys(root, path, problems)
-        if problems:
-            raise ConfigError(problems)
-        data = loader.construct_document(root)
+        data = _build(root, path, loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError([f"{path}{line}: invalid YAML: {exc.problem}"]) from None
+        raise ConfigError([plain_syntax_error(path, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
     except RecursionError:  # the pure-Python composer, without libyaml's own nesting limit

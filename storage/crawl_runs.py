@@ -152,6 +152,14 @@ def last_success(db: Database, source_id: str) -> datetime | None:
             CrawlRun.source_id == source_id, CrawlRun.status.in_([st.value for st in SUCCEEDED])))
 
 
+def last_started(db: Database) -> dict[str, datetime]:
+    """When each source's latest run started, by source id (sources never crawled are absent)."""
+    with db.read() as s:
+        rows = s.execute(select(CrawlRun.source_id, func.max(CrawlRun.started_at))
+                         .group_by(CrawlRun.source_id)).all()
+    return {source_id: started for source_id, started in rows if started is not None}
+
+
 def recent_errors(db: Database, source_id: str, limit: int) -> list[ErrorRecord]:
     """The source's latest crawl errors, newest first."""
     with db.read() as s:

@@ -78,10 +78,3 @@ def remove(session: Session, digest_id: int) -> None:
     """Delete a digest with its items and deliveries (the foreign keys cascade)."""
     session.execute(delete(_DIGEST).where(_DIGEST.c.id == digest_id))
 
-
-def last_created(session: Session) -> dict[str, datetime]:
-    """Subscriber id -> when their latest digest was made."""
-    rows = session.execute(
-        select(Digest.subscriber_id, func.max(Digest.created_at)).group_by(Digest.subscriber_id)
-    ).tuples()
-    return {subscriber: at for subscriber, at in rows if at is not None}

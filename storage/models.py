@@ -1,4 +1,4 @@
-"""The database schema: articles, mentions, crawl runs, the digest outbox and leases."""
+"""The database schema: articles, mentions, crawl runs, the digest outbox and its runs, leases."""
 
 from __future__ import annotations
 
@@ -232,3 +232,26 @@ class SourceProblem(Base):
     problem: Mapped[str] = mapped_column(String(32), primary_key=True)
     message: Mapped[str] = mapped_column(Text, default="")
     since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestRun(Base):
+    """A scheduled digest run of a subscriber, whether or not it found anything to send."""
+
+    __tablename__ = "digest_run"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscriber_id: Mapped[str] = mapped_column(String(128), index=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)  # the scheduled time it served
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: it had nothing to send
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digest.id", ondelete="SET NULL"))
+
+
+class Heartbeat(Base):
+    """When a named service was last seen running: the end of its last uptime, after a crash too."""
+
+    __tablename__ = "heartbeat"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    beat_at: Mapped[datetime]

@@ -1,11 +1,12 @@
-"""A digest whose time passed while the service was down is sent once when it comes back."""
+"""A digest time that passed while the service was down, and was not served, is caught up once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scheduler.config import Config
 from scheduler.digesting import missed_digests
+from storage import digest_runs
 from storage.database import Database
 from storage.models import Digest
 
@@ -18,23 +19,37 @@ CFG = Config.model_validate({
          "channels": [{"type": "file", "path": "out"}]},
     ],
 })
+# 08:00 in Almaty is 03:00 UTC.
+DUE = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+NEW_DUE = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
-def digest_at(db: Database, sub: str, when: datetime) -> None:
+def test_a_time_that_fell_while_down_is_missed_also_by_a_subscriber_who_never_had_a_digest(
+    db: Database
+) -> None:
+    down_since = DUE - timedelta(hours=5)  # the last heartbeat
+    assert missed_digests(CFG, db, DUE - timedelta(minutes=1), down_since) == {}
+    assert missed_digests(CFG, db, DUE + timedelta(minutes=1), down_since) == {"almaty": DUE}
+    assert missed_digests(CFG, db, NEW_DUE + timedelta(hours=1), down_since) == {
+        "almaty": DUE, "new": NEW_DUE}
+
+
+def test_a_run_that_found_nothing_still_counts_as_served(db: Database) -> None:
+    down_since = DUE - timedelta(days=2)
+    digest_runs.record(db, "almaty", DUE, None, now=DUE + timedelta(seconds=3))  # nothing to send
+    digest_runs.record(db, "new", NEW_DUE - timedelta(days=1), None)  # yesterday's only
+    assert missed_digests(CFG, db, NEW_DUE + timedelta(hours=1), down_since) == {"new": NEW_DUE}
+
+
+def test_times_that_fell_while_the_service_ran_are_not_caught_up(db: Database) -> None:
+    # Up until after both due times: whatever happened then, a restart does not repeat it.
+    assert missed_digests(CFG, db, NEW_DUE + timedelta(hours=1), NEW_DUE + timedelta(minutes=5)) == {}
+    # The last digest row says nothing: a scheduled run is what serves a time.
     with db.write() as s:
-        s.add(Digest(subscriber_id=sub, created_at=when, period_end=when))
+        s.add(Digest(subscriber_id="almaty", created_at=DUE - timedelta(days=3),
+                     period_end=DUE - timedelta(days=3)))
+    assert missed_digests(CFG, db, DUE + timedelta(minutes=1), DUE - timedelta(minutes=1)) == {"almaty": DUE}
 
 
-def test_missed_only_when_the_last_digest_is_older_than_the_last_due_time(db: Database) -> None:
-    # 08:00 in Almaty is 03:00 UTC. Last digest yesterday at 03:00 UTC.
-    digest_at(db, "almaty", datetime(2026, 11, 24, 3, 0, 5, tzinfo=UTC))
-    before_due = datetime(2026, 11, 25, 2, 59, tzinfo=UTC)
-    after_due = datetime(2026, 11, 25, 3, 1, tzinfo=UTC)
-    assert missed_digests(CFG, db, before_due) == []
-    assert missed_digests(CFG, db, after_due) == ["almaty"]
-    digest_at(db, "almaty", datetime(2026, 11, 25, 3, 2, tzinfo=UTC))
-    assert missed_digests(CFG, db, datetime(2026, 11, 25, 9, 0, tzinfo=UTC)) == [], "caught up once"
-
-
-def test_a_subscriber_without_any_digest_waits_for_the_first_due_time(db: Database) -> None:
-    assert "new" not in missed_digests(CFG, db, datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+def test_without_any_heartbeat_the_service_never_ran_here_and_nothing_was_missed(db: Database) -> None:
+    assert missed_digests(CFG, db, NEW_DUE + timedelta(hours=1), None) == {}

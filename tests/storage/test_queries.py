@@ -108,10 +108,10 @@ def test_digests_assign_each_article_once_per_subscriber(db: Database) -> None:
         assert digests.article_ids(s, second) == {c}, "b was the first digest's already"
         digests.set_item_count(s, second, 1)
     with db.write() as s:
-        assert digests.last_created(s) == {"bureau": later}
+        assert digests.last_period_end(s, "bureau") == later
         digests.remove(s, second)
     with db.read() as s:
-        assert digests.last_created(s) == {"bureau": NOW}
+        assert digests.last_period_end(s, "bureau") == NOW
         assert digests.article_ids(s, second) == set()
 
 
