@@ -11,9 +11,9 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from spiders import adapters, metadata
+from spiders import adapters, bylines, metadata
 from spiders.adapters import pangea
-from spiders.dates import first_datetime
+from spiders.dates import choose_datetime, parse_datetime
 from spiders.language import detect_language
 
 # Control characters break lxml ("All strings must be XML compatible") and mean nothing.
@@ -21,8 +21,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WS = re.compile(r"[ \t\r\f\v\xa0]+")
 
 
-# Photo captions and credits read as body text to trafilatura; they are chrome to us.
-_PRUNE = ["//figure", "//figcaption", '//*[contains(@class, "caption")]']
+# Photo captions and credits read as body text to trafilatura; they are chrome to us. Only
+# inside <body>, and never an element holding the text: "caption" also occurs in classes of
+# <body> ("wp-featherlight-captions") and of article containers, and pruning those empties
+# the page.
+_NOT_A_CONTAINER = "[not(self::body or self::main or self::article)][count(.//p) < 3]"
+PRUNE = (
+    "//body//figure" + _NOT_A_CONTAINER,
+    "//body//figcaption",
+    '//body//*[contains(@class, "caption")]' + _NOT_A_CONTAINER,
+)
+# Fewer characters of text than this, besides the title, is no article: a video or live
+# page of a Pangea site has ~30 ("Uživo" and the programme's name).
+MIN_BODY_CHARS = 80
 
 
 class ExtractionError(ValueError):
@@ -50,81 +61,73 @@ def parse_html(html: str) -> HtmlElement:
     return root
 
 
-def _meta_date(meta: dict[str, str]) -> str | None:
-    for key in (
-        "article:published_time",
-        "og:article:published_time",
-        "datepublished",
-        "pubdate",
-        "publishdate",
-        "date",
-        "dc.date",
-        "dcterms.created",
-        "sailthru.date",
-    ):
-        if meta.get(key):
-            return meta[key]
-    return None
-
-
-def _meta_authors(meta: dict[str, str]) -> list[str]:
-    names = [meta.get("author"), meta.get("article:author"), meta.get("dc.creator")]
-    return [n for n in names if n and "://" not in n]
-
-
-def extract_article(html: str, url: str = "", fallback_language: str | None = None) -> Extracted:
-    """Title, UTC publication time, real authors, body text and language of an article page.
+def extract_article(
+    html: str, url: str = "", fallback_language: str | None = None, zone: str | None = None
+) -> Extracted:
+    """Title, UTC publication time, authors, body text and language of an article page.
 
     The outlet's adapter reads what it knows (spiders.adapters: chosen by host, then by
     markers in the page); trafilatura reads the body when there is no adapter, when the
-    adapter leaves the body to it, or when the adapter's selectors find none. Whatever the
-    adapter did not find comes from JSON-LD and meta tags. Raises ExtractionError when
-    there is no title or no body.
+    adapter leaves the body to it, or when the adapter's selectors find none (then nothing
+    else the adapter read counts either: its layout is not this page's). Whatever the adapter
+    did not find comes from JSON-LD and meta tags, and last from trafilatura's metadata.
+    `zone` is the source's time zone (IANA) for times written without an offset. Raises
+    ExtractionError when there is no title, or no body worth the name.
     """
     root = parse_html(html)
     meta = metadata.meta_map(root)
     ld = metadata.json_ld_article(root)
-    page = adapters.Page(url, html, root, meta, ld)
+    page = adapters.Page(url, html, root, meta, ld, zone or "UTC")
     adapter = adapters.select(page)
-    parts = adapter.extract(page) if adapter is not None else adapters.Parts()
-    paras = parts.paragraphs or []
+    if adapter is not None and zone is None and adapter.zone:
+        page.zone = adapter.zone
+    try:
+        parts = adapter.extract(page) if adapter is not None else adapters.Parts()
+    except adapters.NotAnArticle as exc:
+        raise ExtractionError(str(exc)) from None
     method = adapter.name if adapter is not None else "trafilatura"
-    doc = None
+    paras = parts.paragraphs or []
     if not paras:
         if adapter is not None and parts.paragraphs is None:
             method = f"{adapter.name}+trafilatura"
         else:
-            method = "trafilatura"
-        doc = _trafilatura(html, url, adapter.prune if adapter is not None else ())
-        paras = _lines(doc.text if doc is not None else "")
-    ld_date = ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None
+            method, parts = "trafilatura", adapters.Parts()
+        paras = _lines(_trafilatura_text(root, url, adapter.prune if adapter is not None else ()))
+    late = _LateMetadata(root, url)
     title = (
         parts.title
         or meta.get("og:title")
         or metadata.ld_text(ld.get("headline"))
-        or (doc.title if doc is not None else None)
+        or late.get("title")
         or pangea.title(root)
     )
-    published = parts.published or first_datetime(
-        ld_date, _meta_date(meta), pangea.time_datetime(root), doc.date if doc is not None else None
+    published = parts.published or choose_datetime(
+        metadata.date_candidates(root, meta, ld), page.zone
     )
-    authors = parts.authors or metadata.ld_authors(ld) or _meta_authors(meta)
-    if not authors and doc is not None and doc.author:
-        authors = [doc.author]
-    if adapter is not None:
-        authors = adapter.people(authors)
+    if published is None:
+        published = parse_datetime(late.get("date"), page.zone)
+    outlet = bylines.Outlet.of(
+        url, *metadata.outlet_names(meta, ld), *(adapter.org_names if adapter is not None else ())
+    )
+    names = bylines.authors(
+        [parts.authors, metadata.ld_names(ld.get("author")), *metadata.meta_authors(root, meta)],
+        outlet,
+    ) or bylines.authors([(late.get("author") or "").split(";")], outlet)
     title = " ".join((title or "").split())
     body = "\n\n".join(paras)
     if not title:
         raise ExtractionError("no title")
     if not body:
         raise ExtractionError("no body text")
+    content = len("".join(p for p in paras if p != title))
+    if content < MIN_BODY_CHARS:
+        raise ExtractionError(f"body too short to be an article ({content} characters)")
     language = detect_language(f"{title}\n{body}", fallback_language or _page_language(root))
     return Extracted(
         title=title,
         body=body,
         published_at=published,
-        author=metadata.real_authors(authors),
+        author=", ".join(names) or None,
         language=language,
         method=method,
     )
@@ -140,19 +143,39 @@ def _lines(text: str) -> list[str]:
     return [ln for ln in (_WS.sub(" ", line).strip() for line in text.splitlines()) if ln]
 
 
-def _trafilatura(html: str, url: str, prune: tuple[str, ...] = ()) -> Any:
-    """trafilatura's Document (title, text, author, date), or None."""
+class _LateMetadata:
+    """trafilatura's metadata (title, author, date) of the page, read only if asked for:
+    it runs htmldate's whole search, which costs as much as the body extraction."""
+
+    def __init__(self, root: HtmlElement, url: str) -> None:
+        self.root, self.url = root, url
+        self.doc: Any = None
+
+    def get(self, field: str) -> str | None:
+        if self.doc is None:
+            import trafilatura
+
+            self.doc = trafilatura.extract_metadata(self.root, self.url or None)
+        value = getattr(self.doc, field, None)
+        return value if isinstance(value, str) and value else None
+
+
+def _trafilatura_text(root: HtmlElement, url: str, prune: tuple[str, ...] = ()) -> str:
+    """The body text trafilatura finds in the parsed page (it works on a copy of the tree)."""
     import trafilatura
 
-    # Precision over recall: a digest quoting a menu is worse than one missing a caption.
-    return trafilatura.bare_extraction(
-        html,
+    # trafilatura's balanced mode, tables kept: on the fundus pages, favor_precision kept as
+    # few as 3 of 25 paragraphs, and favor_recall let more chrome in than plain trafilatura
+    # (bench/extraction.py); the balanced mode retries short results with recall settings.
+    doc = trafilatura.bare_extraction(
+        root,
         url=url or None,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
         include_images=False,
-        favor_precision=True,
         deduplicate=False,
-        prune_xpath=[*_PRUNE, *prune],
+        prune_xpath=[*PRUNE, *prune],
     )
+    text = getattr(doc, "text", None) if doc is not None else None
+    return text if isinstance(text, str) else ""
