@@ -81,6 +81,17 @@ class Outlet:
     def is_domain(self, domain: str) -> bool:
         return bool(_host_keys(domain) & self.names)
 
+    def learn(self, bylines: Iterable[str]) -> Outlet:
+        """Also the names bylines give with the outlet's own address: "Deutsche Welle" of
+        "Deutsche Welle (www.dw.com)" on dw.com."""
+        learnt = set(self.names)
+        for raw in bylines:
+            text = " ".join(html.unescape(raw).split())
+            if any(self.is_domain(d) for d in _DOMAIN.findall(text)):
+                learnt.add(_squash(_WEB.sub(" ", _BRACKETS.sub(" ", _DOMAIN.sub(" ", text)))))
+        learnt.discard("")
+        return Outlet(frozenset(learnt))
+
     def is_outlet(self, name: str) -> bool:
         squashed = _squash(name)
         if squashed in self.names or _squash(re.sub(r"(?i)^the\s+", "", name)) in self.names:
@@ -125,10 +136,10 @@ def is_author(name: str, outlet: Outlet) -> bool:
     """A person's name or a news agency's, and not the outlet or one of its desks."""
     if not name or len(name) > 80 or any(c.isdigit() for c in name) or "@" in name:
         return False
+    if re.sub(r"(?i)^the\s+", "", name).casefold() in AGENCIES:
+        return True  # even on the agency's own site: "Associated Press" on apnews.com
     if outlet.is_outlet(name):
         return False
-    if re.sub(r"(?i)^the\s+", "", name).casefold() in AGENCIES:
-        return True
     if name.casefold().startswith("the "):  # "The Russian": a person's name has no article
         return False
     if _DESK.search(name):
@@ -148,9 +159,11 @@ def is_author(name: str, outlet: Outlet) -> bool:
 def authors(sources: Iterable[Iterable[str]], outlet: Outlet) -> list[str]:
     """The names of the first source that credits anyone; later sources are tried when
     everything in an earlier one is rejected (the outlet's own name in JSON-LD, say)."""
-    for source in sources:
+    for source in sources:  # lazily: the last may be costly to compute (trafilatura's)
+        raws = list(source)
+        outlet = outlet.learn(raws)
         found: list[str] = []
-        for raw in source:
+        for raw in raws:
             for name in names(raw, outlet):
                 if name not in found:
                     found.append(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -109,10 +110,7 @@ def extract_article(
     outlet = bylines.Outlet.of(
         url, *metadata.outlet_names(meta, ld), *(adapter.org_names if adapter is not None else ())
     )
-    names = bylines.authors(
-        [parts.authors, metadata.ld_names(ld.get("author")), *metadata.meta_authors(root, meta)],
-        outlet,
-    ) or bylines.authors([(late.get("author") or "").split(";")], outlet)
+    names = bylines.authors(_author_sources(parts, page, late), outlet)
     title = " ".join((title or "").split())
     body = "\n\n".join(paras)
     if not title:
@@ -131,6 +129,14 @@ def extract_article(
         language=language,
         method=method,
     )
+
+
+def _author_sources(parts: adapters.Parts, page: adapters.Page, late: _LateMetadata) -> Iterator[list[str]]:
+    """Bylines, most trusted first; trafilatura's metadata is computed only if reached."""
+    yield parts.authors
+    yield metadata.ld_names(page.ld.get("author"))
+    yield from metadata.meta_authors(page.root, page.meta)
+    yield (late.get("author") or "").split(";")
 
 
 def _page_language(root: HtmlElement) -> str | None:
