@@ -34,7 +34,7 @@ _DESK = re.compile(
     r"|\bredac|\bredaz|\bnews\b|\bradio\b|\btv\b|\bonline\b|\bdigital\b|\bdeveloper\b"
     r"|\breporters?\b|\bwriters?\b|\bcorrespondents?\b|\bcontributors?\b|\bjournalist"
     r"|редакци|служб|радио|азаттық|азаттык|қызмет|новост|жаңалық|настоящее время"
-    r"|телеканал|корреспондент|тілші)"
+    r"|\bcurrent time\b|телеканал|корреспондент|тілші)"
 )
 # Where a byline lists several names ("A, B und C", "A / B", "A - RFE/RL").
 _SPLIT = re.compile(

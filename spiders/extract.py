@@ -32,9 +32,9 @@ PRUNE = (
     "//body//figcaption",
     '//body//*[contains(@class, "caption")]' + _NOT_A_CONTAINER,
 )
-# Fewer characters of text than this, besides the title, is no article: a video or live
-# page of a Pangea site has ~30 ("Uživo" and the programme's name).
-MIN_BODY_CHARS = 80
+# Fewer characters of text than this, besides the title, is not a sentence, so no article:
+# trafilatura's precision mode read a Pangea video page as "Uživo" and the title.
+MIN_BODY_CHARS = 25
 
 
 class ExtractionError(ValueError):
