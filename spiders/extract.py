@@ -54,7 +54,10 @@ class Extracted:
 def parse_html(html: str) -> HtmlElement:
     """Parse once, tolerant of NUL bytes, XML declarations and broken markup."""
     text = _CONTROL.sub("", html)
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # huge_tree: past 255 levels of nesting libxml2 otherwise drops the text, names and all.
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+    )
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
