@@ -21,6 +21,13 @@ publication time and body. Each page is read, in one run and alternately, by
 - empty: pages with no body (our ExtractionError, or trafilatura's None / empty text);
 - ms per page: median wall time of the call (ours includes parsing the HTML).
 
+A second view of authors follows the tables ("outlet aside"): the same precision and recall
+after removing, from the gold and from both outputs, the names that are the page's own
+outlet by spiders.bylines' rule (its og:site_name, publisher, host or Twitter handle:
+"Salzburger Nachrichten" on sn.at). The gold lists those where a page credits nobody else;
+extract_article never returns them (issue 12: outlet names are not authors). The standard
+figures above are the ones the targets are read against.
+
 Cyrillic pages are those whose gold body has more Cyrillic than Latin letters.
 """
 
@@ -181,8 +188,11 @@ class Score:
     f: list[float] = field(default_factory=list)
     empty: int = 0
     ms: list[float] = field(default_factory=list)
+    aside_got: int = 0
+    aside_gold: int = 0
+    aside_hit: int = 0
 
-    def add(self, page: Gold, got: Result) -> None:
+    def add(self, page: Gold, got: Result, is_outlet: Callable[[str], bool] = lambda n: False) -> None:
         self.pages += 1
         title, gold_title = _norm(got.title), _norm(page.title)
         self.title_exact += title == gold_title
@@ -202,6 +212,11 @@ class Score:
             self.authors_got += len(mine_a)
             self.authors_gold += len(gold_a)
             self.authors_hit += len(mine_a & gold_a)
+            mine_a = {a for a in mine_a if not is_outlet(a)}
+            gold_a = {a for a in gold_a if not is_outlet(a)}
+            self.aside_got += len(mine_a)
+            self.aside_gold += len(gold_a)
+            self.aside_hit += len(mine_a & gold_a)
         p, r, f = body_prf(got.body, page.body)
         self.p.append(p)
         self.r.append(r)
@@ -228,6 +243,27 @@ class Score:
             "empty": str(self.empty),
             "ms/page": f"{statistics.median(self.ms):.0f}" if self.ms else "-",
         }
+
+
+def aside_table(rows: dict[str, Score]) -> str:
+    lines = ["### Authors, the page's own outlet aside", "",
+             "| extractor | gold names | author P | author R |", "|---|---:|---:|---:|"]
+    for name, s in rows.items():
+        lines.append(f"| {name} | {s.aside_gold} | {s.aside_hit / max(s.aside_got, 1):.3f} "
+                     f"| {s.aside_hit / max(s.aside_gold, 1):.3f} |")
+    return "\n".join(lines)
+
+
+def page_outlet(page: Gold) -> Callable[[str], bool]:
+    """spiders.bylines' test for the page's own outlet (not timed: scoring, not extraction)."""
+    from spiders import bylines, metadata
+    from spiders.extract import parse_html
+
+    root = parse_html(page.html)
+    outlet = bylines.Outlet.of(
+        page.url, *metadata.outlet_names(metadata.meta_map(root), metadata.json_ld_article(root))
+    )
+    return outlet.is_outlet
 
 
 def table(title: str, rows: dict[str, Score]) -> str:
@@ -266,10 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         # Alternate which goes first, so neither always meets a warm cache.
         order = list(EXTRACTORS.items()) if i % 2 == 0 else list(reversed(EXTRACTORS.items()))
         got = {name: fn(page) for name, fn in order}
+        is_outlet = page_outlet(page)
         for name in EXTRACTORS:
-            overall[name].add(page, got[name])
+            overall[name].add(page, got[name], is_outlet)
             if page.cyrillic:
-                cyrillic[name].add(page, got[name])
+                cyrillic[name].add(page, got[name], is_outlet)
             if details is not None:
                 p, r, f = body_prf(got[name].body, page.body)
                 row = {"page": page.name, "extractor": name, **asdict(got[name]),
@@ -286,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Empty for extract_article where trafilatura found text: {len(empty_only_ours)}"
           + (f" ({', '.join(empty_only_ours)})" if empty_only_ours else ""))
+    print()
+    print(aside_table(overall))
     return 0
 
 

@@ -45,6 +45,8 @@ _SPLIT = re.compile(
 _BY = r"(?:by|von|par|por|di|door|av|af|autor|autorin|автор|авторы|text|texte|written by)"
 _LEAD = re.compile(rf"(?i)^{_BY}\b[:\s]*")
 _INNER = re.compile(r"\s(?:By|Von|Par|Por|Door|Av)\s+(?!(?i:der|den|de|la|le|del|van|zu)\s)(?=\S+\s+\S)")
+# Korean and Japanese bylines end in the role: "신현주 기자" (reporter), "松岡大地 記者".
+_ROLE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|特派員|编辑)$")
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WEB = re.compile(r"(?i)\b(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|@\w+")
 _DOMAIN = re.compile(r"(?i)\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b")
@@ -86,9 +88,7 @@ class Outlet:
         "Deutsche Welle (www.dw.com)" on dw.com."""
         learnt = set(self.names)
         for raw in bylines:
-            text = " ".join(html.unescape(raw).split())
-            if any(self.is_domain(d) for d in _DOMAIN.findall(text)):
-                learnt.add(_squash(_WEB.sub(" ", _BRACKETS.sub(" ", _DOMAIN.sub(" ", text)))))
+            learnt |= {_squash(p.replace(_OWN, "")) for p in _parts(raw, self) if _OWN in p}
         learnt.discard("")
         return Outlet(frozenset(learnt))
 
@@ -111,22 +111,36 @@ def _host_keys(host: str) -> set[str]:
     return {_squash(label), _squash(label + labels[-1])}
 
 
+_OWN = "\x00"  # marks where a byline gave the outlet's own address
+
+
+def _parts(raw: str, outlet: Outlet) -> list[str]:
+    """A byline cut into its names, web and e-mail addresses gone; a part that gave the
+    outlet's own address keeps the mark _OWN ("Deutsche Welle (www.dw.com)", "…, Lrt.lt")."""
+    text = " ".join(html.unescape(raw).split())
+    if text.lower().startswith(("http://", "https://", "www.")):
+        return []
+
+    def address(m: re.Match[str]) -> str:
+        host = urlsplit(m.group(0) if "://" in m.group(0) else "//" + m.group(0)).hostname or ""
+        return _OWN if outlet.is_domain(host.rpartition("@")[2]) else " "
+
+    text = _DOMAIN.sub(address, _WEB.sub(address, text))
+    text = _BRACKETS.sub(lambda m: _OWN if _OWN in m.group(0) else " ", text)
+    return [p for p in _SPLIT.split(text) if p.strip()]
+
+
 def names(raw: str, outlet: Outlet) -> list[str]:
     """The credited names in one byline string, cleaned, in order (maybe none)."""
-    text = " ".join(html.unescape(raw).split())
-    if not text or text.lower().startswith(("http://", "https://", "www.")):
-        return []
-    for found in _DOMAIN.findall(text):
-        if outlet.is_domain(found):
-            return []  # "Deutsche Welle (www.dw.com)": the outlet, however it goes on
-    text = _WEB.sub(" ", _BRACKETS.sub(" ", text))
     out: list[str] = []
-    for part in _SPLIT.split(text):
+    for part in _parts(raw, outlet):
+        if _OWN in part:
+            continue  # the outlet, by its own address
         part = _LEAD.sub("", part.strip(" .:-–—'\"“”«»"))
         inner = _INNER.search(" " + part)
         if inner is not None:
             part = (" " + part)[inner.end():]
-        part = " ".join(part.split())
+        part = _ROLE_SUFFIX.sub("", " ".join(part.split()))
         if part and is_author(part, outlet) and part not in out:
             out.append(part)
     return out

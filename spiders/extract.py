@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -26,11 +25,10 @@ _WS = re.compile(r"[ \t\r\f\v\xa0]+")
 # inside <body>, and never an element holding the text: "caption" also occurs in classes of
 # <body> ("wp-featherlight-captions") and of article containers, and pruning those empties
 # the page.
-_NOT_A_CONTAINER = "[not(self::body or self::main or self::article)][count(.//p) < 3]"
+# One expression, so the tree is walked once.
 PRUNE = (
-    "//body//figure" + _NOT_A_CONTAINER,
-    "//body//figcaption",
-    '//body//*[contains(@class, "caption")]' + _NOT_A_CONTAINER,
+    '//body//*[self::figure or self::figcaption or contains(@class, "caption")]'
+    "[not(self::body or self::main or self::article)][count(.//p) < 3]",
 )
 # Fewer characters of text than this, besides the title, is not a sentence, so no article:
 # trafilatura's precision mode read a Pangea video page as "Uživo" and the title.
@@ -153,19 +151,25 @@ def _lines(text: str) -> list[str]:
 
 
 class _LateMetadata:
-    """trafilatura's metadata (title, author, date) of the page, read only if asked for:
-    it runs htmldate's whole search, which costs as much as the body extraction."""
+    """What trafilatura's metadata would add (title, the HTML byline, htmldate's date), each
+    read only when asked for: JSON-LD and meta tags are read already, and htmldate's search
+    alone costs about as much as the body extraction."""
 
     def __init__(self, root: HtmlElement, url: str) -> None:
         self.root, self.url = root, url
-        self.doc: Any = None
 
     def get(self, field: str) -> str | None:
-        if self.doc is None:
-            import trafilatura
+        from trafilatura import metadata as tm
 
-            self.doc = trafilatura.extract_metadata(self.root, self.url or None)
-        value = getattr(self.doc, field, None)
+        if field == "title":
+            value = tm.extract_title(self.root)
+        elif field == "author":
+            value = tm.extract_author(self.root)
+        else:
+            from htmldate import find_date
+            from trafilatura.settings import set_date_params
+
+            value = find_date(self.root, url=self.url or None, **set_date_params(True))
         return value if isinstance(value, str) and value else None
 
 

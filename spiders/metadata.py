@@ -80,7 +80,10 @@ def ld_names(value: Any) -> list[str]:
     if isinstance(value, list):
         return [n for item in value for n in ld_names(item)]
     if isinstance(value, dict):
-        return ld_names(value.get("name"))
+        if value.get("name"):
+            return ld_names(value.get("name"))
+        given, family = ld_text(value.get("givenName")), ld_text(value.get("familyName"))
+        return [" ".join(n for n in (given, family) if n)] if given or family else []
     name = ld_text(value)
     return [name] if name else []
 
@@ -89,7 +92,8 @@ def ld_names(value: Any) -> list[str]:
 # that credits someone wins (spiders.bylines.authors).
 AUTHOR_META = (
     "article:author", "og:article:author", "article:author_name", "parsely-author",
-    "sailthru.author", "cxenseparse:author", "dcsext.author", "author", "og:author", "byl",
+    "sailthru.author", "cxenseparse:author", "dcsext.author", "articleauthor", "author",
+    "og:author", "byl",
 )
 # Dublin Core and Highwire list one author per tag, surname first ("You, Xiaoying").
 _CITATION_META = ("dc.creator", "dcterms.creator", "citation_author")
@@ -97,7 +101,9 @@ _CITATION_META = ("dc.creator", "dcterms.creator", "citation_author")
 
 def meta_authors(root: HtmlElement, meta: dict[str, str]) -> list[list[str]]:
     """Author sources from the meta tags, in order of trust (see AUTHOR_META)."""
-    sources = [[meta[key]] for key in AUTHOR_META if meta.get(key)]
+    # Every value: a page may name the site in its first <meta name="author"> and the
+    # reporter in the second.
+    sources = [meta_values(root, key) for key in AUTHOR_META if meta.get(key)]
     for key in _CITATION_META:
         values = [v for v in meta_values(root, key) if v]
         if values:

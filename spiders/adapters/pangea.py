@@ -103,7 +103,11 @@ class PangeaAdapter(Adapter):
     # metadata.is_person_name's outlet words; nothing outlet-specific is needed here.
 
     def detect(self, page: Page) -> bool:
-        return body_element(page.root) is not None or (
+        # This runs on every page that no adapter serves by host: the class names are looked
+        # for in the text before the tree is searched.
+        if not any(marker in page.html for marker in ("wsw", "fb-quotable", "zoomMe", ASSETS)):
+            return False
+        return first(page.root, ", ".join(BODY_SELECTORS)) is not None or (
             ASSETS in page.html and first(page.root, MEDIA_PAGE) is not None
         )
 
