@@ -17,7 +17,14 @@ from spiders.dates import choose_datetime, parse_datetime
 from spiders.language import detect_language
 
 # Control characters break lxml ("All strings must be XML compatible") and mean nothing.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Deleted from the UTF-8 bytes with bytes.translate: a regex over the text cost ~2 ms a page.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NONCHARACTERS = ("\ufffe", "\uffff")
+# huge_tree: past 255 levels of nesting libxml2 otherwise drops the text, names and all.
+# collect_ids off: nothing looks elements up by id (CSS #id compiles to an XPath test).
+_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True, collect_ids=False
+)
 _WS = re.compile(r"[ \t\r\f\v\xa0]+")
 
 
@@ -51,13 +58,12 @@ class Extracted:
 
 def parse_html(html: str) -> HtmlElement:
     """Parse once, tolerant of NUL bytes, XML declarations and broken markup."""
-    text = _CONTROL.sub("", html)
-    # huge_tree: past 255 levels of nesting libxml2 otherwise drops the text, names and all.
-    parser = lxml.html.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
-    )
+    for ch in _NONCHARACTERS:
+        if ch in html:
+            html = html.replace(ch, "")
+    data = html.encode("utf-8").translate(None, _CONTROL_BYTES)
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+        root = lxml.html.document_fromstring(data, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     return root

@@ -49,7 +49,8 @@ class NotAnArticle(ValueError):
 @dataclass(slots=True)
 class Parts:
     """What an adapter read. `paragraphs=None`: it leaves the body to trafilatura;
-    `[]`: its selectors found nothing (a redesign), so the whole page goes to the fallback."""
+    `[]`: its selectors found nothing (a redesign, or not the layout at all), so the whole
+    page goes to the fallback and nothing else the adapter read counts."""
 
     title: str | None = None
     paragraphs: list[str] | None = None
