@@ -153,12 +153,13 @@ def choose_datetime(values: Iterable[str | None], zone: str = "UTC") -> datetime
     meta tags keep. Failing that a date alone gives way to a time on the same day; what
     remains without an offset is read in `zone`.
     """
-    stamps = [s for s in map(read_datetime, values) if s is not None]
-    if not stamps:
+    parsed = (s for s in map(read_datetime, values) if s is not None)
+    first = next(parsed, None)  # lazily: with an offset, the rest is never computed
+    if first is None:
         return None
-    first = stamps[0]
     if first.aware:
         return first.utc()
+    stamps = [first, *parsed]
     for other in stamps[1:]:
         if other.aware and _same_moment(first, other):
             return other.utc()

@@ -143,6 +143,8 @@ def _author_sources(parts: adapters.Parts, page: adapters.Page, late: _LateMetad
     yield parts.authors
     yield metadata.ld_names(page.ld.get("author"))
     yield from metadata.meta_authors(page.root, page.meta)
+    if parts.byline is not None:
+        yield parts.byline()
     yield (late.get("author") or "").split(";")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -147,14 +148,15 @@ DATE_META = (
 )
 
 
-def date_candidates(root: HtmlElement, meta: dict[str, str], article: dict[str, Any]) -> list[str]:
+def date_candidates(root: HtmlElement, meta: dict[str, str], article: dict[str, Any]) -> Iterator[str]:
     """The publication times a page states, most trusted first: JSON-LD, meta tags, then the
-    <time> marked as the publication's, then the first <time datetime>."""
-    out = [v for v in (article.get("datePublished"),) if isinstance(v, str)]
-    out += [meta[key] for key in DATE_META if meta.get(key)]
-    for path in ('//time[@itemprop="datePublished"]/@datetime', "//time[@pubdate]/@datetime",
-                 "(//time[@datetime])[1]/@datetime"):
-        found = root.xpath(path)
-        if found:
-            out.append(str(found[0]))
-    return out
+    <time> marked as the publication's, else the first <time datetime>. Lazily: the tree is
+    searched only if JSON-LD and the meta tags gave no time with an offset."""
+    value = article.get("datePublished")
+    if isinstance(value, str):
+        yield value
+    yield from (meta[key] for key in DATE_META if meta.get(key))
+    times = [el for el in root.iter("time") if el.get("datetime")]  # one walk of the tree
+    marked = [el for el in times if el.get("itemprop") == "datePublished"]
+    marked += [el for el in times if el.get("pubdate") is not None and el not in marked]
+    yield from (str(el.get("datetime")) for el in (marked or times[:1]))

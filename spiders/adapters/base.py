@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -56,6 +58,9 @@ class Parts:
     paragraphs: list[str] | None = None
     published: datetime | None = None
     authors: list[str] = field(default_factory=list)
+    # The layout's byline when it is to be read only if JSON-LD and the meta tags credit
+    # no one (Pangea's, whose metadata is complete): tried after them, before trafilatura's.
+    byline: Callable[[], list[str]] | None = None
 
 
 class Adapter(ABC):
@@ -147,5 +152,5 @@ def item_blocks(root: HtmlElement, items: str, drop: str = "") -> list[str]:
 def published(page: Page, *first: str | None) -> datetime | None:
     """The publication time from the layout's own candidates, then the page's metadata
     (spiders.dates.choose_datetime: a value with an offset is preferred)."""
-    candidates = [*first, *metadata.date_candidates(page.root, page.meta, page.ld)]
+    candidates = itertools.chain(first, metadata.date_candidates(page.root, page.meta, page.ld))
     return choose_datetime(candidates, page.zone)

@@ -26,13 +26,13 @@ from spiders.adapters.base import (
 )
 from spiders.dates import text_datetime
 
+OLD_LAYOUT_BODY = "div.articleContent div.zoomMe"
 BODY_SELECTORS = (
     "#article-content div.wsw",
     "div.content-floated-wrap.fb-quotable div.wsw",
     # Older Azattyq articles: no div.wsw inside the quotable wrapper.
     "div.content-floated-wrap.fb-quotable",
-    # The layout before the responsive redesign (RFE/RL, 2013).
-    "div.articleContent div.zoomMe",
+    OLD_LAYOUT_BODY,  # before the responsive redesign (RFE/RL, 2013)
 )
 # Pangea's chrome inside the body, beyond what every adapter drops: players ("No media
 # source currently available", "Embed share"), media placeholders; the dateline is a place.
@@ -45,10 +45,8 @@ MEDIA_INTRO = "div.intro"
 ASSETS = "/Content/responsive/"
 MIN_INTRO_CHARS = 80
 TITLE_SELECTORS = ("h1.title", "h1.pg-title", "h1")
-BYLINE_SELECTOR = (
-    ".publishing-details .links__item-link, .authors .links__item a, div.articleContent div.author"
-)
-TIME_SELECTORS = (".publishing-details time[datetime]", "time[pubdate]", "time[datetime]")
+BYLINE_SELECTOR = ".publishing-details .links__item-link, .authors .links__item a"
+OLD_LAYOUT_BYLINE = "div.articleContent div.author"
 
 
 def body_element(root: HtmlElement) -> HtmlElement | None:
@@ -79,16 +77,6 @@ def byline(root: HtmlElement) -> list[str]:
     return [norm(a.text_content()) for a in css(BYLINE_SELECTOR)(root)]
 
 
-def time_datetime(root: HtmlElement) -> str | None:
-    """The <time datetime> of the publishing details (offset written as &#x2B;)."""
-    for sel in TIME_SELECTORS:
-        found = css(sel)(root)
-        if found:
-            value: str | None = found[0].get("datetime")
-            return value
-    return None
-
-
 class PangeaAdapter(Adapter):
     name = "pangea"
     hosts = (
@@ -107,7 +95,7 @@ class PangeaAdapter(Adapter):
         # for in the text before the tree is searched.
         if not any(marker in page.html for marker in ("wsw", "fb-quotable", "zoomMe", ASSETS)):
             return False
-        return first(page.root, ", ".join(BODY_SELECTORS)) is not None or (
+        return body_element(page.root) is not None or (
             ASSETS in page.html and first(page.root, MEDIA_PAGE) is not None
         )
 
@@ -123,7 +111,11 @@ class PangeaAdapter(Adapter):
         return Parts(
             title=title(root),
             paragraphs=paragraphs,
-            published=published(page, time_datetime(root))
+            # JSON-LD, meta and <time pubdate> (spiders.metadata.date_candidates) say it all
+            published=published(page)
             or text_datetime(first_text(root, "div.articleContent p.article_date")),
-            authors=byline(root),
+            byline=lambda: byline(root) or (
+                [norm(el.text_content()) for el in css(OLD_LAYOUT_BYLINE)(root)]
+                if "zoomMe" in page.html else []
+            ),
         )
