@@ -109,15 +109,6 @@ def extract_article(
         or late.get("title")
         or pangea.title(root)
     )
-    published = parts.published or choose_datetime(
-        metadata.date_candidates(root, meta, ld), page.zone
-    )
-    if published is None:
-        published = parse_datetime(late.get("date"), page.zone)
-    outlet = bylines.Outlet.of(
-        url, *metadata.outlet_names(meta, ld), *(adapter.org_names if adapter is not None else ())
-    )
-    names = bylines.authors(_author_sources(parts, page, late), outlet)
     title = " ".join((title or "").split())
     body = "\n\n".join(paras)
     if not title:
@@ -127,6 +118,15 @@ def extract_article(
     content = len("".join(p for p in paras if p != title))
     if content < MIN_BODY_CHARS:
         raise ExtractionError(f"body too short to be an article ({content} characters)")
+    published = parts.published or choose_datetime(
+        metadata.date_candidates(root, meta, ld), page.zone
+    )
+    if published is None:
+        published = parse_datetime(late.get("date"), page.zone)
+    outlet = bylines.Outlet.of(
+        url, *metadata.outlet_names(meta, ld), *(adapter.org_names if adapter is not None else ())
+    )
+    names = bylines.authors(_author_sources(parts, page, late), outlet)
     language = detect_language(f"{title}\n{body}", fallback_language or _page_language(root))
     return Extracted(
         title=title,
