@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from spiders.bylines import Outlet, authors, is_author
 from spiders.dates import parse_datetime
 from spiders.language import detect_language
-from spiders.bylines import Outlet, authors, is_author
 
 
 @pytest.mark.parametrize(
