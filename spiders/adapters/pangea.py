@@ -93,7 +93,7 @@ class PangeaAdapter(Adapter):
     def detect(self, page: Page) -> bool:
         # This runs on every page that no adapter serves by host: the class names are looked
         # for in the text before the tree is searched.
-        if not any(marker in page.html for marker in ("wsw", "fb-quotable", "zoomMe", ASSETS)):
+        if not any(page.has_class(c) for c in ("wsw", "fb-quotable", "zoomMe", "pg-media")):
             return False
         return body_element(page.root) is not None or (
             ASSETS in page.html and first(page.root, MEDIA_PAGE) is not None

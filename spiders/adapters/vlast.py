@@ -36,7 +36,7 @@ class VlastAdapter(Adapter):
     zone = ZONE
 
     def detect(self, page: Page) -> bool:
-        if "js-mediator-article" not in page.html:  # cheap before the tree is searched
+        if not page.has_class("js-mediator-article"):  # cheap before the tree is searched
             return False
         return first(page.root, "li.has-title h1") is not None and first(page.root, _BODY) is not None
 
