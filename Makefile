@@ -11,7 +11,7 @@ help:
 	@echo "make test   - set up, then run the test suite (SQLite and PostgreSQL)"
 	@echo "make run    - set up, then run the service on config.yaml against the live sites"
 	@echo "make lint   - ruff, mypy and the import-layer contracts"
-	@echo "make bench  - ingest, matching, digest and config benchmarks"
+	@echo "make bench  - ingest, matching, digest, config and extraction benchmarks"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "unionwatch needs Python >= 3.11")'
@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/config.py
+	$(BIN)/python bench/extraction.py
 
 clean:
 	rm -rf $(VENV) out data .pytest_cache .mypy_cache .ruff_cache

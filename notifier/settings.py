@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from storage.types import TimeZone
 
 FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -144,14 +144,6 @@ class EntityInfo:
     kind: str = "person"
 
 
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{value}'") from None
-    return value
-
-
 def _digest_time(value: Any) -> Any:
     """'HH:MM' (or 'H:MM'), 24-hour, to a time; a time passes as it is."""
     if isinstance(value, dt.time):
@@ -164,7 +156,6 @@ def _digest_time(value: Any) -> Any:
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 
-TimeZone = Annotated[str, AfterValidator(_timezone)]  # an IANA name, e.g. Asia/Almaty
 DigestTime = Annotated[dt.time, BeforeValidator(_digest_time)]  # local wall-clock time
 
 

@@ -144,7 +144,8 @@ class SourceSpider(scrapy.Spider, ABC):
             self.error(response.url, "not_html", "the article URL did not return text/HTML")
             return
         try:
-            ex = extract_article(response.text, response.url, self.fallback_language)
+            ex = extract_article(response.text, response.url, self.fallback_language,
+                                 self.source.timezone)
         except ExtractionError as exc:
             self.error(response.url, "parse", f"parse failed: {exc}")
             return

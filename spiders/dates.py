@@ -5,46 +5,115 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from time import struct_time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 _ISO = re.compile(
     r"^(\d{4}-\d{2}-\d{2})(?:[T ]+(\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?))?\s*"
-    r"(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$",
-    re.IGNORECASE,
+    r"(?:(Z|[+-]\d{2}(?::?\d{2})?)|([A-Za-z]{1,5}))?$"
 )
+# A zone abbreviation standing alone: "Fri Apr 28 19:20:36 CEST 2023", "… 18:16 MSK".
+_ZONE_WORD = re.compile(r"(?<![\w+-])([A-Z]{2,5})(?![\w+-])")
+# Widest spread of UTC offsets in use (-12 to +14): a naive time and an aware one further
+# apart than this are not the same moment.
+_MAX_OFFSET = timedelta(hours=14)
 
 
-def parse_datetime(value: str | None) -> datetime | None:
-    """An aware UTC datetime from the forms news pages use, or None.
+@lru_cache(maxsize=1)
+def _zone_offsets() -> dict[str, int]:
+    """Seconds east of UTC by zone abbreviation (CEST, MSK, ALMT, …), from dateparser's table."""
+    from dateparser.timezones import timezone_info_list
 
-    Handles Pangea's space instead of 'T' ("2017-05-16 10:11:12Z"), entity-encoded offsets
-    ("&#x2B;00:00"), offsets without a colon, RFC 822 dates of feeds. A time without an
-    offset is taken as UTC: the sites we read publish UTC there, and guessing a local zone
-    would be worse.
-    """
+    offsets: dict[str, int] = {}
+    for group in timezone_info_list:
+        for name, seconds in group["timezones"]:
+            if name.isalpha():  # the other group spells offsets out ("UTC\\+05:00")
+                offsets.setdefault(name.upper(), seconds)
+    return offsets
+
+
+def _zone(name: str) -> timezone | None:
+    seconds = _zone_offsets().get(name.upper())
+    return None if seconds is None else timezone(timedelta(seconds=seconds))
+
+
+class Stamp(NamedTuple):
+    """A date as a page wrote it: `when` is aware if the text gave an offset or a zone name
+    (in that offset, not converted), naive if it gave none; `timed`: it had a time of day."""
+
+    when: datetime
+    timed: bool
+
+    @property
+    def aware(self) -> bool:
+        return self.when.tzinfo is not None
+
+    def utc(self, zone: str = "UTC") -> datetime:
+        """In UTC: a naive time is wall-clock time in `zone`; a date alone is midnight UTC of
+        that day, so the printed day survives whatever the zone."""
+        if self.aware:
+            return self.when.astimezone(UTC)
+        if not self.timed:
+            return self.when.replace(tzinfo=UTC)
+        return self.when.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def read_datetime(value: str | None) -> Stamp | None:
+    """A date string as written, or None: ISO 8601 with or without offset, Pangea's space for
+    'T' ("2017-05-16 10:11:12Z") and entity-encoded offset ("&#x2B;00:00"), offsets without
+    a colon, RFC 822, and zone names ("Fri Apr 28 19:20:36 CEST 2023")."""
     if not value:
         return None
     text = html.unescape(value).strip()
     m = _ISO.match(text)
-    if m is None:
-        return http_date(text)
-    day, clock, zone = m.groups()
-    iso = day + "T" + _clock(clock)
-    if zone:
-        zone = zone.upper()
-        if zone in ("Z", "UTC", "GMT"):
-            zone = "+00:00"
-        elif ":" not in zone:
-            zone = zone[:3] + ":" + (zone[3:] or "00")
-        iso += zone
+    if m is not None:
+        return _iso(*m.groups())
+    zone = None
+    found = _ZONE_WORD.search(text)
+    if found is not None and found.group(1) not in ("GMT", "UT", "UTC"):
+        zone = _zone(found.group(1))
+        if zone is not None:
+            text = (text[: found.start()] + text[found.end():]).strip()
     try:
-        dt = datetime.fromisoformat(iso)
+        dt = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if zone is not None:
+        dt = dt.replace(tzinfo=zone)
+    return Stamp(dt, True)
+
+
+def _iso(day: str, clock: str | None, offset: str | None, name: str | None) -> Stamp | None:
+    zone: tzinfo | None = None
+    if offset:
+        offset = offset.upper()
+        if offset == "Z":
+            zone = UTC
+        else:
+            hours, minutes = int(offset[1:3]), int(offset[3:].lstrip(":") or 0)
+            sign = -1 if offset[0] == "-" else 1
+            zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    elif name:
+        zone = _zone(name)
+        if zone is None:
+            return None
+    try:
+        dt = datetime.fromisoformat(day + "T" + _clock(clock))
     except ValueError:
         return None
-    return _utc(dt)
+    return Stamp(dt.replace(tzinfo=zone) if zone is not None else dt, clock is not None)
+
+
+def parse_datetime(value: str | None, zone: str = "UTC") -> datetime | None:
+    """An aware UTC datetime from the forms news pages and feeds use, or None. A time without
+    an offset is wall-clock time in `zone` (a source's configured time zone, else UTC)."""
+    stamp = read_datetime(value)
+    return stamp.utc(zone) if stamp is not None else None
 
 
 def _clock(clock: str | None) -> str:
@@ -61,7 +130,7 @@ def _clock(clock: str | None) -> str:
 
 
 def _utc(dt: datetime) -> datetime:
-    """A naive time is UTC (see parse_datetime); an aware one is converted."""
+    """A naive time is UTC; an aware one is converted."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
@@ -75,13 +144,36 @@ def http_date(text: str) -> datetime | None:
         return None
 
 
-def first_datetime(*candidates: str | None) -> datetime | None:
-    """The first of these strings that parse_datetime can read."""
-    for value in candidates:
-        dt = parse_datetime(value)
-        if dt is not None:
-            return dt
-    return None
+def choose_datetime(values: Iterable[str | None], zone: str = "UTC") -> datetime | None:
+    """The publication time from a page's candidates, most trusted first, in UTC.
+
+    The first that parses wins, unless it carries no offset: then a later candidate that
+    does and can be the same moment (within the widest UTC offset of it, or on the same
+    day for a date alone) is taken instead, because JSON-LD often drops the offset that the
+    meta tags keep. Failing that a date alone gives way to a time on the same day; what
+    remains without an offset is read in `zone`.
+    """
+    parsed = (s for s in map(read_datetime, values) if s is not None)
+    first = next(parsed, None)  # lazily: with an offset, the rest is never computed
+    if first is None:
+        return None
+    if first.aware:
+        return first.utc()
+    stamps = [first, *parsed]
+    for other in stamps[1:]:
+        if other.aware and _same_moment(first, other):
+            return other.utc()
+    if not first.timed:
+        for other in stamps[1:]:
+            if other.timed and other.when.date() == first.when.date():
+                return other.utc(zone)
+    return first.utc(zone)
+
+
+def _same_moment(naive: Stamp, aware: Stamp) -> bool:
+    if not naive.timed:
+        return aware.when.date() == naive.when.date()
+    return abs(aware.utc() - naive.when.replace(tzinfo=UTC)) <= _MAX_OFFSET
 
 
 def from_struct_time(value: struct_time | None) -> datetime | None:
@@ -116,6 +208,8 @@ _DAY_MONTH_YEAR = re.compile(
     r"(?:в\s+)?(\d{1,2}):(\d{2}))?"
 )
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*,?\s*(\d{1,2}):(\d{2}))?")
+# The American order, as RFE/RL printed it: "January 18, 2013".
+_MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]{3,})\.?\s+(\d{1,2}),\s+(\d{4})\b")
 
 
 def month_number(word: str) -> int | None:
@@ -138,7 +232,7 @@ def local_datetime(
 
 def text_datetime(text: str | None, zone: str = "UTC") -> datetime | None:
     """A printed date, "24 January, 2017", "16 мая 2017, 17:45", "25 шілде 2017",
-    or "16.05.2017 17:45", read as wall-clock time in `zone`."""
+    "January 18, 2013" or "16.05.2017 17:45", read as wall-clock time in `zone`."""
     if not text:
         return None
     m = _DAY_MONTH_YEAR.search(text)
@@ -153,4 +247,9 @@ def text_datetime(text: str | None, zone: str = "UTC") -> datetime | None:
         hour, minute = m.group(4), m.group(5)
         return local_datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)),
                               int(hour) if hour else None, int(minute) if minute else None, zone)
+    m = _MONTH_DAY_YEAR.search(text)
+    if m:
+        month = month_number(m.group(1))
+        if month is not None:
+            return local_datetime(int(m.group(3)), month, int(m.group(2)), None, None, zone)
     return None

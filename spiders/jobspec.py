@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from storage.database import BUSY_TIMEOUT_S
-from storage.types import Ident
+from storage.types import Ident, TimeZone
 
 StrictFloat = Annotated[float, Field(strict=True)]  # an int is a float; a boolean is neither
 StrictInt = Annotated[int, Field(strict=True)]
@@ -124,6 +124,8 @@ class SourceSpec(JobModel):
     link_selector: str | None = None  # listings: CSS for article links
     next_selector: str | None = None  # listings: CSS for the next page's link
     depth: Annotated[StrictInt, Field(ge=1, le=50)] = 1  # listings: pages to follow
+    # The wall clock of the site's dates that carry no offset (an IANA name); None = UTC.
+    timezone: TimeZone | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> Self:

@@ -1,10 +1,11 @@
-"""Article metadata from any page: JSON-LD, meta tags; real authors only (dates: spiders.dates)."""
+"""Article metadata from any page: JSON-LD, meta tags (dates: spiders.dates; names: spiders.bylines)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -35,8 +36,9 @@ def _flatten(obj: Any) -> list[dict[str, Any]]:
         return [d for item in obj for d in _flatten(item)]
     if isinstance(obj, dict):
         found = [obj]
-        if "@graph" in obj:
-            found += _flatten(obj["@graph"])
+        for key in ("@graph", "mainEntity"):  # WebPage.mainEntity is the article on many sites
+            if key in obj:
+                found += _flatten(obj[key])
         return found
     return []
 
@@ -46,10 +48,14 @@ def _types(obj: dict[str, Any]) -> list[str]:
     return [t] if isinstance(t, str) else [x for x in t if isinstance(x, str)]
 
 
+# Some CMSs wrap the JSON in a CDATA section or an HTML comment, as for old inline scripts.
+_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
+
+
 def json_ld_article(root: HtmlElement) -> dict[str, Any]:
     """The first JSON-LD object typed as an article (NewsArticle and kin), or {}."""
     for script in root.xpath('//script[@type="application/ld+json"]'):
-        text = (script.text or "").strip()
+        text = _WRAPPER.sub("", script.text or "").strip()
         if not text:
             continue
         try:
@@ -70,51 +76,87 @@ def ld_text(value: Any) -> str | None:
     return None
 
 
-# Bylines that name an outlet, a service or an agency rather than a person.
-_NOT_A_PERSON = re.compile(
-    r"(?i)(\bservice\b|\bservices\b|\bstaff\b|\bdesk\b|\bnewsroom\b|\beditor(s|ial)?\b"
-    r"|\bagenc(y|ies)\b|\bpress\b|\bnews\b|\bradio\b|\btv\b|\breuters\b|\bafp\b|\binterfax\b"
-    r"|\btass\b|rfe/rl|\bvoa\b|\bbbc\b|\bcurrent time\b|\bazattyq\b|\bkazinform\b|\bbureau\b"
-    r"|редакци|служб|радио|азаттық|азаттык|қызмет|агентств|пресс|тасс|интерфакс|новост"
-    r"|жаңалық|настоящее время|қазақпарат)"
+def ld_names(value: Any) -> list[str]:
+    """The names in a JSON-LD `author` or `publisher`: strings, Persons, Organizations, lists."""
+    if isinstance(value, list):
+        return [n for item in value for n in ld_names(item)]
+    if isinstance(value, dict):
+        if value.get("name"):
+            return ld_names(value.get("name"))
+        given, family = ld_text(value.get("givenName")), ld_text(value.get("familyName"))
+        return [" ".join(n for n in (given, family) if n)] if given or family else []
+    name = ld_text(value)
+    return [name] if name else []
+
+
+# Meta tags that name an article's author, most specific first. One source each: the first
+# that credits someone wins (spiders.bylines.authors).
+AUTHOR_META = (
+    "article:author", "og:article:author", "article:author_name", "parsely-author",
+    "sailthru.author", "cxenseparse:author", "dcsext.author", "articleauthor", "author",
+    "og:author", "byl",
 )
-_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
+# Dublin Core and Highwire list one author per tag, surname first ("You, Xiaoying").
+_CITATION_META = ("dc.creator", "dcterms.creator", "citation_author")
 
 
-def is_person_name(name: str) -> bool:
-    """Heuristic: 2-5 capitalised words, no digits, no outlet or agency words."""
-    name = " ".join(name.split())
-    if not name or len(name) > 80 or _NOT_A_PERSON.search(name):
-        return False
-    words = name.split(" ")
-    if not 2 <= len(words) <= 5:
-        return False
-    return all(_NAME_WORD.match(w) and w[0].isupper() for w in words)
+def meta_authors(root: HtmlElement, meta: dict[str, str]) -> list[list[str]]:
+    """Author sources from the meta tags, in order of trust (see AUTHOR_META)."""
+    # Every value: a page may name the site in its first <meta name="author"> and the
+    # reporter in the second.
+    sources = [meta_values(root, key) for key in AUTHOR_META if meta.get(key)]
+    for key in _CITATION_META:
+        values = [v for v in meta_values(root, key) if v]
+        if values:
+            sources.append([_given_first(v) for v in values])
+    return sources
 
 
-def ld_authors(article: dict[str, Any]) -> list[str]:
-    """Person names from JSON-LD `author`; Organizations and pseudo-authors dropped."""
-    raw = article.get("author")
-    items = raw if isinstance(raw, list) else [raw]
-    names: list[str] = []
-    for item in items:
-        if isinstance(item, str):
-            name = ld_text(item)
-        elif isinstance(item, dict) and "Organization" not in "".join(_types(item)):
-            name = ld_text(item.get("name"))
-        else:
-            name = None
-        if name:
-            names.append(name)
-    return names
+def _given_first(name: str) -> str:
+    surname, sep, given = name.partition(",")
+    if sep and given.strip() and "," not in given and len(surname.split()) <= 3:
+        return f"{given.strip()} {surname.strip()}"
+    return name
 
 
-def real_authors(names: list[str]) -> str | None:
-    """Join the names that look like people (deduplicated, in order), or None."""
-    seen: list[str] = []
-    for name in names:
-        for part in re.split(r"\s*(?:,|;|\band\b|\bи\b|\bжәне\b)\s*", name):
-            part = " ".join(part.split())
-            if is_person_name(part) and part not in seen:
-                seen.append(part)
-    return ", ".join(seen) or None
+def meta_values(root: HtmlElement, key: str) -> list[str]:
+    """Every <meta> content under this (lower-case) name, in document order."""
+    out = []
+    for el in root.iter("meta"):
+        name = el.get("name") or el.get("property") or el.get("itemprop") or ""
+        content = el.get("content")
+        if content is not None and name.strip().lower() == key:
+            out.append(content.strip())
+    return out
+
+
+def outlet_names(meta: dict[str, str], article: dict[str, Any]) -> list[str]:
+    """What the page calls its own outlet: og:site_name, application-name, the publisher, the
+    Twitter handle."""
+    names = [meta.get("og:site_name"), meta.get("application-name"), meta.get("twitter:site")]
+    names += ld_names(article.get("publisher"))
+    return [n.lstrip("@") for n in names if n and "://" not in n]
+
+
+# Meta tags with a publication time, most trusted first (property names vary in spelling:
+# `article:published:time` with a colon is BörsenZeitung's).
+DATE_META = (
+    "article:published_time", "article:published:time", "og:article:published_time",
+    "og:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
+    "parsely-pub-date", "sailthru.date", "date", "dc.date", "dc.date.issued", "dcterms.issued",
+    "dcterms.created",
+)
+
+
+def date_candidates(root: HtmlElement, meta: dict[str, str], article: dict[str, Any]) -> Iterator[str]:
+    """The publication times a page states, most trusted first: JSON-LD, meta tags, then the
+    <time> marked as the publication's, else the first <time datetime>. Lazily: the tree is
+    searched only if JSON-LD and the meta tags gave no time with an offset."""
+    value = article.get("datePublished")
+    if isinstance(value, str):
+        yield value
+    yield from (meta[key] for key in DATE_META if meta.get(key))
+    times = [el for el in root.iter("time") if el.get("datetime")]  # one walk of the tree
+    marked = [el for el in times if el.get("itemprop") == "datePublished"]
+    marked += [el for el in times if el.get("pubdate") is not None and el not in marked]
+    yield from (str(el.get("datetime")) for el in (marked or times[:1]))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator
 from sqlalchemy import BigInteger, DateTime, Integer
@@ -26,6 +27,19 @@ def check_id(value: str) -> str:
 
 
 Ident = Annotated[str, AfterValidator(check_id)]
+
+
+def check_timezone(value: str) -> str:
+    """The name if zoneinfo knows it as an IANA time zone (Asia/Almaty, UTC); else ValueError."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}'") from None
+    return value
+
+
+# A subscriber's wall clock, a source's local time: one rule for every time-zone setting.
+TimeZone = Annotated[str, AfterValidator(check_timezone)]
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real bigint.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

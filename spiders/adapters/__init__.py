@@ -20,7 +20,7 @@ fixture pages are: docs/crawling.md.
 from __future__ import annotations
 
 from spiders.adapters.amnesty import AmnestyAdapter
-from spiders.adapters.base import Adapter, Page, Parts
+from spiders.adapters.base import Adapter, NotAnArticle, Page, Parts
 from spiders.adapters.eurasianet import EurasianetAdapter
 from spiders.adapters.fergana import FerganaAdapter
 from spiders.adapters.hrw import HrwAdapter
@@ -58,4 +58,6 @@ def select(page: Page) -> Adapter | None:
     return for_host(page.host) or by_markers(page)
 
 
-__all__ = ["ADAPTERS", "BY_NAME", "Adapter", "Page", "Parts", "by_markers", "for_host", "select"]
+__all__ = [
+    "ADAPTERS", "BY_NAME", "Adapter", "NotAnArticle", "Page", "Parts", "by_markers", "for_host", "select",
+]

@@ -13,11 +13,8 @@ from spiders.adapters.base import (
     first,
     first_text,
     item_blocks,
-    ld_date,
-    ld_people,
-    meta_date,
+    published,
 )
-from spiders.dates import parse_datetime
 
 # Direct children only: the share bar, "take action" boxes, embedded related articles and
 # image captions are divs and figures inside .entry-content, never its own <p>s.
@@ -43,7 +40,5 @@ class AmnestyAdapter(Adapter):
         return Parts(
             title=first_text(root, "h1.article-title", "article h1", "main h1"),
             paragraphs=item_blocks(root, _ITEMS),
-            published=meta_date(page) or ld_date(page)
-            or (parse_datetime(time_el.get("datetime")) if time_el is not None else None),
-            authors=ld_people(page),
+            published=published(page, time_el.get("datetime") if time_el is not None else None),
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -15,7 +17,7 @@ from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from spiders import blocks, metadata
-from spiders.dates import parse_datetime
+from spiders.dates import choose_datetime
 
 _WS = re.compile(r"\s+")
 # Chrome no outlet's body needs, dropped before any body is read.
@@ -31,6 +33,17 @@ class Page:
     root: HtmlElement
     meta: dict[str, str]
     ld: dict[str, Any]
+    zone: str = "UTC"  # the wall clock of times written without an offset (IANA name)
+    _classes: frozenset[str] | None = None
+
+    def has_class(self, name: str) -> bool:
+        """Whether any element has this class: one walk of the tree for every adapter's
+        markers, cheaper than a CSS search or a scan of the text per marker."""
+        if self._classes is None:
+            self._classes = frozenset(
+                c for el in self.root.iter() if (v := el.get("class")) for c in v.split()
+            )
+        return name in self._classes
 
     @property
     def host(self) -> str:
@@ -41,15 +54,23 @@ class Page:
         return self.meta.get("og:site_name", "").casefold()
 
 
+class NotAnArticle(ValueError):
+    """The layout says this page is no article (a Pangea video page, say): a `parse` error."""
+
+
 @dataclass(slots=True)
 class Parts:
     """What an adapter read. `paragraphs=None`: it leaves the body to trafilatura;
-    `[]`: its selectors found nothing (a redesign), so the whole page goes to the fallback."""
+    `[]`: its selectors found nothing (a redesign, or not the layout at all), so the whole
+    page goes to the fallback and nothing else the adapter read counts."""
 
     title: str | None = None
     paragraphs: list[str] | None = None
     published: datetime | None = None
     authors: list[str] = field(default_factory=list)
+    # The layout's byline when it is to be read only if JSON-LD and the meta tags credit
+    # no one (Pangea's, whose metadata is complete): tried after them, before trafilatura's.
+    byline: Callable[[], list[str]] | None = None
 
 
 class Adapter(ABC):
@@ -58,10 +79,12 @@ class Adapter(ABC):
     name: ClassVar[str] = ""
     # Registrable domains; subdomains match too (hrw.org serves www.hrw.org).
     hosts: ClassVar[tuple[str, ...]] = ()
-    # Bylines naming the outlet or a desk rather than a person (compared case-insensitively).
+    # The outlet's own names in bylines (spiders.bylines drops them, as it drops the site name).
     org_names: ClassVar[tuple[str, ...]] = ()
     # Extra XPath chrome for trafilatura, for adapters that leave the body to it.
     prune: ClassVar[tuple[str, ...]] = ()
+    # Where the outlet's times without an offset are wall-clock times, unless the source says.
+    zone: ClassVar[str | None] = None
 
     def serves(self, host: str) -> bool:
         return any(host == h or host.endswith("." + h) for h in self.hosts)
@@ -73,11 +96,6 @@ class Adapter(ABC):
     @abstractmethod
     def extract(self, page: Page) -> Parts:
         """Title, paragraphs, date and bylines, as far as this layout tells them."""
-
-    def people(self, names: list[str]) -> list[str]:
-        """Names minus the outlet's own bylines (metadata.real_authors then keeps people)."""
-        orgs = {o.casefold() for o in self.org_names}
-        return [n for n in names if " ".join(n.split()).casefold() not in orgs]
 
 
 # ---- selectors ------------------------------------------------------------------------
@@ -140,18 +158,9 @@ def item_blocks(root: HtmlElement, items: str, drop: str = "") -> list[str]:
 
 # ---- dates ----------------------------------------------------------------------------
 
-def ld_date(page: Page) -> datetime | None:
-    value = page.ld.get("datePublished")
-    return parse_datetime(value) if isinstance(value, str) else None
 
-
-def meta_date(page: Page) -> datetime | None:
-    for key in ("article:published_time", "og:article:published_time", "datepublished"):
-        found = parse_datetime(page.meta.get(key))
-        if found is not None:
-            return found
-    return None
-
-
-def ld_people(page: Page) -> list[str]:
-    return metadata.ld_authors(page.ld)
+def published(page: Page, *first: str | None) -> datetime | None:
+    """The publication time from the layout's own candidates, then the page's metadata
+    (spiders.dates.choose_datetime: a value with an offset is preferred)."""
+    candidates = itertools.chain(first, metadata.date_candidates(page.root, page.meta, page.ld))
+    return choose_datetime(candidates, page.zone)

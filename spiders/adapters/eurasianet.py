@@ -10,7 +10,7 @@ stories); the fixture test checks that no chrome reaches the body.
 from __future__ import annotations
 
 from spiders import metadata
-from spiders.adapters.base import Adapter, Page, Parts, ld_date, ld_people, meta_date
+from spiders.adapters.base import Adapter, Page, Parts, published
 
 _SUFFIXES = (" | Eurasianet", " | Eurasianet.org", " - Eurasianet")
 
@@ -38,6 +38,5 @@ class EurasianetAdapter(Adapter):
         return Parts(
             title=title,
             paragraphs=None,  # trafilatura, with self.prune
-            published=ld_date(page) or meta_date(page),
-            authors=ld_people(page),
+            published=published(page),
         )

@@ -19,10 +19,8 @@ from spiders.adapters.base import (
     body_blocks,
     first,
     first_text,
-    ld_date,
-    ld_people,
-    meta_date,
     norm,
+    published,
 )
 from spiders.dates import local_datetime
 
@@ -43,8 +41,11 @@ class FerganaAdapter(Adapter):
     name = "fergana"
     hosts = ("fergananews.com", "fergana.agency", "fergana.media", "fergana.ru", "ferghana.ru")
     org_names = ("Фергана", "Fergana", "ИА Фергана", "Fergana News Agency")
+    zone = "Europe/Moscow"
 
     def detect(self, page: Page) -> bool:
+        if not page.has_class("time"):  # cheap before the tree is searched
+            return False
         stamped = any(_MSK.search(text) for text in all_texts(page.root, "p.time"))
         return stamped and first(page.root, "td#content div.text, div.article div.text") is not None
 
@@ -56,6 +57,5 @@ class FerganaAdapter(Adapter):
             paragraphs=body_blocks(root, "td#content div.text", _DROP)
             or body_blocks(root, "div.article div.text", _DROP) or [],
             published=moscow_time(norm(stamp.text_content()) if stamp is not None else None)
-            or ld_date(page) or meta_date(page),
-            authors=ld_people(page),
+            or published(page),
         )

@@ -14,11 +14,8 @@ from spiders.adapters.base import (
     body_blocks,
     first,
     first_text,
-    ld_date,
-    ld_people,
-    meta_date,
+    published,
 )
-from spiders.dates import parse_datetime
 
 # Inside `.article-body`: image captions and credits, inline "related" boxes, donation and
 # newsletter prompts, the share bar some templates repeat at the end.
@@ -39,11 +36,10 @@ class HrwAdapter(Adapter):
     def extract(self, page: Page) -> Parts:
         root = page.root
         time_el = first(root, ".news-header__dateline time[datetime]", "article time[datetime]")
-        published = parse_datetime(time_el.get("datetime")) if time_el is not None else None
         return Parts(
             title=first_text(root, "h1.chapter-title", "h1.news-header__title", "article h1"),
             paragraphs=body_blocks(root, ".article-body", _DROP) or [],
-            published=published or meta_date(page) or ld_date(page),
+            published=published(page, time_el.get("datetime") if time_el is not None else None),
             # The byline link holds the name; the job title next to it is not a name.
-            authors=all_texts(root, ".byline__name") or ld_people(page),
+            authors=all_texts(root, ".byline__name"),
         )

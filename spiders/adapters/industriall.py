@@ -19,10 +19,8 @@ from spiders.adapters.base import (
     body_blocks,
     first,
     first_text,
-    ld_date,
-    ld_people,
-    meta_date,
     norm,
+    published,
 )
 from spiders.dates import text_datetime
 
@@ -46,8 +44,7 @@ class IndustriallAdapter(Adapter):
         return Parts(
             title=first_text(root, "h1.page-title", "h1#page-title", ".node h1", "h1"),
             paragraphs=body_blocks(root, _BODY, _DROP) or [],
-            published=meta_date(page) or ld_date(page) or _plain_date(root),
-            authors=ld_people(page),
+            published=published(page) or _plain_date(root),
         )
 
 

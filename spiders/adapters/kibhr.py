@@ -16,11 +16,8 @@ from spiders.adapters.base import (
     body_blocks,
     first,
     first_text,
-    ld_date,
-    ld_people,
-    meta_date,
+    published,
 )
-from spiders.dates import parse_datetime
 
 _DROP = (
     ".sharedaddy, .jp-relatedposts, .addtoany_share_save_container, .a2a_kit, .wp-caption-text, "
@@ -48,7 +45,6 @@ class KibhrAdapter(Adapter):
         return Parts(
             title=first_text(root, "h1.entry-title", "article h1"),
             paragraphs=body_blocks(root, ".entry-content", _DROP) or [],
-            published=(parse_datetime(time_el.get("datetime")) if time_el is not None else None)
-            or meta_date(page) or ld_date(page),
-            authors=all_texts(root, ".entry-meta .author a, .byline .author a") or ld_people(page),
+            published=published(page, time_el.get("datetime") if time_el is not None else None),
+            authors=all_texts(root, ".entry-meta .author a, .byline .author a"),
         )

@@ -1,7 +1,10 @@
 """The Pangea CMS (RFE/RL, Radio Azattyq kk/ru, VOA, Current Time, Svoboda): its selectors and adapter.
 
 trafilatura returns menus and the "Print" button label for this layout's short bodies
-(docs/crawling.md), so the known containers are read directly.
+(docs/crawling.md), so the known containers are read directly. Before the responsive
+redesign (RFE/RL in 2013, seen on a saved page) the body was `div.zoomMe` inside
+`div.articleContent`, the byline `div.author` ("By …") and the date a printed
+`p.article_date`.
 """
 
 from __future__ import annotations
@@ -9,21 +12,41 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from spiders import blocks
-from spiders.adapters.base import Adapter, Page, Parts, css, ld_date, ld_people, meta_date, norm, pruned
-from spiders.dates import parse_datetime
+from spiders.adapters.base import (
+    Adapter,
+    NotAnArticle,
+    Page,
+    Parts,
+    css,
+    first,
+    first_text,
+    norm,
+    pruned,
+    published,
+)
+from spiders.dates import text_datetime
 
+OLD_LAYOUT_BODY = "div.articleContent div.zoomMe"
 BODY_SELECTORS = (
     "#article-content div.wsw",
     "div.content-floated-wrap.fb-quotable div.wsw",
     # Older Azattyq articles: no div.wsw inside the quotable wrapper.
     "div.content-floated-wrap.fb-quotable",
+    OLD_LAYOUT_BODY,  # before the responsive redesign (RFE/RL, 2013)
 )
 # Pangea's chrome inside the body, beyond what every adapter drops: players ("No media
 # source currently available", "Embed share"), media placeholders; the dateline is a place.
-CHROME = "div.wsw__embed, span.dateline, div.media-pholder, div.c-mmp"
+CHROME = "div.wsw__embed, span.dateline, div.media-pholder, div.c-mmp, div.embedded_content_object"
+# A video or audio page (`<body class="pg-media …">`): its text is the intro under the
+# player, often empty; the rest of the page lists other programmes.
+MEDIA_PAGE = "body.pg-media"
+MEDIA_INTRO = "div.intro"
+# Every Pangea site serves its assets from here; with MEDIA_PAGE it marks the layout.
+ASSETS = "/Content/responsive/"
+MIN_INTRO_CHARS = 80
 TITLE_SELECTORS = ("h1.title", "h1.pg-title", "h1")
 BYLINE_SELECTOR = ".publishing-details .links__item-link, .authors .links__item a"
-TIME_SELECTORS = (".publishing-details time[datetime]", "time[pubdate]", "time[datetime]")
+OLD_LAYOUT_BYLINE = "div.articleContent div.author"
 
 
 def body_element(root: HtmlElement) -> HtmlElement | None:
@@ -54,16 +77,6 @@ def byline(root: HtmlElement) -> list[str]:
     return [norm(a.text_content()) for a in css(BYLINE_SELECTOR)(root)]
 
 
-def time_datetime(root: HtmlElement) -> str | None:
-    """The <time datetime> of the publishing details (offset written as &#x2B;)."""
-    for sel in TIME_SELECTORS:
-        found = css(sel)(root)
-        if found:
-            value: str | None = found[0].get("datetime")
-            return value
-    return None
-
-
 class PangeaAdapter(Adapter):
     name = "pangea"
     hosts = (
@@ -78,18 +91,31 @@ class PangeaAdapter(Adapter):
     # metadata.is_person_name's outlet words; nothing outlet-specific is needed here.
 
     def detect(self, page: Page) -> bool:
-        return body_element(page.root) is not None
-
-    def extract(self, page: Page) -> Parts:
-        body = body_element(page.root)
-        return Parts(
-            title=title(page.root),
-            paragraphs=body_paragraphs(body) if body is not None else [],
-            published=ld_date(page) or parse_datetime(time_datetime(page.root)) or meta_date(page),
-            authors=ld_people(page) or _meta_authors(page) or byline(page.root),
+        # This runs on every page that no adapter serves by host: the class names are looked
+        # for in the text before the tree is searched.
+        if not any(page.has_class(c) for c in ("wsw", "fb-quotable", "zoomMe", "pg-media")):
+            return False
+        return body_element(page.root) is not None or (
+            ASSETS in page.html and first(page.root, MEDIA_PAGE) is not None
         )
 
-
-def _meta_authors(page: Page) -> list[str]:
-    name = page.meta.get("author")
-    return [name] if name and "://" not in name else []
+    def extract(self, page: Page) -> Parts:
+        root = page.root
+        body = body_element(root)
+        paragraphs = body_paragraphs(body) if body is not None else []
+        if body is None and first(root, MEDIA_PAGE) is not None:
+            intro = first(root, MEDIA_INTRO)
+            paragraphs = body_paragraphs(intro) if intro is not None else []
+            if len("".join(paragraphs)) < MIN_INTRO_CHARS:
+                raise NotAnArticle("a Pangea video or audio page with no article text")
+        return Parts(
+            title=title(root),
+            paragraphs=paragraphs,
+            # JSON-LD, meta and <time pubdate> (spiders.metadata.date_candidates) say it all
+            published=published(page)
+            or text_datetime(first_text(root, "div.articleContent p.article_date")),
+            byline=lambda: byline(root) or (
+                [norm(el.text_content()) for el in css(OLD_LAYOUT_BYLINE)(root)]
+                if "zoomMe" in page.html else []
+            ),
+        )

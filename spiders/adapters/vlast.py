@@ -15,12 +15,10 @@ from spiders.adapters.base import (
     first,
     first_text,
     item_blocks,
-    ld_date,
-    ld_people,
-    meta_date,
     norm,
+    published,
 )
-from spiders.dates import parse_datetime, text_datetime
+from spiders.dates import text_datetime
 
 _BODY = "div.default-item-in.js-mediator-article"
 _DROP = (
@@ -35,21 +33,23 @@ class VlastAdapter(Adapter):
     name = "vlast"
     hosts = ("vlast.kz",)
     org_names = ("Vlast.kz", "Власть", "Редакция Vlast.kz", "Vlast")
+    zone = ZONE
 
     def detect(self, page: Page) -> bool:
+        if not page.has_class("js-mediator-article"):  # cheap before the tree is searched
+            return False
         return first(page.root, "li.has-title h1") is not None and first(page.root, _BODY) is not None
 
     def extract(self, page: Page) -> Parts:
         root = page.root
         time_el = first(root, _TIME)
-        published = None
+        when = None
         if time_el is not None:
-            published = parse_datetime(time_el.get("datetime")) or text_datetime(
-                norm(time_el.text_content()), ZONE
-            )
+            when = published(page, time_el.get("datetime")) if time_el.get("datetime") else None
+            when = when or text_datetime(norm(time_el.text_content()), ZONE)
         return Parts(
             title=first_text(root, "li.has-title h1"),
             paragraphs=item_blocks(root, f"{_BODY} p, {_BODY} h2, {_BODY} h3", _DROP),
-            published=published or ld_date(page) or meta_date(page),
-            authors=all_texts(root, "ul.meta.item-expand-meta li.author a") or ld_people(page),
+            published=when or published(page),
+            authors=all_texts(root, "ul.meta.item-expand-meta li.author a"),
         )

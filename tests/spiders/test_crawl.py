@@ -327,6 +327,7 @@ def test_malformed_html_never_crashes(fault_crawl: Any) -> None:
     assert kinds["binary"] == "not_html" and kinds["no-body"] == "parse"
     assert set(kinds.values()) <= {"parse", "not_html"}
     assert {"nul-bytes", "bare-lt", "deep-nesting"} <= set(stored)
+    assert "Нурбек Кушакбаев" in stored["deep-nesting"].body  # text 300 levels deep is kept
     assert all(r.title for r in stored.values())
     assert "\x00" not in stored["nul-bytes"].body
     assert stored["bare-lt"].title == "Меньше < больше"

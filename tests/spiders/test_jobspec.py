@@ -40,6 +40,7 @@ def test_round_trip_and_demo_sources_are_valid() -> None:
         (lambda d: d["sources"][0].update(link_pattern="(unclosed"), "link_pattern"),
         (lambda d: d["sources"][0].update(language="de"), "language"),
         (lambda d: d["sources"][0].update(depth=0), "depth"),
+        (lambda d: d["sources"][0].update(timezone="Asia/Almati"), "unknown time zone 'Asia/Almati'"),
         (lambda d: d["sources"][0].update(colour="red"), "unknown keys"),
         (lambda d: d["settings"].update(per_host_concurrency=0), "per_host_concurrency"),
         (lambda d: d["settings"].update(obey_robots="yes"), "obey_robots"),
@@ -114,7 +115,7 @@ def test_the_job_is_the_sources_and_settings_as_spiders_take_them() -> None:
     assert data["sources"][0] == {"id": "azattyq", "type": "feed", "urls": ["http://127.0.0.1:9/azattyq/api/zivqrkrvil"],
                                   "language": "kk", "link_pattern": r"/a/(?:[^/]+/)?\d+\.html",
                                   "max_age_days": None, "obey_robots": None, "link_selector": None,
-                                  "next_selector": None, "depth": 1}
+                                  "next_selector": None, "depth": 1, "timezone": None}
     assert data["settings"]["conditional_get"] is True and data["settings"]["max_source_seconds"] == 0.0
     assert isinstance(j.sources[0].type, SourceType) and j.sources[3].type == SourceType.LISTING
     assert CrawlJob.from_dict(data) == j

@@ -1,4 +1,4 @@
-"""Dates to UTC, real authors only, language by letters."""
+"""Dates to UTC, bylines, language by letters and words."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from spiders.bylines import Outlet, authors, is_author
 from spiders.dates import parse_datetime
 from spiders.language import detect_language
-from spiders.metadata import is_person_name, real_authors
 
 
 @pytest.mark.parametrize(
@@ -35,30 +35,36 @@ def test_parse_datetime(raw: str | None, expected: datetime | None) -> None:
         assert got.tzinfo == UTC
 
 
+NOWHERE = Outlet.of("https://news.example/a/1", "Example News")
+
+
 @pytest.mark.parametrize(
     "name",
     ["Андрей Колесников", "Айгүл Сейтқали", "Dana Kemel", "Jean-Luc Picard", "А. Колесников",
-     "Nurbek Qushaqbaev", "Mary O'Neil"],
+     "Nurbek Qushaqbaev", "Mary O'Neil", "Chus del Pino", "Michelle de Oliveira",
+     "Fouzia van der Fort", "JÖRG ZSCHOCHE", "松岡大地",
+     # news agencies are credited bylines: the story is theirs
+     "Associated Press", "Reuters", "AFP", "dpa", "Интерфакс"],
 )
-def test_people_are_authors(name: str) -> None:
-    assert is_person_name(name)
+def test_people_and_agencies_are_authors(name: str) -> None:
+    assert is_author(name, NOWHERE)
 
 
 @pytest.mark.parametrize(
     "name",
-    ["RFE/RL's Kazakh Service", "RFE/RL", "Азаттық радиосы", "Радио Азаттык", "Associated Press",
-     "Reuters", "AFP", "Current Time", "Настоящее Время", "Служба новостей", "Редакция",
-     "VOA News", "Staff", "Azattyq", "https://example.org/author/x", "Kazinform 2017",
-     "Қазақ қызметі"],
+    ["RFE/RL's Kazakh Service", "Азаттық радиосы", "Радио Азаттык", "Current Time",
+     "Настоящее Время", "Служба новостей", "Редакция", "VOA News", "Staff", "Azattyq",
+     "https://example.org/author/x", "Kazinform 2017", "Қазақ қызметі", "The Russian",
+     "Guardian staff reporter", "Example News", "Ilanga D"],
 )
 def test_pseudo_authors_are_dropped(name: str) -> None:
-    assert not is_person_name(name)
+    assert not is_author(name, NOWHERE)
 
 
-def test_real_authors_joins_people_and_drops_the_rest() -> None:
-    names = ["RFE/RL's Kazakh Service", "Dana Kemel and Timur Rakhimov", "Dana Kemel"]
-    assert real_authors(names) == "Dana Kemel, Timur Rakhimov"
-    assert real_authors(["Азаттық радиосы"]) is None
+def test_bylines_are_split_and_the_outlet_dropped() -> None:
+    sources = [["RFE/RL's Kazakh Service"], ["Dana Kemel and Timur Rakhimov", "Dana Kemel"]]
+    assert authors(sources, NOWHERE) == ["Dana Kemel", "Timur Rakhimov"]
+    assert authors([["Азаттық радиосы"]], NOWHERE) == []
 
 
 KK = "Құқық қорғаушылар кәсіподақ жетекшілерін босатуға шақырды, деп хабарлады бюро."
@@ -75,6 +81,7 @@ RU_QUOTING_KK = RU * 10 + " В казахской прессе его фамил
         (RU, "kk", "ru"),
         (RU_QUOTING_KK, None, "ru"),  # one Kazakh name in long Russian prose stays Russian
         ("Rights groups called for the release of the union leaders.", "ru", "en"),
+        ("Die Gewerkschaft fordert die Freilassung ihrer Vorsitzenden.", "en", "und"),
         ("12:00 — 14:00", "kk", "kk"),  # no letters to judge: the source's language
         ("OK", None, None),
     ],

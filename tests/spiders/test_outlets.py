@@ -14,7 +14,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from twisted.python.failure import Failure
 
-from spiders import adapters, metadata
+from spiders import adapters, bylines, metadata
 from spiders.adapters.base import Page
 from spiders.adapters.fergana import moscow_time
 from spiders.dates import text_datetime
@@ -297,11 +297,16 @@ def test_outlet_host_with_unknown_layout_falls_back_to_trafilatura() -> None:
 
 def test_outlet_bylines_would_pass_as_people_without_the_adapters() -> None:
     """Why each adapter lists its organisation's names: they look like people's names."""
+    elsewhere = bylines.Outlet.of("https://news.example/a")
     for org in ("Human Rights Watch", "Amnesty International"):
-        assert metadata.is_person_name(org)
-    assert adapters.BY_NAME["hrw"].people(["Human Rights Watch", "Elena Marsh"]) == ["Elena Marsh"]
-    assert adapters.BY_NAME["amnesty"].people(["amnesty  international"]) == []
-    assert adapters.BY_NAME["kibhr"].people(["admin", "Редакция", "Роза Ахметова"]) == ["Роза Ахметова"]
+        assert bylines.is_author(org, elsewhere)
+
+    def outlet(name: str) -> bylines.Outlet:
+        return bylines.Outlet.of("https://news.example/a", *adapters.BY_NAME[name].org_names)
+
+    assert bylines.authors([["Human Rights Watch", "Elena Marsh"]], outlet("hrw")) == ["Elena Marsh"]
+    assert bylines.authors([["amnesty  international"]], outlet("amnesty")) == []
+    assert bylines.authors([["admin", "Редакция", "Роза Ахметова"]], outlet("kibhr")) == ["Роза Ахметова"]
 
 
 # ---- dates ----------------------------------------------------------------------------
