@@ -119,18 +119,18 @@ def extract_article(
     content = len("".join(p for p in paras if p != title))
     if content < MIN_BODY_CHARS:
         raise ExtractionError(f"body too short to be an article ({content} characters)")
-    published = parts.published or choose_datetime(
+    # The page's own markup dates it (trafilatura's late guess does not count: it reads "© 2024"
+    # in an error page's footer); the soft-error check needs to know which it was.
+    own_date = parts.published or choose_datetime(
         metadata.date_candidates(root, meta, ld), page.zone
     )
-    if published is None:
-        published = parse_datetime(late.get("date"), page.zone)
+    published = own_date or parse_datetime(late.get("date"), page.zone)
     outlet = bylines.Outlet.of(
         url, *metadata.outlet_names(meta, ld), *(adapter.org_names if adapter is not None else ())
     )
     names = bylines.authors(_author_sources(parts, page, late), outlet)
     language = detect_language(f"{title}\n{body}", fallback_language or _page_language(root))
-    dated = parts.published is not None or first_datetime(
-        ld_date, _meta_date(meta), pangea.time_datetime(root)) is not None
+    dated = own_date is not None
     return Extracted(
         title=title,
         body=body,
