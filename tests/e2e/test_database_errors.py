@@ -21,24 +21,38 @@ from pathlib import Path
 import pytest
 
 from storage import migrate
-from storage.database import Database
-from tests.e2e.conftest import SMALL_CONFIG, Run
+from storage.database import Database, display_url
+from tests.e2e.conftest import Run
 from tests.support.waiting import wait_for
+
+SUBSCRIBED = """watchlists:
+  - id: w
+    entities:
+      - {id: eleusinov, name: Amin Eleusinov}
+subscribers:
+  - id: desk
+    watchlists: [w]
+    channels:
+      - {type: file, path: OUT}
+sources:
+  - {id: nowhere, type: feed, url: "http://127.0.0.1:9/feed.xml"}
+"""
 
 
 def _config(tmp_path: Path, url: str, busy_timeout: float | None = None) -> Path:
     database = f"{{url: '{url}'" + (f", busy_timeout_seconds: {busy_timeout}" if busy_timeout is not None
                                     else "") + "}"
     path = tmp_path / "config.yaml"
-    path.write_text(f"database: {database}\n" + SMALL_CONFIG.replace("OUT", str(tmp_path / "out")),
+    path.write_text(f"database: {database}\n" + SUBSCRIBED.replace("OUT", str(tmp_path / "out")),
                     encoding="utf-8")
     return path
 
 
-def _run(*args: str, preexec: Callable[[], None] | None = None, timeout: float = 120) -> Run:
+def _run(*args: str, preexec: Callable[[], None] | None = None, timeout: float = 120,
+         env: dict[str, str] | None = None) -> Run:
     proc = subprocess.run([sys.executable, "-m", "scheduler.cli", *args], capture_output=True, text=True,
                           encoding="utf-8", timeout=timeout, preexec_fn=preexec,
-                          env={**os.environ, "COLUMNS": "200"})
+                          env={**os.environ, "COLUMNS": "200", **(env or {})})
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -161,16 +175,20 @@ def closed_port() -> Iterator[int]:
     (["digest"], True), (["crawl"], True), (["db", "current"], True), (["db", "upgrade"], False),
     (["run"], False),
 ])
-def test_postgresql_not_there_is_one_line(tmp_path: Path, closed_port: int,
-                                          command: list[str], has_json: bool) -> None:
-    # No password in the URL: config.yaml refuses one (PostgreSQL reads it from PGPASSWORD).
-    url = shown = f"postgresql://unionwatch@127.0.0.1:{closed_port}/unionwatch"
+def test_postgresql_not_there_is_one_line_without_the_password(tmp_path: Path, closed_port: int,
+                                                              command: list[str], has_json: bool) -> None:
+    # config.yaml refuses a password in database.url: it comes from PGPASSWORD (or ~/.pgpass).
+    url = f"postgresql://unionwatch@127.0.0.1:{closed_port}/unionwatch"
     config = str(_config(tmp_path, url))
-    run = _run(*command, "--config", config)
-    assert "Connection refused" in _one_line(run, shown)
+    run = _run(*command, "--config", config, env={"PGPASSWORD": "s3cret"})
+    assert "Connection refused" in _one_line(run, url)
+    assert "s3cret" not in run.stderr + run.stdout
     if has_json:
-        data = _as_json(_run(*command, "--config", config, "--json"), shown)
+        data = _as_json(_run(*command, "--config", config, "--json", env={"PGPASSWORD": "s3cret"}), url)
         assert "Connection refused" in str(data["cause"])
+    # Should one reach the database layer in a URL all the same, it is never shown.
+    assert display_url(f"postgresql://unionwatch:s3cret@127.0.0.1:{closed_port}/unionwatch") == (
+        f"postgresql://unionwatch:***@127.0.0.1:{closed_port}/unionwatch")
 
 
 def test_debug_shows_the_traceback(tmp_path: Path, closed_port: int) -> None:
