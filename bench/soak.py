@@ -28,7 +28,6 @@ import argparse
 import contextlib
 import datetime as dt
 import email
-import json
 import os
 import random
 import shutil
@@ -39,9 +38,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +53,7 @@ from scheduler.digesting import run_digests  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.integrity import snapshot  # noqa: E402
-from tests.notifier.conftest import TOKEN, FakeBotApi, LoopbackSmtp  # noqa: E402
+from tests.notifier.conftest import TOKEN, FakeBotApi, LoopbackSmtp, serving  # noqa: E402
 from tests.support.fixture_site import FixtureSite  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -89,34 +86,6 @@ class Mailbox:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
-
-
-@contextlib.contextmanager
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            status, payload = api.reply(self.path, body)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    api.server = server
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield api
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- databases ----------------------------------------------------------------------------------
@@ -330,7 +299,7 @@ def digest_trials(n: int, dbs: Databases, site: FixtureSite, workdir: Path,
     smtp = LoopbackSmtp(mailbox)
     smtp.start()
     try:
-        with bot_api() as api:
+        with serving(FakeBotApi()) as api:
             # The reference: what one uninterrupted digest sends.
             url = dbs.copy(crawled)
             cfg_path = digest_config(config, url, smtp.port, api.api_base, workdir)

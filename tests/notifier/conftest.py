@@ -426,9 +426,9 @@ class FakeBotApi:
                                             "date": int(time.time()), "text": text}}
 
 
-@pytest.fixture
-def bot_api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
+@contextlib.contextmanager
+def serving(api: FakeBotApi) -> Iterator[FakeBotApi]:
+    """Serve `api` on a loopback port the kernel picks (`api.api_base` says which)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -449,6 +449,14 @@ def bot_api() -> Iterator[FakeBotApi]:
     api.server = server
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield api
-    server.shutdown()
-    server.server_close()
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def bot_api() -> Iterator[FakeBotApi]:
+    with serving(FakeBotApi()) as api:
+        yield api
