@@ -22,28 +22,15 @@ import pytest
 
 from storage import migrate
 from storage.database import Database, display_url
-from tests.e2e.conftest import Run
+from tests.e2e.conftest import SMALL_CONFIG, Run
 from tests.support.waiting import wait_for
-
-SUBSCRIBED = """watchlists:
-  - id: w
-    entities:
-      - {id: eleusinov, name: Amin Eleusinov}
-subscribers:
-  - id: desk
-    watchlists: [w]
-    channels:
-      - {type: file, path: OUT}
-sources:
-  - {id: nowhere, type: feed, url: "http://127.0.0.1:9/feed.xml"}
-"""
 
 
 def _config(tmp_path: Path, url: str, busy_timeout: float | None = None) -> Path:
     database = f"{{url: '{url}'" + (f", busy_timeout_seconds: {busy_timeout}" if busy_timeout is not None
                                     else "") + "}"
     path = tmp_path / "config.yaml"
-    path.write_text(f"database: {database}\n" + SUBSCRIBED.replace("OUT", str(tmp_path / "out")),
+    path.write_text(f"database: {database}\n" + SMALL_CONFIG.replace("OUT", str(tmp_path / "out")),
                     encoding="utf-8")
     return path
 

@@ -114,6 +114,9 @@ def test_backup_of_postgresql_prints_a_pg_dump_command_that_works(
     assert out["done"] is False and out["command"].startswith("pg_dump --format=custom")
     assert "+psycopg" not in out["command"], "a libpq URL, which pg_dump reads"
     if shutil.which("pg_dump") is None:
+        # Beside a PostgreSQL server pg_dump is there; CI must run the command, not skip it.
+        if os.environ.get("CI"):
+            pytest.fail("pg_dump is not installed: CI must run the printed command")
         pytest.skip("pg_dump is not installed here: the printed command was checked, not run")
     subprocess.run(out["command"], shell=True, check=True, timeout=60)
     listing = subprocess.run(["pg_restore", "--list", str(target)], capture_output=True, text=True,
