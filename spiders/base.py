@@ -177,4 +177,5 @@ class SourceSpider(scrapy.Spider, ABC):
             published_at=published,
             language=ex.language,
             raw_html=response.body,
+            canonical=ex.canonical,
         )

@@ -11,7 +11,7 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from spiders import adapters, bylines, metadata
+from spiders import adapters, bylines, canonical, metadata
 from spiders.adapters import pangea
 from spiders.dates import choose_datetime, parse_datetime
 from spiders.language import detect_language
@@ -55,6 +55,7 @@ class Extracted:
     language: str | None
     method: str  # an adapter's name, "<adapter>+trafilatura" or "trafilatura"
     dated: bool = False  # the page's own markup dates it (not trafilatura's guess from a footer)
+    canonical: str | None = None  # the URL the page declares its own, on the same site
 
 
 def parse_html(html: str) -> HtmlElement:
@@ -139,6 +140,7 @@ def extract_article(
         language=language,
         method=method,
         dated=dated,
+        canonical=canonical.declared(root, meta, url) if url else None,
     )
 
 

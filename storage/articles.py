@@ -1,4 +1,9 @@
-"""Articles: written once (insert-or-ignore on the canonical URL and on (source, guid)), then read."""
+"""Articles: written once (insert-or-ignore on the canonical URL and on (source, guid)), then read.
+
+One article is one row whatever URL led to it: the URL the page declares canonical when it is
+on the same site, and a copy of a recent article's text on the same site (storage.fingerprints)
+is the same article; the other URLs are kept in article_url so that they are not fetched again.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,23 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database, dialect_insert
-from storage.models import Article, DigestItem, Mention
+from storage.fingerprints import text_fingerprint
+from storage.models import Article, ArticleUrl, DigestItem, Mention
 from storage.text import clean_line, clean_text, fit
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
 
 _WS = re.compile(r"\s+")
+# How far back a copy of the text is looked for: AMP and mobile copies are linked within days
+# of the article; much older, the same text is more likely a republication worth its own row.
+COPY_WINDOW = timedelta(days=30)
 GUID_MAX: int = Article.__table__.c.guid.type.length  # type: ignore[attr-defined]
 LANGUAGE_MAX: int = Article.__table__.c.language.type.length  # type: ignore[attr-defined]
 
@@ -38,6 +47,7 @@ class ArticleRecord:
     language: str | None = None
     raw_html: bytes | None = None
     fetched_at: datetime = field(default_factory=utcnow)
+    canonical: str | None = None  # the URL the page declares its own (spiders check the site)
 
 
 def content_hash(title: str, body: str) -> str:
@@ -78,7 +88,7 @@ def _values(rec: ArticleRecord) -> dict[str, Any]:
     return {
         "source_id": rec.source_id,
         "url": url,
-        "canonical_url": canonical_url(url),
+        "canonical_url": canonical_url(clean_line(rec.canonical) if rec.canonical else url),
         "url_key": url_key(url),
         "guid": bounded_guid(rec.guid),
         "title": title,
@@ -88,6 +98,7 @@ def _values(rec: ArticleRecord) -> dict[str, Any]:
         "language": language or None,
         "body": body,
         "content_hash": content_hash(title, body),
+        "text_fingerprint": text_fingerprint(body),
         "raw_html": compress_html(rec.raw_html) if rec.raw_html else None,
     }
 
@@ -100,23 +111,166 @@ def insert_article(session: Session, rec: ArticleRecord) -> int | None:
 def insert_articles(session: Session, recs: list[ArticleRecord]) -> list[int | None]:
     """Store a batch in one statement; per record, its new id or None if it was a duplicate.
 
-    No index_elements: a conflict on either unique key (url_key, or source+guid) is a
-    duplicate. Only inserted rows come back, so they are matched to records by url_key, and
-    a second record of the same key in one batch counts as a duplicate.
+    A duplicate is a record whose key (url_key, or source+guid) is stored, or a copy: its text
+    is that of the article at the URL it declares canonical, or of an article the same site
+    stored recently. The URLs a stored article was fetched at and declares are remembered for
+    it (article_url), so that they are not fetched again; a URL two different texts declare is
+    forgotten again, so that its own page is fetched (a CMS that names one page canonical on
+    many). A row is always keyed by the URL it was fetched at: a page's claim never takes the
+    place of another page's own URL.
+
+    No index_elements: a conflict on either unique key is a duplicate. Only inserted rows come
+    back, so they are matched to records by url_key, and a second record of the same key in one
+    batch counts as a duplicate.
     """
     if not recs:
         return []
     rows = [_values(r) for r in recs]
-    stmt = dialect_insert(session)(Article).on_conflict_do_nothing().returning(Article.id, Article.url_key)
-    if len(rows) == 1:
-        got = session.execute(stmt.values(**rows[0])).all()
-    else:
-        got = session.execute(stmt, rows).all()
-    ids = {key: art_id for art_id, key in got}
+    claims = [_claim(r) for r in recs]
+    copies = _Copies(session, rows, claims)
+    fresh = [row for i, row in enumerate(rows) if not copies.is_copy(i)]
+    ids: dict[str, int] = {}
+    if fresh:
+        insert = dialect_insert(session)(Article).on_conflict_do_nothing()
+        stmt = insert.returning(Article.id, Article.url_key)
+        if len(fresh) == 1:
+            got = session.execute(stmt.values(**fresh[0])).all()
+        else:
+            got = session.execute(stmt, fresh).all()
+        ids = {key: art_id for art_id, key in got}
     out: list[int | None] = []
-    for row in rows:
-        out.append(ids.pop(row["url_key"], None))
+    for i, row in enumerate(rows):
+        out.append(None if copies.is_copy(i) else ids.pop(row["url_key"], None))
+    if copies.contested:
+        session.execute(delete(ArticleUrl).where(ArticleUrl.url_key.in_(copies.contested)))
+    aliases: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(rows):
+        article_id = out[i] if out[i] is not None else copies.article_of(i, out)
+        if article_id is None:
+            continue
+        if copies.is_copy(i):  # the URL it was fetched at leads to the article it copies
+            aliases.setdefault(row["url_key"], {"url_key": row["url_key"], "article_id": article_id,
+                                                "url": row["url"]})
+        claim = claims[i]
+        if claim is not None and claim[0] not in copies.contested and claim[0] not in copies.owned:
+            aliases.setdefault(claim[0], {"url_key": claim[0], "article_id": article_id, "url": claim[1]})
+    if aliases:
+        session.execute(dialect_insert(session)(ArticleUrl).on_conflict_do_nothing(), list(aliases.values()))
     return out
+
+
+def _claim(rec: ArticleRecord) -> tuple[str, str] | None:
+    """(key, URL) of the canonical URL a record declares, when it is not the URL it was fetched at."""
+    if not rec.canonical:
+        return None
+    url = clean_line(rec.canonical)
+    key = url_key(url)
+    return None if key == url_key(clean_line(rec.url)) else (key, url)
+
+
+class _Held(NamedTuple):
+    """What is stored at a URL key: an article's own URL, or another URL that led to it."""
+
+    article_id: int
+    fingerprint: str | None
+    content_hash: str
+    alias: bool
+
+
+class _Copies:
+    """Which rows of a batch are copies of a stored article, or of an earlier row of the batch,
+    and which remembered URLs turn out to be declared by different texts (`contested`)."""
+
+    def __init__(self, session: Session, rows: list[dict[str, Any]],
+                 claims: list[tuple[str, str] | None]) -> None:
+        self.of_article: dict[int, int] = {}  # row index -> stored article id
+        self.of_row: dict[int, int] = {}  # row index -> index of the row it copies
+        self.contested: set[str] = set()
+        keys = {row["url_key"] for row in rows} | {c[0] for c in claims if c is not None}
+        held = self._held(session, keys)
+        # Keys that are an article's own URL, stored or in this batch: no alias needed.
+        self.owned = {k for k, h in held.items() if not h.alias} | {row["url_key"] for row in rows}
+        in_batch: dict[str, int] = {}  # url key -> the first row fetched at it or declaring it
+        for i, (row, claim) in enumerate(zip(rows, claims, strict=True)):
+            for key in (row["url_key"], claim[0] if claim is not None else None):
+                if key is None or self.is_copy(i):
+                    continue
+                there = held.get(key)
+                if there is not None:
+                    if _same_text(row, there.fingerprint, there.content_hash):
+                        self.of_article[i] = there.article_id
+                    elif there.alias or key != row["url_key"]:
+                        self.contested.add(key)
+                elif key in in_batch:
+                    first = rows[in_batch[key]]
+                    if _same_text(row, first["text_fingerprint"], first["content_hash"]):
+                        self.of_row[i] = in_batch[key]
+                    else:
+                        self.contested.add(key)
+                else:
+                    in_batch[key] = i
+        recent = self._recent(session, rows)
+        first_of: dict[tuple[str, str], int] = {}
+        for i, row in enumerate(rows):
+            if self.is_copy(i) or row["text_fingerprint"] is None:
+                continue
+            mark = (row["source_id"], row["text_fingerprint"])
+            if mark in recent:
+                self.of_article[i] = recent[mark]
+            elif mark in first_of:
+                self.of_row[i] = first_of[mark]
+            else:
+                first_of[mark] = i
+
+    @staticmethod
+    def _held(session: Session, keys: set[str]) -> dict[str, _Held]:
+        found: dict[str, _Held] = {}
+        for key, art_id, fp, hashed in session.execute(
+            select(Article.url_key, Article.id, Article.text_fingerprint, Article.content_hash)
+            .where(Article.url_key.in_(keys))
+        ).tuples():
+            found[key] = _Held(art_id, fp, hashed, alias=False)
+        for key, art_id, fp, hashed in session.execute(
+            select(ArticleUrl.url_key, Article.id, Article.text_fingerprint, Article.content_hash)
+            .join(Article, Article.id == ArticleUrl.article_id).where(ArticleUrl.url_key.in_(keys))
+        ).tuples():
+            found.setdefault(key, _Held(art_id, fp, hashed, alias=True))
+        return found
+
+    @staticmethod
+    def _recent(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """(source, fingerprint) -> the oldest article of that site with that text, fetched recently."""
+        wanted: dict[str, set[str]] = {}
+        for row in rows:
+            if row["text_fingerprint"] is not None:
+                wanted.setdefault(row["source_id"], set()).add(row["text_fingerprint"])
+        since = utcnow() - COPY_WINDOW
+        found: dict[tuple[str, str], int] = {}
+        for source_id, fps in wanted.items():
+            for art_id, fp in session.execute(
+                select(Article.id, Article.text_fingerprint)
+                .where(Article.source_id == source_id, Article.text_fingerprint.in_(fps),
+                       Article.fetched_at >= since)
+                .order_by(Article.id)
+            ).tuples():
+                found.setdefault((source_id, fp or ""), art_id)
+        return found
+
+    def is_copy(self, i: int) -> bool:
+        return i in self.of_article or i in self.of_row
+
+    def article_of(self, i: int, ids: list[int | None]) -> int | None:
+        """The article row i is a copy of, once the batch's new ids are known."""
+        if i in self.of_article:
+            return self.of_article[i]
+        if i in self.of_row:
+            return ids[self.of_row[i]]
+        return None
+
+
+def _same_text(row: dict[str, Any], fingerprint: str | None, hashed: str) -> bool:
+    fp: str | None = row["text_fingerprint"]
+    return (fp is not None and fp == fingerprint) or bool(row["content_hash"] == hashed)
 
 
 def remove_unassigned(session: Session, article_ids: Sequence[int]) -> list[int]:
@@ -135,7 +289,8 @@ def known_url_keys(session: Session, urls: list[str]) -> set[str]:
     """Which of these URLs are stored already (lets spiders skip fetching them again)."""
     keys = {url_key(u): u for u in urls}
     found = session.scalars(select(Article.url_key).where(Article.url_key.in_(keys))).all()
-    return {keys[k] for k in found}
+    also = session.scalars(select(ArticleUrl.url_key).where(ArticleUrl.url_key.in_(keys))).all()
+    return {keys[k] for k in (*found, *also)}
 
 
 

@@ -40,7 +40,10 @@ class Article(Base):
     """One news article, stored once whatever URL variant or feed it arrived by."""
 
     __tablename__ = "article"
-    __table_args__ = (UniqueConstraint("source_id", "guid", name="uq_article_source_guid"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid", name="uq_article_source_guid"),
+        Index("ix_article_source_fingerprint", "source_id", "text_fingerprint"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     source_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -55,6 +58,8 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # storage.fingerprints: the same text under another URL of the site is the same article.
+    text_fingerprint: Mapped[str | None] = mapped_column(String(64))
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # NULL until the matcher has looked at the article: a crash between storing and
     # matching leaves it NULL, so the next match pass picks it up.
@@ -63,6 +68,19 @@ class Article(Base):
     mentions: Mapped[list[Mention]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+class ArticleUrl(Base):
+    """Another URL that led to a stored article: the page it was fetched at when that page
+    declared another canonical URL, or a copy of its text (AMP, mobile host, URL without the
+    slug). Spiders do not fetch a known URL again."""
+
+    __tablename__ = "article_url"
+
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Mention(Base):
