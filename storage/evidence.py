@@ -531,6 +531,10 @@ class Reclaimed:
     files_compacted: int = 0
     bytes_freed: int = 0
 
+    def as_dict(self) -> dict[str, int]:
+        return {"dropped": self.dropped, "files_deleted": self.files_deleted,
+                "files_compacted": self.files_compacted, "bytes_freed": self.bytes_freed}
+
 
 def apply_retention(db: Database, root: Path, keep_unmatched_days: int, *,
                     now: datetime | None = None, grace: timedelta = ORPHAN_GRACE,

@@ -87,7 +87,8 @@ def test_each_article_fetch_is_archived_as_sent(db_url: str, demosite: FixtureSi
             wire = served(demosite, path)
             # The archived payload is the bytes the server sent, compressed or not.
             assert hashlib.sha256(rec.payload).hexdigest() == hashlib.sha256(wire).hexdigest()
-            assert rec.warc_header("WARC-Payload-Digest") == row.payload_digest == evidence.sha256_label(wire)
+            assert rec.warc_header("WARC-Payload-Digest") == row.payload_digest
+            assert row.payload_digest == evidence.sha256_label(wire)
             assert rec.warc_header("WARC-Block-Digest") == row.block_digest
             assert row.block_digest.startswith("sha256:")
             assert rec.warc_header("WARC-Target-URI") == url
@@ -95,7 +96,7 @@ def test_each_article_fetch_is_archived_as_sent(db_url: str, demosite: FixtureSi
             assert rec.warc_header("WARC-Date") == row.fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             assert rec.status == 200
             assert rec.http_header("Content-Type") == "text/html; charset=utf-8"
-            assert rec.http_header("Server") == "fixturesite/1.0 " + rec.http_header("Server").split(" ", 1)[1]
+            assert (rec.http_header("Server") or "").startswith("fixturesite/1.0 ")
             assert rec.request_line == f"GET {path} HTTP/1.1"
             assert "unionwatch/0.1" in (dict(rec.request_headers).get("User-Agent") or "")
             if "/gzip/" in path:
@@ -115,7 +116,8 @@ def test_each_article_fetch_is_archived_as_sent(db_url: str, demosite: FixtureSi
 
 
 def test_no_evidence_section_means_no_capture(db_url: str, demosite: FixtureSite, tmp_path: Path) -> None:
-    job = make_job(db_url, [{"id": "ev", "type": "feed", "urls": [f"{demosite.base_url}/faults/feed/evidence"]}])
+    feed = f"{demosite.base_url}/faults/feed/evidence"
+    job = make_job(db_url, [{"id": "ev", "type": "feed", "urls": [feed]}])
     result = run_job(tmp_path, job)
     assert result.returncode == 0, result.stderr[-3000:]
     db = Database(db_url)
@@ -204,8 +206,10 @@ def test_killed_mid_run_then_next_run_continues_the_file_cleanly(
         db.dispose()
 
 
-def test_status_json_of_a_capture_reads_like_its_row(db_url: str, demosite: FixtureSite, tmp_path: Path) -> None:
-    """A deleted WARC file: check() names each capture it held; nothing raises."""
+def test_flipped_byte_and_deleted_file_name_their_captures(
+    db_url: str, demosite: FixtureSite, tmp_path: Path
+) -> None:
+    """check() and read() name the captures a hand-edited or deleted file lost; nothing else raises."""
     root = tmp_path / "evidence"
     result = run_job(tmp_path, feed_job(db_url, demosite, root))
     assert result.returncode == 0, result.stderr[-3000:]
