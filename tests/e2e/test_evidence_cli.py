@@ -38,7 +38,8 @@ def test_crawl_archives_prune_keeps_matched_status_names_the_gone(
             matched = set(s.scalars(select(Mention.article_id)))
             per_article = {i: captures.for_article(s, i) for i in ids}
         assert len(ids) >= 14 and matched and set(matched) < set(ids)
-        assert all(len(c) == 1 and c[0].article_id == i and c[0].status == 200 for i, c in per_article.items())
+        for i, got in per_article.items():
+            assert [(c.article_id, c.status) for c in got] == [(i, 200)]
 
         status = unionwatch("status", "--config", str(config_path), "--json")
         assert status.code == 0, status.stderr
