@@ -255,3 +255,34 @@ class Heartbeat(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128))
     beat_at: Mapped[datetime]
+
+
+class FalseAlarm(Base):
+    """A reader's mark that a mention is not about the watched entity ("not about this person")."""
+
+    __tablename__ = "false_alarm"
+    __table_args__ = (
+        UniqueConstraint("article_id", "entity_id", "reader", name="uq_false_alarm_article_entity_reader"),
+        Index("ix_false_alarm_reader_entity", "reader", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    reader: Mapped[str] = mapped_column(String(128))  # a subscriber id, or "admin"
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkRequest(Base):
+    """Work the web asks the service to do (crawl a source now, re-send a digest): a DB queue."""
+
+    __tablename__ = "work_request"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "crawl" or "resend"
+    target: Mapped[str] = mapped_column(String(128))  # a source id, or a digest id
+    requested_by: Mapped[str] = mapped_column(String(128), default="admin")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    result: Mapped[str | None] = mapped_column(Text)
