@@ -27,6 +27,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+subscriber_app = typer.Typer(help="A subscriber's opt-outs: stop a channel, or undo an opt-out.",
+                             no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(subscriber_app, name="subscriber")
 
 def _print_version(wanted: bool) -> None:
     if wanted:
@@ -323,6 +326,42 @@ def db_backup(
 
     raise typer.Exit(backup_command(_config(config, require_secrets=False), target, force=force,
                                     json_out=json_out))
+
+
+ChannelOpt = Annotated[str | None, typer.Option(
+    "--channel", help="One channel: its key (telegram:123) or target (123, a@example.org); "
+    "default: every channel.")]
+
+
+@subscriber_app.command("unsubscribe")
+def subscriber_unsubscribe(
+    subscriber: Annotated[str, typer.Argument(help="The subscriber's id in config.yaml.")],
+    channel: ChannelOpt = None,
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Opt a subscriber's channel out (as /stop or the web's unsubscribe do); pending sends are cancelled."""
+    from scheduler.subscribers import unsubscribe_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(unsubscribe_command(cfg, subscriber, channel, note, json_out=json_out))
+
+
+@subscriber_app.command("resubscribe")
+def subscriber_resubscribe(
+    subscriber: Annotated[str, typer.Argument(help="The subscriber's id.")],
+    channel: ChannelOpt = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Undo an opt-out (a mistaken /stop or unsubscribe): the channel gets digests again.
+
+    Exit 1 when there was no opt-out to undo."""
+    from scheduler.subscribers import resubscribe_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(resubscribe_command(cfg, subscriber, channel, json_out=json_out))
 
 
 def _given(args: list[str], flag: str) -> bool:

@@ -149,6 +149,8 @@ class Digest(Base):
     period_start: Mapped[datetime | None]  # the previous digest's period_end (None: the first)
     period_end: Mapped[datetime]
     item_count: Mapped[int] = mapped_column(Integer, default=0)
+    # "digest" (the scheduled daily or weekly one) or "instant" (an alert right after a crawl)
+    kind: Mapped[str] = mapped_column(String(16), default="digest", server_default="digest")
 
     items: Mapped[list[DigestItem]] = relationship(
         back_populates="digest", cascade="all, delete-orphan", passive_deletes=True
@@ -255,6 +257,32 @@ class Heartbeat(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128))
     beat_at: Mapped[datetime]
+
+
+class OptOut(Base):
+    """A subscriber's channel that asked for nothing more (Telegram /stop, the web, an email).
+
+    Config says who may subscribe; this says who opted out, so a config reload cannot undo it.
+    `channel` is the outbox's channel key ("telegram:123", "email:a@b", "webhook:ENV_NAME").
+    """
+
+    __tablename__ = "opt_out"
+
+    subscriber_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(512), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    via: Mapped[str] = mapped_column(String(16))  # "telegram", "web", "email", "cli"
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class BotOffset(Base):
+    """The getUpdates offset of a Telegram bot: updates below it were handled already."""
+
+    __tablename__ = "bot_offset"
+
+    bot: Mapped[str] = mapped_column(String(64), primary_key=True)  # the bot id, never the token
+    next_offset: Mapped[int] = mapped_column(BigId)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FalseAlarm(Base):
