@@ -27,6 +27,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+web_app = typer.Typer(help="The case workspace on the web: archive, people, digests, unsubscribe, admin.",
+                      invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(web_app, name="web")
 subscriber_app = typer.Typer(help="A subscriber's opt-outs: stop a channel, or undo an opt-out.",
                              no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(subscriber_app, name="subscriber")
@@ -266,6 +269,58 @@ def demo(
     _logging(verbose)
     chosen = port if port is not None else (DEMO_PORT if serve else 0)
     raise typer.Exit(run_demo(workdir, json_out=json_out, serve=serve, port=chosen))
+
+
+@web_app.callback()
+def web(
+    ctx: typer.Context,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    host: Annotated[str, typer.Option(help="Address to listen on; beyond loopback put TLS in front.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8080,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Serve the case workspace (search, entity and article pages, digests, unsubscribe, admin)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from scheduler.webserve import serve
+
+    _logging(verbose, base=logging.INFO)
+    raise typer.Exit(serve(_config(config, require_secrets=False), host=host, port=port))
+
+
+@web_app.command("hash-password")
+def web_hash_password(
+    password_stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input.")]
+    = False,
+) -> None:
+    """Print an argon2 hash of an admin password, for the variable web.admin_password_hash_env names."""
+    from scheduler.webserve import hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise Failed(["use at least 10 characters"], 2)
+    print(hash_password(password))
+
+
+@web_app.command("link")
+def web_link(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    who: Annotated[str, typer.Option("--for", help="A subscriber id, or admin.")] = "admin",
+    scope: Annotated[str, typer.Option(help="login, feed, api, digest, unsubscribe or mark.")] = "login",
+    target: Annotated[str, typer.Option(help="feed: watchlist:ID or entity:ID; digest: its id; "
+                                        "unsubscribe: the channel key.")] = "",
+    days: Annotated[float, typer.Option(min=0.01, help="How long the link opens.")] = 30.0,
+) -> None:
+    """Print a signed link (needs the signing key in web.secret_env's variable)."""
+    from scheduler.webserve import make_link
+
+    if scope not in ("login", "feed", "api", "digest", "unsubscribe", "mark"):
+        raise Failed([f"unknown scope '{scope}'"], 2)
+    print(make_link(_config(config, require_secrets=False), who=who, scope=scope, target=target, days=days))
 
 
 @db_app.command("upgrade")

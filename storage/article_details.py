@@ -118,3 +118,9 @@ def digest_items(session: Session, digest_id: int) -> tuple[DigestRef | None, li
         .join(Article, Article.id == DigestItem.article_id)
         .where(DigestItem.digest_id == digest_id).order_by(DigestItem.position, DigestItem.id)).tuples()
     return DigestRef._make(head), [DigestLine(a, list(e or []), t, s, u, p) for a, e, t, s, u, p in rows]
+
+
+def recent_digests(session: Session, limit: int = 20) -> list[DigestRef]:
+    rows = session.execute(select(Digest.id, Digest.subscriber_id, Digest.created_at)
+                           .order_by(Digest.created_at.desc(), Digest.id.desc()).limit(limit)).tuples()
+    return [DigestRef._make(r) for r in rows]

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storage import article_details, crawl_runs, entity_stats, false_alarms, fulltext, optout_store, outbox
+from storage import article_details, crawl_runs, entity_stats, false_alarms, fulltext, optouts, outbox
 from storage import work_requests as work
 from storage.articles import StoredArticle
 from storage.fulltext import Filters
@@ -58,6 +58,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     signer = Signer(cfg.secret)
     sessions = Sessions(cfg.secret, cfg.session_hours)
     throttle = Throttle(cfg.login_attempts, cfg.login_window_s)
+    throttle_all = Throttle(cfg.login_attempts * 10, cfg.login_window_s)  # a spray from many addresses
     hasher = PasswordHasher()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
@@ -144,7 +145,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     async def login(request: Request, password: str = Form("")) -> Response:
         await check_csrf(request)
         client = request.client.host if request.client else "?"
-        wait = max(throttle.wait_for(f"ip:{client}"), throttle.wait_for("all"))
+        wait = max(throttle.wait_for(f"ip:{client}"), throttle_all.wait_for("all"))
         if wait > 0:
             raise HTTPException(429, f"too many failed sign-ins: try again in {math.ceil(wait / 60)} min",
                                 headers={"Retry-After": str(math.ceil(wait))})
@@ -156,9 +157,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
                 ok = False
         if not ok:
             throttle.failed(f"ip:{client}")
-            # every client together: a slow spray from many addresses still runs out
-            for _ in range(1):
-                pass
+            throttle_all.failed("all")
             log.warning("failed admin sign-in from %s", client)
             return render(request, "login.j2", 401, title="Admin sign-in", enabled=cfg.admin_password_hash
                           is not None, error="Wrong password.")
@@ -379,7 +378,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     async def unsubscribe_form(request: Request, token: str) -> Response:
         g = grant(token, "unsubscribe")
         with cfg.db.read() as s:
-            done = optout_store.is_opted_out(s, g.target)
+            done = (g.who, g.target) in optouts.opted_out(s, [g.who])
         return render(request, "unsubscribe.j2", title="Unsubscribe", channel=g.target, done=done,
                       token=token, who=g.who)
 
@@ -391,7 +390,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         if form.get("List-Unsubscribe") != "One-Click":
             raise HTTPException(400, "nothing to do: the form says neither One-Click nor confirm")
         with cfg.db.write() as s:
-            optout_store.opt_out(s, g.target, g.who, "one-click unsubscribe (web)")
+            optouts.opt_out(s, g.who, g.target, "web", "one-click unsubscribe")
         log.info("unsubscribed %s (%s) from the web", g.target, g.who)
         return render(request, "unsubscribe.j2", title="Unsubscribed", channel=g.target, done=True,
                       token=token, who=g.who)
@@ -501,13 +500,13 @@ def create_app(cfg: WebSettings) -> FastAPI:
             marks = false_alarms.recent(s, 100)
             around = false_alarms.mentions_of(s, [m.id for m in marks])
             bodies = {m.article_id: article_details.get(s, m.article_id) for m in marks}
-            optouts = optout_store.recent(s, 100)
+            opted = optouts.every(s)[:100]
             queued = work.recent(s, 20)
             digests = article_details.recent_digests(s, 20)
         proposals = proposals_for(marks, around, bodies)
         api_token = signer.make(ADMIN, "api", days=365)
         return render(request, "admin.j2", title="Admin", health=health, unsettled=unsettled, marks=marks,
-                      proposals=proposals, optouts=optouts, queued=queued, digests=digests,
+                      proposals=proposals, optouts=opted, queued=queued, digests=digests,
                       api_docs=url("/api/docs?token=" + api_token), api_token=api_token,
                       watchlist_feeds=[(w, url("/feeds/" + signer.make(ADMIN, "feed", f"watchlist:{w}",
                                                                        days=365))) for w in cfg.watchlists])
