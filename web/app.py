@@ -121,8 +121,10 @@ def create_app(cfg: WebSettings) -> FastAPI:
     async def _http(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return render(request, "error.j2", exc.status_code, title="Error", message=str(exc.detail),
-                      headers=exc.headers)
+        resp = render(request, "error.j2", exc.status_code, title="Error", message=str(exc.detail))
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
 
     def grant(token: str, scope: str) -> Any:
         try:
