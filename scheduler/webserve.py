@@ -9,7 +9,6 @@ import secrets
 import socket
 import sys
 
-
 from scheduler.config import Config
 from scheduler.output import Failed
 from scheduler.wiring import open_database, watchlist
