@@ -30,23 +30,66 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matching import EntitySpec, compile_watchlist  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.articles import ArticleRecord, insert_articles  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.mentions import NewMention, add  # noqa: E402
-from web import EntityView, ReaderView, WebSettings, create_app  # noqa: E402
-from web.tokens import Signer  # noqa: E402
+from matching import EntitySpec, compile_watchlist
+from storage import migrate
+from storage.articles import ArticleRecord, insert_articles
+from storage.database import Database
+from storage.mentions import NewMention, add
+from web import EntityView, ReaderView, WebSettings, create_app
+from web.tokens import Signer
 
 ENTITIES = [
     EntitySpec("eleusinov", "person", "Amin Eleusinov", aliases=("Әмин Елеусінов", "Амин Елеусинов")),
-    EntitySpec("kushakbayev", "person", "Nurbek Kushakbayev", aliases=("Нұрбек Құшақбаев", "Нурбек Кушакбаев")),
+    EntitySpec(
+        "kushakbayev", "person", "Nurbek Kushakbayev", aliases=("Нұрбек Құшақбаев", "Нурбек Кушакбаев")
+    ),
     EntitySpec("kharkova", "person", "Larisa Kharkova", aliases=("Лариса Харькова",), match="full_name"),
 ]
-WORDS = ("суд профсоюз забастовка нефтяники рабочие зарплата приговор адвокат апелляция колония "
-         "министерство компания шахта город область депутат закон право свобода журналист газета "
-         "сот кәсіподақ жұмысшы жалақы үкімет құқық бостандық ереуіл мұнайшы қала "
-         "court union strike workers wages sentence lawyer appeal prison ministry company mine").split()
+WORDS = [
+    "суд",
+    "профсоюз",
+    "забастовка",
+    "нефтяники",
+    "рабочие",
+    "зарплата",
+    "приговор",
+    "адвокат",
+    "апелляция",
+    "колония",
+    "министерство",
+    "компания",
+    "шахта",
+    "город",
+    "область",
+    "депутат",
+    "закон",
+    "право",
+    "свобода",
+    "журналист",
+    "газета",
+    "сот",
+    "кәсіподақ",
+    "жұмысшы",
+    "жалақы",
+    "үкімет",
+    "құқық",
+    "бостандық",
+    "ереуіл",
+    "мұнайшы",
+    "қала",
+    "court",
+    "union",
+    "strike",
+    "workers",
+    "wages",
+    "sentence",
+    "lawyer",
+    "appeal",
+    "prison",
+    "ministry",
+    "company",
+    "mine",
+]
 NAMES = {"eleusinov": "Амин Елеусинов", "kushakbayev": "Нурбек Кушакбаев", "kharkova": "Лариса Харькова"}
 SOURCES = ("azattyq", "kloop", "vlast", "kaztag", "tengri", "orda", "rfe", "eurasianet")
 SECRET = b"bench-secret-0123456789-0123456789-0123456789"
@@ -60,37 +103,65 @@ def fill(db: Database, n: int, seed: int = 1) -> None:
         recs, named = [], []
         for i in range(lo, min(n, lo + batch)):
             words = [rnd.choice(WORDS) for _ in range(rnd.randint(60, 200))]
-            who = [e for e, p in (("eleusinov", 0.05), ("kushakbayev", 0.03), ("kharkova", 0.01)) if rnd.random() < p]
+            who = [
+                e
+                for e, p in (("eleusinov", 0.05), ("kushakbayev", 0.03), ("kharkova", 0.01))
+                if rnd.random() < p
+            ]
             for e in who:
                 words.insert(rnd.randrange(len(words)), NAMES[e])
             body = " ".join(words).capitalize() + "."
             title = " ".join(rnd.choice(WORDS) for _ in range(6)).capitalize()
             when = start + timedelta(minutes=i * 10)
-            recs.append(ArticleRecord(source_id=SOURCES[i % len(SOURCES)], url=f"https://{SOURCES[i % len(SOURCES)]}.example/{i}",
-                                      title=title, body=body, published_at=when, fetched_at=when,
-                                      language="ru"))
+            recs.append(
+                ArticleRecord(
+                    source_id=SOURCES[i % len(SOURCES)],
+                    url=f"https://{SOURCES[i % len(SOURCES)]}.example/{i}",
+                    title=title,
+                    body=body,
+                    published_at=when,
+                    fetched_at=when,
+                    language="ru",
+                )
+            )
             named.append([(e, body.find(NAMES[e])) for e in who])
         with db.write() as s:
             ids = insert_articles(s, recs)
-            add(s, [NewMention(aid, e, "body", at, at + len(NAMES[e]), NAMES[e], "full_name", "bench")
-                    for aid, spots in zip(ids, named, strict=True) if aid for e, at in spots])
+            add(
+                s,
+                [
+                    NewMention(aid, e, "body", at, at + len(NAMES[e]), NAMES[e], "full_name", "bench")
+                    for aid, spots in zip(ids, named, strict=True)
+                    if aid
+                    for e, at in spots
+                ],
+            )
 
 
 def serve(db: Database) -> tuple[uvicorn.Server, threading.Thread, int]:
     wl = compile_watchlist(ENTITIES)
     cfg = WebSettings(
-        db=db, base_url="", secret=SECRET, admin_password_hash=None,
+        db=db,
+        base_url="",
+        secret=SECRET,
+        admin_password_hash=None,
         entities={e.id: EntityView(e.id, e.name, e.kind) for e in ENTITIES},
         watchlists={"kz": tuple(e.id for e in ENTITIES)},
         readers={"desk": ReaderView("desk", "Desk", frozenset(e.id for e in ENTITIES), ("file:x",))},
-        sources=SOURCES, names=wl, cookie_secure=False)
+        sources=SOURCES,
+        names=wl,
+        cookie_secure=False,
+    )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(256)
     port = sock.getsockname()[1]
     cfg.base_url = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg), log_level="warning", access_log=False,
-                                           backlog=256, limit_concurrency=None))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(cfg), log_level="warning", access_log=False, backlog=256, limit_concurrency=None
+        )
+    )
     th = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     th.start()
     deadline = time.monotonic() + 30
@@ -121,15 +192,20 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--db", type=Path, help="Keep the filled database here and reuse it on the next run.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
+        path = args.db or Path(tmp) / "bench.db"
+        reuse = path.exists()
         db = Database(f"sqlite:///{path}")
         migrate.upgrade(db)
         t = time.perf_counter()
-        fill(db, args.articles)
-        print(f"filled {args.articles:,} articles in {time.perf_counter() - t:.1f} s; "
-              f"database {path.stat().st_size / 2**20:.0f} MiB")
+        if not reuse:
+            fill(db, args.articles)
+        print(
+            f"filled {args.articles:,} articles in {time.perf_counter() - t:.1f} s; "
+            f"database {path.stat().st_size / 2**20:.0f} MiB"
+        )
         server, th, port = serve(db)
         base = f"http://127.0.0.1:{port}"
         token = Signer(SECRET).make("admin", "login", days=1)
@@ -137,11 +213,22 @@ def main() -> int:
             assert c.get(f"/l/{token}", follow_redirects=False).status_code == 303
             cases = {
                 "static (baseline)": ["/static/style.css"],
-                "name search": ["/search?q=Елеусинова", "/search?q=кушакбаева", "/search?q=Eleusinov",
-                                "/search?q=Лариса+Харькова", "/search?q=Елеусинов&page=5"],
-                "word search": ["/search?q=забастовка", "/search?q=кәсіподақ+жалақы", "/search?q=апелляция",
-                                "/search?q=нефтяники+приговор", "/search?q=court&source=kloop",
-                                "/search?q=суд&since=2024-03-01&until=2024-04-01", "/search?q=шахта&page=3"],
+                "name search": [
+                    "/search?q=Елеусинова",
+                    "/search?q=кушакбаева",
+                    "/search?q=Eleusinov",
+                    "/search?q=Лариса+Харькова",
+                    "/search?q=Елеусинов&page=5",
+                ],
+                "word search": [
+                    "/search?q=забастовка",
+                    "/search?q=кәсіподақ+жалақы",
+                    "/search?q=апелляция",
+                    "/search?q=нефтяники+приговор",
+                    "/search?q=court&source=kloop",
+                    "/search?q=суд&since=2024-03-01&until=2024-04-01",
+                    "/search?q=шахта&page=3",
+                ],
                 "entity page": ["/e/eleusinov", "/e/kushakbayev", "/e/kharkova", "/e/eleusinov?page=4"],
             }
             for paths in cases.values():
@@ -152,9 +239,12 @@ def main() -> int:
         print(f"{'page':<20}{'p50 ms':>9}{'p95 ms':>9}{'x baseline':>12}   target")
         ok = True
         for name, xs in results.items():
-            target = "" if name.startswith("static") else ("p95 < 300 ms " + ("ok" if p95(xs) < 300 else "MISSED"))
+            target = (
+                "" if name.startswith("static") else ("p95 < 300 ms " + ("ok" if p95(xs) < 300 else "MISSED"))
+            )
             ok &= name.startswith("static") or p95(xs) < 300
-            print(f"{name:<20}{statistics.median(xs):>9.1f}{p95(xs):>9.1f}{p95(xs) / base_p95:>12.1f}   {target}")
+            med = statistics.median(xs)
+            print(f"{name:<20}{med:>9.1f}{p95(xs):>9.1f}{p95(xs) / base_p95:>12.1f}   {target}")
 
         all_paths = [p for k, v in cases.items() if not k.startswith("static") for p in v]
         errors, lat = [], []
@@ -178,12 +268,17 @@ def main() -> int:
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(client, range(args.clients)))
         wall = time.perf_counter() - t
-        print(f"{args.clients} concurrent clients x 10 requests: {len(errors)} errors, "
-              f"{len(lat) / wall:.0f} req/s, p95 {p95(lat):.0f} ms "
-              f"({'ok' if not errors else 'ERRORS: ' + ', '.join(errors[:5])})")
+        print(
+            f"{args.clients} concurrent clients x 10 requests: {len(errors)} errors, "
+            f"{len(lat) / wall:.0f} req/s, p95 {p95(lat):.0f} ms "
+            f"({'ok' if not errors else 'ERRORS: ' + ', '.join(errors[:5])})"
+        )
         ok &= not errors
-        size = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
-        print(f"database size: {size / 2**20:.0f} MiB with WAL ({path.stat().st_size / 2**20:.0f} MiB main file)")
+        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+        print(
+            f"database size: {size / 2**20:.0f} MiB with WAL "
+            f"({path.stat().st_size / 2**20:.0f} MiB main file)"
+        )
         server.should_exit = True
         th.join(10)
         db.dispose()

@@ -33,8 +33,9 @@ class Signer:
     def __init__(self, secret: bytes, salt: str = SALT) -> None:
         self._s = URLSafeSerializer(secret, salt=salt)
 
-    def make(self, who: str, scope: str, target: str = "", *, days: float = 30.0,
-             now: float | None = None) -> str:
+    def make(
+        self, who: str, scope: str, target: str = "", *, days: float = 30.0, now: float | None = None
+    ) -> str:
         expires = int((now if now is not None else time.time()) + days * 86400)
         return str(self._s.dumps([who, scope, target, expires]))
 
@@ -42,8 +43,9 @@ class Signer:
         try:
             raw: Any = self._s.loads(token)
         except BadSignature:
-            raise BadToken("this link is not valid: it was changed, cut short, or its key was "
-                           "rotated") from None
+            raise BadToken(
+                "this link is not valid: it was changed, cut short, or its key was rotated"
+            ) from None
         if not (isinstance(raw, list) and len(raw) == 4):
             raise BadToken("this link is not valid")
         grant = Grant(str(raw[0]), str(raw[1]), str(raw[2]), int(raw[3]))
@@ -77,5 +79,7 @@ class WebLinks:
 
 def telegram_footer(view_url: str, unsubscribe_url: str) -> str:
     """The end of a Telegram digest: its web version and the way out (Bot API HTML)."""
-    return (f'\n\n<a href="{escape(view_url)}">View in browser</a> · '
-            f'<a href="{escape(unsubscribe_url)}">Unsubscribe</a>')
+    return (
+        f'\n\n<a href="{escape(view_url)}">View in browser</a> · '
+        f'<a href="{escape(unsubscribe_url)}">Unsubscribe</a>'
+    )

@@ -51,8 +51,8 @@ def build_message(
             heads.append(f"<{unsubscribe_url(clean_line(unsubscribe_mailto))}>")
         m["List-Unsubscribe"] = ", ".join(heads)
         m["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        body_text, body_html = with_web_links(body_text, body_html, web.digest(msg.subscriber_id, msg.digest_id),
-                                              one_click)
+        view = web.digest(msg.subscriber_id, msg.digest_id)
+        body_text, body_html = with_web_links(body_text, body_html, view, one_click)
     elif unsubscribe_mailto:
         address = clean_line(unsubscribe_mailto)
         # Short, so it is not folded (folding this header breaks DKIM in some signers); the

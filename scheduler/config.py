@@ -206,8 +206,9 @@ class WebConfig(Strict):
     """`unionwatch web`: the public URL links are made with, and where its secrets are."""
 
     base_url: Annotated[str | None, AfterValidator(_base_url)] = None  # default: http://host:port
-    secret_env: EnvName = "UNIONWATCH_WEB_SECRET"  # the signing key; rotating it revokes every link
-    admin_password_hash_env: EnvName = "UNIONWATCH_WEB_ADMIN_HASH"  # `unionwatch web hash-password`
+    # the signing key: rotating it revokes every link
+    secret_env: EnvName = "UNIONWATCH_WEB_SECRET"  # noqa: S105 - a variable's name
+    admin_password_hash_env: EnvName = "UNIONWATCH_WEB_ADMIN_HASH"  # noqa: S105 - `unionwatch web hash-password`
     link_days: float = Field(90.0, gt=0, le=3650)  # how long digest, unsubscribe and mark links last
     session_hours: float = Field(12.0, gt=0, le=24 * 30)
     login_attempts: int = Field(5, ge=1, le=1000)  # failed sign-ins per client per 15 minutes

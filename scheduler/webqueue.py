@@ -24,8 +24,13 @@ def take_requests(db: Database, cfg: Config, sched: Any, crawl: Callable[[str], 
             known = req.target in {src.id for src in cfg.sources}
             if known and sched is not None:
                 # one-off job beside the schedule; max_instances keeps it from running twice at once
-                sched.add_job(crawl, args=[req.target], id=f"catchup:crawl:{req.target}", replace_existing=True,
-                              next_run_time=datetime.now(UTC))
+                sched.add_job(
+                    crawl,
+                    args=[req.target],
+                    id=f"catchup:crawl:{req.target}",
+                    replace_existing=True,
+                    next_run_time=datetime.now(UTC),
+                )
             result = "crawl started" if known else "no such source any more"
             with db.write() as s:
                 done += work.finish(s, req.id, result)

@@ -30,32 +30,56 @@ def web_secret(cfg: Config, host: str) -> tuple[bytes, bool]:
     value = os.environ.get(cfg.web.secret_env, "")
     if value:
         if len(value) < 32:
-            raise Failed([f"{cfg.web.secret_env} is too short to sign links: give at least 32 characters "
-                          "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"], 2)
+            raise Failed(
+                [
+                    f"{cfg.web.secret_env} is too short to sign links: give at least 32 characters "
+                    "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                ],
+                2,
+            )
         return value.encode(), False
     if not _loopback(host):
-        raise Failed([f"{cfg.web.secret_env} is not set: serving beyond 127.0.0.1 needs a signing key "
-                      "in that environment variable (web.secret_env)"], 2)
+        raise Failed(
+            [
+                f"{cfg.web.secret_env} is not set: serving beyond 127.0.0.1 needs a signing key "
+                "in that environment variable (web.secret_env)"
+            ],
+            2,
+        )
     return secrets.token_bytes(32), True
 
 
 def settings(cfg: Config, *, host: str, port: int) -> tuple[WebSettings, bool]:
     secret, ephemeral = web_secret(cfg, host)
     base = cfg.web.base_url or f"http://{host}:{port}"
-    entities = {e.id: EntityView(e.id, e.name, e.kind, tuple(e.aliases), tuple(getattr(e, "exclude", ()) or ()))
-                for e in cfg.entities}
+    entities = {
+        e.id: EntityView(e.id, e.name, e.kind, tuple(e.aliases), tuple(getattr(e, "exclude", ()) or ()))
+        for e in cfg.entities
+    }
     readers = {
-        sub.id: ReaderView(sub.id, sub.name or sub.id, frozenset(e.id for e in cfg.entities_of(sub)),
-                           tuple(str(c.key) for c in sub.channels), tuple(sub.watchlists))
+        sub.id: ReaderView(
+            sub.id,
+            sub.name or sub.id,
+            frozenset(e.id for e in cfg.entities_of(sub)),
+            tuple(str(c.key) for c in sub.channels),
+            tuple(sub.watchlists),
+        )
         for sub in cfg.subscribers
     }
     ws = WebSettings(
-        db=open_database(cfg), base_url=base, secret=secret,
+        db=open_database(cfg),
+        base_url=base,
+        secret=secret,
         admin_password_hash=os.environ.get(cfg.web.admin_password_hash_env) or None,
-        entities=entities, watchlists={w.id: tuple(e.id for e in w.entities) for w in cfg.watchlists},
-        readers=readers, sources=tuple(s.id for s in cfg.sources), names=watchlist(cfg),
-        cookie_secure=base.startswith("https://"), session_hours=cfg.web.session_hours,
-        login_attempts=cfg.web.login_attempts, unsubscribe_mailto=cfg.delivery.unsubscribe_mailto,
+        entities=entities,
+        watchlists={w.id: tuple(e.id for e in w.entities) for w in cfg.watchlists},
+        readers=readers,
+        sources=tuple(s.id for s in cfg.sources),
+        names=watchlist(cfg),
+        cookie_secure=base.startswith("https://"),
+        session_hours=cfg.web.session_hours,
+        login_attempts=cfg.web.login_attempts,
+        unsubscribe_mailto=cfg.delivery.unsubscribe_mailto,
     )
     return ws, ephemeral
 
@@ -78,15 +102,28 @@ def serve(cfg: Config, *, host: str, port: int) -> int:
     signer = Signer(ws.secret)
     print(f"unionwatch web: listening on http://{host}:{port} (links say {ws.base_url})", flush=True)
     if ephemeral:
-        print(f"  no {cfg.web.secret_env} set: links signed now stop working when this server stops",
-              file=sys.stderr, flush=True)
+        print(
+            f"  no {cfg.web.secret_env} set: links signed now stop working when this server stops",
+            file=sys.stderr,
+            flush=True,
+        )
     if ws.admin_password_hash is None:
         link = f"{ws.base_url}/l/{signer.make(ADMIN, 'login', days=1)}"
-        print(f"  no admin password ({cfg.web.admin_password_hash_env}); sign in as admin with this link "
-              f"(valid 24 h):\n  {link}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=True,
-                                           forwarded_allow_ips="127.0.0.1", server_header=False,
-                                           access_log=False))
+        print(
+            f"  no admin password ({cfg.web.admin_password_hash_env}); sign in as admin with this link "
+            f"(valid 24 h):\n  {link}",
+            flush=True,
+        )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+            server_header=False,
+            access_log=False,
+        )
+    )
     server.run(sockets=[sock])
     ws.db.dispose()
     return 0
@@ -108,5 +145,3 @@ def hash_password(password: str) -> str:
     from argon2 import PasswordHasher
 
     return PasswordHasher().hash(password)
-
-

@@ -50,18 +50,42 @@ class DigestRef(NamedTuple):
 
 
 def get(session: Session, article_id: int) -> Detail | None:
-    row = session.execute(select(
-        Article.id, Article.source_id, Article.url, Article.canonical_url, Article.title, Article.author,
-        Article.published_at, Article.fetched_at, Article.language, Article.body, Article.content_hash,
-    ).where(Article.id == article_id)).tuples().first()
+    row = (
+        session.execute(
+            select(
+                Article.id,
+                Article.source_id,
+                Article.url,
+                Article.canonical_url,
+                Article.title,
+                Article.author,
+                Article.published_at,
+                Article.fetched_at,
+                Article.language,
+                Article.body,
+                Article.content_hash,
+            ).where(Article.id == article_id)
+        )
+        .tuples()
+        .first()
+    )
     return Detail._make(row) if row else None
 
 
 def mentions(session: Session, article_id: int) -> list[MentionRow]:
     rows = session.execute(
-        select(Mention.entity_id, Mention.field, Mention.start, Mention.end, Mention.surface, Mention.tier,
-               Mention.explanation)
-        .where(Mention.article_id == article_id).order_by(Mention.field.desc(), Mention.start)).tuples()
+        select(
+            Mention.entity_id,
+            Mention.field,
+            Mention.start,
+            Mention.end,
+            Mention.surface,
+            Mention.tier,
+            Mention.explanation,
+        )
+        .where(Mention.article_id == article_id)
+        .order_by(Mention.field.desc(), Mention.start)
+    ).tuples()
     return [MentionRow._make(r) for r in rows]
 
 
@@ -69,8 +93,11 @@ def entity_ids(session: Session, article_ids: list[int]) -> dict[int, set[str]]:
     """The entities each of these articles names."""
     out: dict[int, set[str]] = {}
     if article_ids:
-        for aid, eid in session.execute(select(Mention.article_id, Mention.entity_id)
-                                        .where(Mention.article_id.in_(article_ids)).distinct()).tuples():
+        for aid, eid in session.execute(
+            select(Mention.article_id, Mention.entity_id)
+            .where(Mention.article_id.in_(article_ids))
+            .distinct()
+        ).tuples():
             out.setdefault(aid, set()).add(eid)
     return out
 
@@ -83,7 +110,8 @@ def copies(session: Session, article_ids: list[int]) -> dict[int, list[Copy]]:
     rows = session.execute(
         select(other.c.id, Article.id, Article.source_id, Article.url, Article.title, Article.published_at)
         .join(Article, (Article.content_hash == other.c.content_hash) & (Article.id != other.c.id))
-        .order_by(Article.published_at, Article.id)).tuples()
+        .order_by(Article.published_at, Article.id)
+    ).tuples()
     out: dict[int, list[Copy]] = {}
     for of, *rest in rows:
         out.setdefault(of, []).append(Copy(*rest))
@@ -91,9 +119,12 @@ def copies(session: Session, article_ids: list[int]) -> dict[int, list[Copy]]:
 
 
 def digests(session: Session, article_id: int) -> list[DigestRef]:
-    rows = session.execute(select(Digest.id, Digest.subscriber_id, Digest.created_at)
-                           .join(DigestItem, DigestItem.digest_id == Digest.id)
-                           .where(DigestItem.article_id == article_id).order_by(Digest.created_at)).tuples()
+    rows = session.execute(
+        select(Digest.id, Digest.subscriber_id, Digest.created_at)
+        .join(DigestItem, DigestItem.digest_id == Digest.id)
+        .where(DigestItem.article_id == article_id)
+        .order_by(Digest.created_at)
+    ).tuples()
     return [DigestRef._make(r) for r in rows]
 
 
@@ -108,19 +139,35 @@ class DigestLine(NamedTuple):
 
 def digest_items(session: Session, digest_id: int) -> tuple[DigestRef | None, list[DigestLine]]:
     """A digest and its articles, in the order it listed them."""
-    head = session.execute(select(Digest.id, Digest.subscriber_id, Digest.created_at)
-                           .where(Digest.id == digest_id)).tuples().first()
+    head = (
+        session.execute(
+            select(Digest.id, Digest.subscriber_id, Digest.created_at).where(Digest.id == digest_id)
+        )
+        .tuples()
+        .first()
+    )
     if head is None:
         return None, []
     rows = session.execute(
-        select(DigestItem.article_id, DigestItem.entity_ids, Article.title, Article.source_id, Article.url,
-               Article.published_at)
+        select(
+            DigestItem.article_id,
+            DigestItem.entity_ids,
+            Article.title,
+            Article.source_id,
+            Article.url,
+            Article.published_at,
+        )
         .join(Article, Article.id == DigestItem.article_id)
-        .where(DigestItem.digest_id == digest_id).order_by(DigestItem.position, DigestItem.id)).tuples()
+        .where(DigestItem.digest_id == digest_id)
+        .order_by(DigestItem.position, DigestItem.id)
+    ).tuples()
     return DigestRef._make(head), [DigestLine(a, list(e or []), t, s, u, p) for a, e, t, s, u, p in rows]
 
 
 def recent_digests(session: Session, limit: int = 20) -> list[DigestRef]:
-    rows = session.execute(select(Digest.id, Digest.subscriber_id, Digest.created_at)
-                           .order_by(Digest.created_at.desc(), Digest.id.desc()).limit(limit)).tuples()
+    rows = session.execute(
+        select(Digest.id, Digest.subscriber_id, Digest.created_at)
+        .order_by(Digest.created_at.desc(), Digest.id.desc())
+        .limit(limit)
+    ).tuples()
     return [DigestRef._make(r) for r in rows]

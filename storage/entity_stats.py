@@ -21,8 +21,13 @@ def article_dates(session: Session, entity_id: str) -> list[datetime]:
 def spellings(session: Session, entity_id: str, limit: int = 50) -> list[tuple[str, int]]:
     """The surfaces the entity was found by, most frequent first."""
     n = func.count()
-    rows = session.execute(select(Mention.surface, n).where(Mention.entity_id == entity_id)
-                           .group_by(Mention.surface).order_by(n.desc(), Mention.surface).limit(limit))
+    rows = session.execute(
+        select(Mention.surface, n)
+        .where(Mention.entity_id == entity_id)
+        .group_by(Mention.surface)
+        .order_by(n.desc(), Mention.surface)
+        .limit(limit)
+    )
     return [(s, int(c)) for s, c in rows.tuples()]
 
 
@@ -34,5 +39,8 @@ def co_mentioned(session: Session, entity_id: str, limit: int = 20) -> list[tupl
         select(other.entity_id, n)
         .join(Mention, Mention.article_id == other.article_id)
         .where(Mention.entity_id == entity_id, other.entity_id != entity_id)
-        .group_by(other.entity_id).order_by(n.desc(), other.entity_id).limit(limit))
+        .group_by(other.entity_id)
+        .order_by(n.desc(), other.entity_id)
+        .limit(limit)
+    )
     return [(e, int(c)) for e, c in rows.tuples()]

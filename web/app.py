@@ -17,12 +17,15 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from storage import article_details, crawl_runs, entity_stats, false_alarms, fulltext, optouts, outbox
 from storage import work_requests as work
 from storage.articles import StoredArticle
 from storage.fulltext import Filters
 from web import feeds
+from web.archived import CSP as ARCHIVED_CSP
+from web.archived import sanitise
 from web.guard import COOKIE, SecurityHeaders, Session, Sessions, Throttle, same_token
 from web.marks import Span, marked, sentence
 from web.settings import ReaderView, WebSettings
@@ -60,8 +63,12 @@ def create_app(cfg: WebSettings) -> FastAPI:
     throttle = Throttle(cfg.login_attempts, cfg.login_window_s)
     throttle_all = Throttle(cfg.login_attempts * 10, cfg.login_window_s)  # a spray from many addresses
     hasher = PasswordHasher()
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals["base_url"] = cfg.base_url
     env.filters["day"] = lambda d: d.strftime("%Y-%m-%d") if d else "—"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC") if d else "—"
@@ -92,14 +99,22 @@ def create_app(cfg: WebSettings) -> FastAPI:
     def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         s = current(request)
         values.setdefault("who", s.who)
-        resp = HTMLResponse(env.get_template(name).render(csrf=s.csrf, is_admin=s.admin, **values),
-                            status_code=status)
+        resp = HTMLResponse(
+            env.get_template(name).render(csrf=s.csrf, is_admin=s.admin, **values), status_code=status
+        )
         keep(resp, s)
         return resp
 
     def keep(resp: Response, s: Session) -> None:
-        resp.set_cookie(COOKIE, sessions.dump(s), max_age=max(0, s.expires - int(datetime.now(UTC).timestamp())),
-                        httponly=True, secure=cfg.cookie_secure, samesite="strict", path="/")
+        resp.set_cookie(
+            COOKIE,
+            sessions.dump(s),
+            max_age=max(0, s.expires - int(datetime.now(UTC).timestamp())),
+            httponly=True,
+            secure=cfg.cookie_secure,
+            samesite="strict",
+            path="/",
+        )
 
     def start_session(request: Request, who: str, to: str, *, hours: float | None = None) -> RedirectResponse:
         s = sessions.new(who, hours=hours)
@@ -110,7 +125,9 @@ def create_app(cfg: WebSettings) -> FastAPI:
 
     async def check_csrf(request: Request) -> None:
         form = await request.form()
-        if not same_token(str(form.get("csrf", "")), current(request).csrf) or not request.cookies.get(COOKIE):
+        if not same_token(str(form.get("csrf", "")), current(request).csrf) or not request.cookies.get(
+            COOKIE
+        ):
             raise HTTPException(403, "the form has expired or came from another site: reload the page")
 
     @app.exception_handler(Denied)
@@ -149,8 +166,11 @@ def create_app(cfg: WebSettings) -> FastAPI:
         client = request.client.host if request.client else "?"
         wait = max(throttle.wait_for(f"ip:{client}"), throttle_all.wait_for("all"))
         if wait > 0:
-            raise HTTPException(429, f"too many failed sign-ins: try again in {math.ceil(wait / 60)} min",
-                                headers={"Retry-After": str(math.ceil(wait))})
+            raise HTTPException(
+                429,
+                f"too many failed sign-ins: try again in {math.ceil(wait / 60)} min",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         ok = False
         if cfg.admin_password_hash:
             try:
@@ -161,8 +181,14 @@ def create_app(cfg: WebSettings) -> FastAPI:
             throttle.failed(f"ip:{client}")
             throttle_all.failed("all")
             log.warning("failed admin sign-in from %s", client)
-            return render(request, "login.j2", 401, title="Admin sign-in", enabled=cfg.admin_password_hash
-                          is not None, error="Wrong password.")
+            return render(
+                request,
+                "login.j2",
+                401,
+                title="Admin sign-in",
+                enabled=cfg.admin_password_hash is not None,
+                error="Wrong password.",
+            )
         throttle.succeeded(f"ip:{client}")
         return start_session(request, ADMIN, "/admin")
 
@@ -223,10 +249,13 @@ def create_app(cfg: WebSettings) -> FastAPI:
         elif not c.admin:
             assert c.reader is not None
             scope_ids = tuple(sorted(c.reader.entity_ids)) or ("\x00none",)
-        f = Filters(entity_ids=scope_ids, source_id=p.get("source") or None,
-                    language=p.get("language") or None,
-                    since=datetime.combine(since, time(), UTC) if since else None,
-                    until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None)
+        f = Filters(
+            entity_ids=scope_ids,
+            source_id=p.get("source") or None,
+            language=p.get("language") or None,
+            since=datetime.combine(since, time(), UTC) if since else None,
+            until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+        )
         words = None if (named and not entity) else (q or None)
         hits: list[StoredArticle] = []
         more = False
@@ -238,13 +267,27 @@ def create_app(cfg: WebSettings) -> FastAPI:
         else:
             results = []
         query = {k: v for k, v in p.items() if k != "page" and v}
-        return render(request, "search.j2", title="Search", q=q, results=results, page=page, more=more,
-                      named=[cfg.entities[e] for e in named], entity=entity, entities=visible_entities(c),
-                      sources=cfg.sources, params=p, hits=hits,
-                      prev_url="/search?" + urlencode({**query, "page": page - 1}) if page > 1 else None,
-                      next_url="/search?" + urlencode({**query, "page": page + 1}) if more else None)
+        return render(
+            request,
+            "search.j2",
+            title="Search",
+            q=q,
+            results=results,
+            page=page,
+            more=more,
+            named=[cfg.entities[e] for e in named],
+            entity=entity,
+            entities=visible_entities(c),
+            sources=cfg.sources,
+            params=p,
+            hits=hits,
+            prev_url="/search?" + urlencode({**query, "page": page - 1}) if page > 1 else None,
+            next_url="/search?" + urlencode({**query, "page": page + 1}) if more else None,
+        )
 
-    def describe(s: Any, rows: list[StoredArticle], words: str | None, entity_ids: tuple[str, ...]) -> list[Any]:
+    def describe(
+        s: Any, rows: list[StoredArticle], words: str | None, entity_ids: tuple[str, ...]
+    ) -> list[Any]:
         """Each hit with its highlighted sentence and its copies elsewhere."""
         ids = [r.id for r in rows]
         copies = article_details.copies(s, ids)
@@ -260,8 +303,14 @@ def create_app(cfg: WebSettings) -> FastAPI:
             spans = spans_by.get(r.id, [])
             if not spans and pattern is not None:
                 spans = [(m.start(), m.end()) for m in pattern.finditer(r.body)][:20]
-            out.append({"a": r, "snippet": sentence(r.body, spans), "copies": copies.get(r.id, []),
-                        "entities": [cfg.entities[e] for e in sorted(named.get(r.id, ())) if e in cfg.entities]})
+            out.append(
+                {
+                    "a": r,
+                    "snippet": sentence(r.body, spans),
+                    "copies": copies.get(r.id, []),
+                    "entities": [cfg.entities[e] for e in sorted(named.get(r.id, ())) if e in cfg.entities],
+                }
+            )
         return out
 
     def mentions_of(s: Any, ids: list[int], entity_ids: tuple[str, ...]) -> list[tuple[int, str, int, int]]:
@@ -290,19 +339,38 @@ def create_app(cfg: WebSettings) -> FastAPI:
             raise HTTPException(400, "page must be a number") from None
         with cfg.db.read() as s:
             dates = entity_stats.article_dates(s, entity_id)
-            rows = fulltext.find(s, None, Filters(entity_ids=(entity_id,)),
-                                 offset=(page - 1) * cfg.page_size, limit=cfg.page_size + 1)
+            rows = fulltext.find(
+                s,
+                None,
+                Filters(entity_ids=(entity_id,)),
+                offset=(page - 1) * cfg.page_size,
+                limit=cfg.page_size + 1,
+            )
             more, rows = len(rows) > cfg.page_size, rows[: cfg.page_size]
             results = describe(s, rows, None, (entity_id,))
             spellings = entity_stats.spellings(s, entity_id)
-            together = [(cfg.entities[o], n) for o, n in entity_stats.co_mentioned(s, entity_id)
-                        if o in cfg.entities and c.may_see(o)]
+            together = [
+                (cfg.entities[o], n)
+                for o, n in entity_stats.co_mentioned(s, entity_id)
+                if o in cfg.entities and c.may_see(o)
+            ]
         feed = None
         if c.reader is not None or c.admin:
             feed = url("/feeds/" + signer.make(c.session.who, "feed", f"entity:{entity_id}", days=365))
-        return render(request, "entity.j2", title=e.name, e=e, total=len(dates), results=results,
-                      chart=svg(weekly(dates), f"Articles naming {e.name} per week"),
-                      spellings=spellings, together=together, page=page, more=more, feed=feed)
+        return render(
+            request,
+            "entity.j2",
+            title=e.name,
+            e=e,
+            total=len(dates),
+            results=results,
+            chart=svg(weekly(dates), f"Articles naming {e.name} per week"),
+            spellings=spellings,
+            together=together,
+            page=page,
+            more=more,
+            feed=feed,
+        )
 
     # --- article ----------------------------------------------------------------------------------
 
@@ -318,21 +386,70 @@ def create_app(cfg: WebSettings) -> FastAPI:
                 raise HTTPException(404, "no such article")
             copies = article_details.copies(s, [article_id]).get(article_id, [])
             digests = article_details.digests(s, article_id) if c.admin else []
-            marks = [m for m in false_alarms.of_article(s, article_id) if c.admin or m.reader == c.session.who]
+            marks = [
+                m for m in false_alarms.of_article(s, article_id) if c.admin or m.reader == c.session.who
+            ]
+        has_copy = cfg.archived is not None and cfg.archived(article_id) is not None
+
         def spans(field: str) -> list[Span]:
-            return [Span(m.start, m.end, f"{cfg.entities[m.entity_id].name if m.entity_id in cfg.entities else m.entity_id}"
-                         f" — {m.tier}: {m.explanation}", f"m{i}")
-                    for i, m in enumerate(ms) if m.field == field]
+            return [
+                Span(
+                    m.start,
+                    m.end,
+                    f"{cfg.entities[m.entity_id].name if m.entity_id in cfg.entities else m.entity_id}"
+                    f" — {m.tier}: {m.explanation}",
+                    f"m{i}",
+                )
+                for i, m in enumerate(ms)
+                if m.field == field
+            ]
+
         entities = {m.entity_id for m in ms}
-        return render(request, "article.j2", title=a.title or "Article", a=a, copies=copies, digests=digests,
-                      title_html=marked(a.title, spans("title")), body_html=marked(a.body, spans("body")),
-                      mentions=ms, names=cfg.entities, marks=marks,
-                      marked_ids={m.entity_id for m in marks if m.reader == c.session.who},
-                      entities=sorted(entities), source_url=_safe(a.url))
+        return render(
+            request,
+            "article.j2",
+            title=a.title or "Article",
+            a=a,
+            copies=copies,
+            digests=digests,
+            title_html=marked(a.title, spans("title")),
+            body_html=marked(a.body, spans("body")),
+            mentions=ms,
+            names=cfg.entities,
+            marks=marks,
+            marked_ids={m.entity_id for m in marks if m.reader == c.session.who},
+            entities=sorted(entities),
+            source_url=_safe(a.url),
+            has_copy=has_copy,
+        )
+
+    @app.get("/a/{article_id}/archived", response_class=HTMLResponse)
+    async def archived_page(request: Request, article_id: int) -> Response:
+        """The archived copy, sanitised: no script, nothing loaded from the original site."""
+        c = ctx(request)
+        with cfg.db.read() as s:
+            a = article_details.get(s, article_id)
+            seen = a is not None and (
+                c.admin or any(c.may_see(m.entity_id) for m in article_details.mentions(s, article_id))
+            )
+        copy = cfg.archived(article_id) if (seen and cfg.archived is not None) else None
+        if a is None or not seen or copy is None:
+            raise HTTPException(404, "no archived copy of this article")
+        resp = render(
+            request,
+            "archived.j2",
+            title=f"Archived copy: {a.title}",
+            a=a,
+            copy=copy,
+            page=Markup(sanitise(copy.html)),  # noqa: S704 - nh3 made it safe
+        )
+        resp.headers["content-security-policy"] = ARCHIVED_CSP
+        return resp
 
     @app.post("/a/{article_id}/false-alarm")
-    async def mark_false(request: Request, article_id: int, entity: str = Form(...), note: str = Form(""),
-                         undo: str = Form("")) -> Response:
+    async def mark_false(
+        request: Request, article_id: int, entity: str = Form(...), note: str = Form(""), undo: str = Form("")
+    ) -> Response:
         await check_csrf(request)
         c = ctx(request)
         if not c.may_see(entity):
@@ -371,8 +488,15 @@ def create_app(cfg: WebSettings) -> FastAPI:
             raise HTTPException(404, "this digest is no longer stored")
         if reader is not None and current(request).who != g.who and not current(request).admin:
             request.state.session = sessions.new(g.who)  # the link is the reader's key to the articles
-        return render(request, "digest.j2", title=f"Digest of {head.created_at:%Y-%m-%d}", head=head,
-                      items=items, names=cfg.entities, reader=reader)
+        return render(
+            request,
+            "digest.j2",
+            title=f"Digest of {head.created_at:%Y-%m-%d}",
+            head=head,
+            items=items,
+            names=cfg.entities,
+            reader=reader,
+        )
 
     # --- unsubscribe ------------------------------------------------------------------------------
 
@@ -381,8 +505,15 @@ def create_app(cfg: WebSettings) -> FastAPI:
         g = grant(token, "unsubscribe")
         with cfg.db.read() as s:
             done = (g.who, g.target) in optouts.opted_out(s, [g.who])
-        return render(request, "unsubscribe.j2", title="Unsubscribe", channel=g.target, done=done,
-                      token=token, who=g.who)
+        return render(
+            request,
+            "unsubscribe.j2",
+            title="Unsubscribe",
+            channel=g.target,
+            done=done,
+            token=token,
+            who=g.who,
+        )
 
     @app.post("/u/{token}", response_class=HTMLResponse)
     async def unsubscribe(request: Request, token: str) -> Response:
@@ -394,8 +525,15 @@ def create_app(cfg: WebSettings) -> FastAPI:
         with cfg.db.write() as s:
             optouts.opt_out(s, g.who, g.target, "web", "one-click unsubscribe")
         log.info("unsubscribed %s (%s) from the web", g.target, g.who)
-        return render(request, "unsubscribe.j2", title="Unsubscribed", channel=g.target, done=True,
-                      token=token, who=g.who)
+        return render(
+            request,
+            "unsubscribe.j2",
+            title="Unsubscribed",
+            channel=g.target,
+            done=True,
+            token=token,
+            who=g.who,
+        )
 
     # --- feeds ------------------------------------------------------------------------------------
 
@@ -426,27 +564,38 @@ def create_app(cfg: WebSettings) -> FastAPI:
         auth = request.headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else request.query_params.get("token", "")
         if not token:
-            raise HTTPException(401, "an API token is needed (Authorization: Bearer <token>)",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                "an API token is needed (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return grant(token, "api")
 
     api = FastAPI(title="unionwatch API", version="1", docs_url=None, redoc_url=None, openapi_url=None)
 
     @api.get("/articles")
-    async def api_articles(request: Request, q: str = "", entity: str = "", source: str = "",
-                           language: str = "", page: int = 1) -> dict[str, Any]:
+    async def api_articles(
+        request: Request, q: str = "", entity: str = "", source: str = "", language: str = "", page: int = 1
+    ) -> dict[str, Any]:
         """Stored articles naming watched entities, newest first: words, entity, source, language."""
         api_grant(request)
         if entity and entity not in cfg.entities:
             raise HTTPException(404, "no such entity")
         ids = (entity,) if entity else tuple(cfg.entities)
         with cfg.db.read() as s:
-            rows = fulltext.find(s, q or None, Filters(entity_ids=ids, source_id=source or None,
-                                                       language=language or None),
-                                 offset=(max(1, page) - 1) * 50, limit=51)
+            rows = fulltext.find(
+                s,
+                q or None,
+                Filters(entity_ids=ids, source_id=source or None, language=language or None),
+                offset=(max(1, page) - 1) * 50,
+                limit=51,
+            )
             named = article_details.entity_ids(s, [r.id for r in rows[:50]])
-        return {"page": page, "more": len(rows) > 50,
-                "articles": [_api_article(r, named.get(r.id, set())) for r in rows[:50]]}
+        return {
+            "page": page,
+            "more": len(rows) > 50,
+            "articles": [_api_article(r, named.get(r.id, set())) for r in rows[:50]],
+        }
 
     @api.get("/entities/{entity_id}/mentions")
     async def api_mentions(request: Request, entity_id: str, page: int = 1) -> dict[str, Any]:
@@ -455,18 +604,33 @@ def create_app(cfg: WebSettings) -> FastAPI:
         if entity_id not in cfg.entities:
             raise HTTPException(404, "no such entity")
         with cfg.db.read() as s:
-            rows = fulltext.find(s, None, Filters(entity_ids=(entity_id,)), offset=(max(1, page) - 1) * 50,
-                                 limit=51)
+            rows = fulltext.find(
+                s, None, Filters(entity_ids=(entity_id,)), offset=(max(1, page) - 1) * 50, limit=51
+            )
             out = []
             for r in rows[:50]:
                 for m in article_details.mentions(s, r.id):
                     if m.entity_id == entity_id:
-                        out.append({"article_id": r.id, "url": r.url, "title": r.title, "field": m.field,
-                                    "start": m.start, "end": m.end, "surface": m.surface, "tier": m.tier,
-                                    "explanation": m.explanation,
-                                    "published_at": r.published_at.isoformat() if r.published_at else None})
-        return {"entity": {"id": entity_id, "name": cfg.entities[entity_id].name}, "page": page,
-                "more": len(rows) > 50, "mentions": out}
+                        out.append(
+                            {
+                                "article_id": r.id,
+                                "url": r.url,
+                                "title": r.title,
+                                "field": m.field,
+                                "start": m.start,
+                                "end": m.end,
+                                "surface": m.surface,
+                                "tier": m.tier,
+                                "explanation": m.explanation,
+                                "published_at": r.published_at.isoformat() if r.published_at else None,
+                            }
+                        )
+        return {
+            "entity": {"id": entity_id, "name": cfg.entities[entity_id].name},
+            "page": page,
+            "more": len(rows) > 50,
+            "mentions": out,
+        }
 
     @api.get("/openapi.json", include_in_schema=False)
     async def api_schema(request: Request) -> JSONResponse:
@@ -476,8 +640,10 @@ def create_app(cfg: WebSettings) -> FastAPI:
     @api.get("/docs", include_in_schema=False)
     async def api_docs(request: Request) -> Response:
         api_grant(request)
-        return get_swagger_ui_html(openapi_url="/api/openapi.json?token=" + request.query_params.get("token", ""),
-                                   title="unionwatch API")
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json?token=" + request.query_params.get("token", ""),
+            title="unionwatch API",
+        )
 
     api.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
     app.mount("/api", api)
@@ -507,11 +673,24 @@ def create_app(cfg: WebSettings) -> FastAPI:
             digests = article_details.recent_digests(s, 20)
         proposals = proposals_for(marks, around, bodies)
         api_token = signer.make(ADMIN, "api", days=365)
-        return render(request, "admin.j2", title="Admin", health=health, unsettled=unsettled, marks=marks,
-                      proposals=proposals, optouts=opted, queued=queued, digests=digests,
-                      api_docs=url("/api/docs?token=" + api_token), api_token=api_token,
-                      watchlist_feeds=[(w, url("/feeds/" + signer.make(ADMIN, "feed", f"watchlist:{w}",
-                                                                       days=365))) for w in cfg.watchlists])
+        return render(
+            request,
+            "admin.j2",
+            title="Admin",
+            health=health,
+            unsettled=unsettled,
+            marks=marks,
+            proposals=proposals,
+            optouts=opted,
+            queued=queued,
+            digests=digests,
+            api_docs=url("/api/docs?token=" + api_token),
+            api_token=api_token,
+            watchlist_feeds=[
+                (w, url("/feeds/" + signer.make(ADMIN, "feed", f"watchlist:{w}", days=365)))
+                for w in cfg.watchlists
+            ],
+        )
 
     def proposals_for(marks: list[Any], around: list[Any], bodies: dict[int, Any]) -> dict[int, Any]:
         """Per mark: the phrases around its mentions, and the exclude: line to paste."""
@@ -523,7 +702,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
                 text = (d.title if mm.field == "title" else d.body) if d else ""
                 a, b = max(0, mm.start - 60), min(len(text), mm.end + 60)
                 phrases.append(sentence(text[a:b], [(mm.start - a, mm.end - a)]))
-                before = text[max(0, mm.start - 30):mm.start].split()
+                before = text[max(0, mm.start - 30) : mm.start].split()
                 excludes.append(f"{before[-1]} {mm.surface}" if before else mm.surface)
             excl = list(dict.fromkeys(excludes))
             e = cfg.entities.get(m.entity_id)
@@ -561,8 +740,13 @@ def create_app(cfg: WebSettings) -> FastAPI:
         admin_only(request)
         if reader not in cfg.readers:
             raise HTTPException(404, "no such subscriber")
-        return render(request, "link.j2", title="Reader link", reader=cfg.readers[reader],
-                      link=url("/l/" + signer.make(reader, "login", days=30)))
+        return render(
+            request,
+            "link.j2",
+            title="Reader link",
+            reader=cfg.readers[reader],
+            link=url("/l/" + signer.make(reader, "login", days=30)),
+        )
 
     app.state.signer = signer
     return app
@@ -577,6 +761,12 @@ def _yaml_str(s: str) -> str:
 
 
 def _api_article(r: StoredArticle, named: set[str]) -> dict[str, Any]:
-    return {"id": r.id, "title": r.title, "url": r.url, "source": r.source_id, "language": r.language,
-            "published_at": r.published_at.isoformat() if r.published_at else None,
-            "entities": sorted(named)}
+    return {
+        "id": r.id,
+        "title": r.title,
+        "url": r.url,
+        "source": r.source_id,
+        "language": r.language,
+        "published_at": r.published_at.isoformat() if r.published_at else None,
+        "entities": sorted(named),
+    }

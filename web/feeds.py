@@ -32,7 +32,7 @@ def atom(title: str, self_url: str, base_url: str, results: list[dict[str, Any]]
         ET.SubElement(entry, f"{{{NS}}}updated").text = _when(a.published_at)
         ET.SubElement(entry, f"{{{NS}}}author").append(_name(a.source_id))
         ET.SubElement(entry, f"{{{NS}}}summary").text = r["snippet"].striptags()
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
 def _name(text: str) -> ET.Element:

@@ -24,10 +24,10 @@ def marked(text: str, spans: Sequence[Span]) -> Markup:
     for sp in sorted(spans, key=lambda s: (s.start, -s.end)):
         if sp.start < pos or sp.end > len(text) or sp.start >= sp.end:
             continue  # overlapping or stale spans: the first one wins
-        out.append(str(escape(text[pos:sp.start])))
+        out.append(str(escape(text[pos : sp.start])))
         attrs = f' title="{escape(sp.title)}"' if sp.title else ""
         attrs += f' id="{escape(sp.anchor)}"' if sp.anchor else ""
-        out.append(f"<mark{attrs}>{escape(text[sp.start:sp.end])}</mark>")
+        out.append(f"<mark{attrs}>{escape(text[sp.start : sp.end])}</mark>")
         pos = sp.end
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))  # noqa: S704 - every piece above is escaped
@@ -36,7 +36,7 @@ def marked(text: str, spans: Sequence[Span]) -> Markup:
 def sentence(text: str, spans: Sequence[tuple[int, int]], limit: int = 400) -> Markup:
     """The sentence around the first span, with every span inside it highlighted."""
     if not spans:
-        return Markup(escape(text[:limit]))
+        return escape(text[:limit])
     first = min(spans)
     a, b = sentence_span(text, *first)
     if b - a > limit:  # a run-on "sentence": a window around the mention
@@ -45,4 +45,4 @@ def sentence(text: str, spans: Sequence[tuple[int, int]], limit: int = 400) -> M
     inside = [Span(s - a, e - a) for s, e in spans if s >= a and e <= b]
     lead = "… " if a > 0 else ""
     tail = " …" if b < len(text) else ""
-    return Markup(escape(lead)) + marked(text[a:b].strip("\n"), inside) + Markup(escape(tail))
+    return escape(lead) + marked(text[a:b].strip("\n"), inside) + escape(tail)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from matching import Watchlist
 from storage.database import Database
+from web.archived import CopyFinder
 
 
 @dataclass(frozen=True)
@@ -45,4 +46,5 @@ class WebSettings:
     login_window_s: float = 900.0
     page_size: int = 20
     unsubscribe_mailto: str | None = None
+    archived: CopyFinder | None = None  # the evidence store's newest copy of an article, if wired
     extra: dict[str, str] = field(default_factory=dict)

@@ -37,15 +37,18 @@ def svg(points: list[tuple[date, int]], label: str) -> Markup:
     for i, (wk, c) in enumerate(points):
         h = (HEIGHT - 2 * PAD) * c / top
         x = PAD + i * bar_w
-        bars.append(f'<rect x="{x:.1f}" y="{HEIGHT - PAD - h:.1f}" width="{max(1.0, bar_w - 1):.1f}" '
-                    f'height="{h:.1f}"><title>{escape(wk.isoformat())}: {c}</title></rect>')
+        bars.append(
+            f'<rect x="{x:.1f}" y="{HEIGHT - PAD - h:.1f}" width="{max(1.0, bar_w - 1):.1f}" '
+            f'height="{h:.1f}"><title>{escape(wk.isoformat())}: {c}</title></rect>'
+        )
     first = escape(points[0][0].isoformat()) if points else ""
     last = escape(points[-1][0].isoformat()) if points else ""
     return Markup(  # noqa: S704 - numbers and escaped text only
         f'<svg class="timeline" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}" '
         f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" class="axis"/>'
-        f'{"".join(bars)}'
+        f"{''.join(bars)}"
         f'<text x="{PAD}" y="{HEIGHT - 4}" class="tick">{first}</text>'
         f'<text x="{WIDTH - PAD}" y="{HEIGHT - 4}" class="tick" text-anchor="end">{last}</text>'
-        f'<text x="{PAD}" y="12" class="tick">max {top}/week</text></svg>')
+        f'<text x="{PAD}" y="12" class="tick">max {top}/week</text></svg>'
+    )

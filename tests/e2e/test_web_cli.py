@@ -33,9 +33,13 @@ def _lines(proc: subprocess.Popen[str]) -> queue.Queue[str]:
 
 def test_web_prints_a_signed_admin_link_that_opens_the_admin_page(config_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_WEB_")}
-    proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "web", "--config", str(config_path),
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "web", "--config", str(config_path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         q = _lines(proc)
         seen = ""
@@ -56,17 +60,28 @@ def test_web_prints_a_signed_admin_link_that_opens_the_admin_page(config_path: P
 
 def test_web_refuses_to_serve_beyond_loopback_without_a_signing_key(config_path: Path) -> None:
     env = {"UNIONWATCH_WEB_SECRET": ""}
-    run = unionwatch("web", "--config", str(config_path), "--host", "0.0.0.0", "--port", "0", env=env,
-                     timeout=60)
+    run = unionwatch(
+        "web", "--config", str(config_path), "--host", "0.0.0.0", "--port", "0", env=env, timeout=60
+    )
     assert run.code == 2
     assert "UNIONWATCH_WEB_SECRET is not set" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_hash_password_makes_an_argon2_hash() -> None:
-    proc = subprocess.run([sys.executable, "-m", "scheduler.cli", "web", "hash-password", "--stdin"],
-                          input="a long admin password\n", capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "web", "hash-password", "--stdin"],
+        input="a long admin password\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert PasswordHasher().verify(proc.stdout.strip(), "a long admin password")
-    short = subprocess.run([sys.executable, "-m", "scheduler.cli", "web", "hash-password", "--stdin"],
-                           input="short\n", capture_output=True, text=True, timeout=60)
+    short = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "web", "hash-password", "--stdin"],
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert short.returncode == 2

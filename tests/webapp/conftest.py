@@ -21,6 +21,7 @@ from storage.database import Database
 from storage.mentions import NewMention
 from tests.support.waiting import wait_for
 from web import EntityView, ReaderView, WebSettings, create_app
+from web.archived import ArchivedCopy
 from web.tokens import Signer
 
 PASSWORD = "correct horse battery staple"
@@ -30,22 +31,59 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 ENTITIES = [
     EntitySpec("eleusinov", "person", "Amin Eleusinov", aliases=("Әмин Елеусінов", "Амин Елеусинов")),
-    EntitySpec("kushakbayev", "person", "Nurbek Kushakbayev", aliases=("Нұрбек Құшақбаев", "Нурбек Кушакбаев")),
-    EntitySpec("kharkova", "person", "Larisa Kharkova", aliases=("Лариса Харькова",), match="full_name",
-               exclude=("из Харькова",)),
+    EntitySpec(
+        "kushakbayev", "person", "Nurbek Kushakbayev", aliases=("Нұрбек Құшақбаев", "Нурбек Кушакбаев")
+    ),
+    EntitySpec(
+        "kharkova",
+        "person",
+        "Larisa Kharkova",
+        aliases=("Лариса Харькова",),
+        match="full_name",
+        exclude=("из Харькова",),
+    ),
 ]
 
 
-def store(db: Database, wl: Watchlist, title: str, body: str, *, source: str = "azattyq",
-          language: str = "ru", published: dt.datetime = NOW, url: str | None = None) -> int:
+def store(
+    db: Database,
+    wl: Watchlist,
+    title: str,
+    body: str,
+    *,
+    source: str = "azattyq",
+    language: str = "ru",
+    published: dt.datetime = NOW,
+    url: str | None = None,
+) -> int:
     with db.write() as s:
-        aid = insert_article(s, ArticleRecord(source_id=source, url=url or f"https://{source}.example/{title[:20]}/{abs(hash(body))}",
-                                              title=title, body=body, published_at=published,
-                                              language=language, fetched_at=published))
+        aid = insert_article(
+            s,
+            ArticleRecord(
+                source_id=source,
+                url=url or f"https://{source}.example/{title[:20]}/{abs(hash(body))}",
+                title=title,
+                body=body,
+                published_at=published,
+                language=language,
+                fetched_at=published,
+            ),
+        )
         assert aid is not None
-        found = [NewMention(aid, m.entity_id, fld, m.start, m.end, text[m.start:m.end], m.tier,
-                            getattr(m, "explanation", "") or "")
-                 for fld, text in (("title", title), ("body", body)) for m in wl.match(text)]
+        found = [
+            NewMention(
+                aid,
+                m.entity_id,
+                fld,
+                m.start,
+                m.end,
+                text[m.start : m.end],
+                m.tier,
+                getattr(m, "explanation", "") or "",
+            )
+            for fld, text in (("title", title), ("body", body))
+            for m in wl.match(text)
+        ]
         mentions.add(s, found)
     return aid
 
@@ -57,6 +95,7 @@ class Site:
     cfg: WebSettings
     signer: Signer
     ids: dict[str, int] = field(default_factory=dict)
+    copies: dict[int, ArchivedCopy] = field(default_factory=dict)  # what the evidence store "kept"
 
     def client(self, **kw: Any) -> httpx.Client:
         return httpx.Client(base_url=self.base, follow_redirects=False, timeout=10, **kw)
@@ -102,22 +141,50 @@ class Server:
 
 def fill(db: Database, wl: Watchlist) -> dict[str, int]:
     ids = {}
-    ids["trial"] = store(db, wl, "Суд над Амином Елеусиновым",
-                         "В Астане продолжился суд. Амин Елеусинов заявил о невиновности. "
-                         "Нурбек Кушакбаев тоже выступил. Профсоюзы требуют освобождения.",
-                         published=NOW - dt.timedelta(days=3))
-    ids["copy"] = store(db, wl, "Суд над Амином Елеусиновым",
-                        "В Астане продолжился суд. Амин Елеусинов заявил о невиновности. "
-                        "Нурбек Кушакбаев тоже выступил. Профсоюзы требуют освобождения.",
-                        source="kloop", published=NOW - dt.timedelta(days=2))
-    ids["kazakh"] = store(db, wl, "Әмин Елеусінов сотта", "Кәсіподақ жетекшісі Әмин Елеусінов сотта сөйледі.",
-                          language="kk", published=NOW - dt.timedelta(days=10))
-    ids["hostile"] = store(db, wl, f"Амин Елеусинов {XSS}",
-                           f"Амин Елеусинов и {XSS} текст. <b>bold</b> &amp; javascript:alert(2)",
-                           source="hostile", url="javascript:alert(3)", published=NOW - dt.timedelta(days=1))
-    ids["city"] = store(db, wl, "Лариса Харькова приехала", "Лариса Харькова, журналист из Харькова, приехала.",
-                        published=NOW - dt.timedelta(days=5))
-    ids["other"] = store(db, wl, "Погода", "В Алматы солнечно, профсоюзов нет.", published=NOW - dt.timedelta(days=4))
+    ids["trial"] = store(
+        db,
+        wl,
+        "Суд над Амином Елеусиновым",
+        "В Астане продолжился суд. Амин Елеусинов заявил о невиновности. "
+        "Нурбек Кушакбаев тоже выступил. Профсоюзы требуют освобождения.",
+        published=NOW - dt.timedelta(days=3),
+    )
+    ids["copy"] = store(
+        db,
+        wl,
+        "Суд над Амином Елеусиновым",
+        "В Астане продолжился суд. Амин Елеусинов заявил о невиновности. "
+        "Нурбек Кушакбаев тоже выступил. Профсоюзы требуют освобождения.",
+        source="kloop",
+        published=NOW - dt.timedelta(days=2),
+    )
+    ids["kazakh"] = store(
+        db,
+        wl,
+        "Әмин Елеусінов сотта",
+        "Кәсіподақ жетекшісі Әмин Елеусінов сотта сөйледі.",
+        language="kk",
+        published=NOW - dt.timedelta(days=10),
+    )
+    ids["hostile"] = store(
+        db,
+        wl,
+        f"Амин Елеусинов {XSS}",
+        f"Амин Елеусинов и {XSS} текст. <b>bold</b> &amp; javascript:alert(2)",
+        source="hostile",
+        url="javascript:alert(3)",
+        published=NOW - dt.timedelta(days=1),
+    )
+    ids["city"] = store(
+        db,
+        wl,
+        "Лариса Харькова приехала",
+        "Лариса Харькова, журналист из Харькова, приехала.",
+        published=NOW - dt.timedelta(days=5),
+    )
+    ids["other"] = store(
+        db, wl, "Погода", "В Алматы солнечно, профсоюзов нет.", published=NOW - dt.timedelta(days=4)
+    )
     return ids
 
 
@@ -128,20 +195,46 @@ def site(db: Database) -> Iterator[Site]:
     with db.write() as s:
         did = digests.add(s, "desk", NOW, 2, None)
         digests.add_items(s, did, "desk", [(ids["trial"], ["eleusinov"]), (ids["city"], ["kharkova"])])
-        outbox.add(s, [outbox.NewDelivery(did, "email:desk@example.org", "<m1@x>", "Digest", "t", "<p>h</p>",
-                                          state=outbox.DeliveryState.FAILED, attempts=5,
-                                          last_error=f"550 mailbox gone {XSS}")])
+        outbox.add(
+            s,
+            [
+                outbox.NewDelivery(
+                    did,
+                    "email:desk@example.org",
+                    "<m1@x>",
+                    "Digest",
+                    "t",
+                    "<p>h</p>",
+                    state=outbox.DeliveryState.FAILED,
+                    attempts=5,
+                    last_error=f"550 mailbox gone {XSS}",
+                )
+            ],
+        )
     ids["digest"] = did
     cfg = WebSettings(
-        db=db, base_url="", secret=SECRET, admin_password_hash=PasswordHasher().hash(PASSWORD),
-        entities={e.id: EntityView(e.id, e.name, e.kind, tuple(e.aliases), tuple(e.exclude)) for e in ENTITIES},
+        db=db,
+        base_url="",
+        secret=SECRET,
+        admin_password_hash=PasswordHasher().hash(PASSWORD),
+        entities={
+            e.id: EntityView(e.id, e.name, e.kind, tuple(e.aliases), tuple(e.exclude)) for e in ENTITIES
+        },
         watchlists={"kz": tuple(e.id for e in ENTITIES)},
-        readers={"desk": ReaderView("desk", "Desk", frozenset({"eleusinov", "kharkova"}),
-                                    ("email:desk@example.org",), ("kz",)),
-                 "other": ReaderView("other", "Other", frozenset({"kushakbayev"}), ("telegram:5",), ("kz",))},
-        sources=("azattyq", "kloop", "hostile"), names=wl, cookie_secure=False, login_attempts=3,
+        readers={
+            "desk": ReaderView(
+                "desk", "Desk", frozenset({"eleusinov", "kharkova"}), ("email:desk@example.org",), ("kz",)
+            ),
+            "other": ReaderView("other", "Other", frozenset({"kushakbayev"}), ("telegram:5",), ("kz",)),
+        },
+        sources=("azattyq", "kloop", "hostile"),
+        names=wl,
+        cookie_secure=False,
+        login_attempts=3,
     )
+    copies: dict[int, ArchivedCopy] = {}
+    cfg.archived = copies.get  # the seam the evidence store fills in (storage.evidence)
     app = create_app(cfg)
     with Server(app) as srv:
         cfg.base_url = f"http://127.0.0.1:{srv.port}"
-        yield Site(cfg.base_url, db, cfg, Signer(SECRET), ids)
+        yield Site(cfg.base_url, db, cfg, Signer(SECRET), ids, copies)

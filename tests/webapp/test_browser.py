@@ -49,9 +49,17 @@ def db_url(tmp_path: Path) -> str:
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,900", f"--user-data-dir={tmp_path / 'chrome'}", "--no-first-run",
-                "--disable-extensions", "--disable-background-networking"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+        f"--user-data-dir={tmp_path / 'chrome'}",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # An explicit driver path: Selenium Manager is never asked to find or fetch anything.
@@ -70,8 +78,7 @@ def _wait(driver: webdriver.Chrome, css: str) -> None:
 def _shot(driver: webdriver.Chrome, name: str, width: int) -> None:
     """Screenshot at this width, after checking that nothing overflows sideways."""
     driver.set_window_size(width, 900)
-    overflow = driver.execute_script(
-        "return [document.documentElement.scrollWidth, window.innerWidth]")
+    overflow = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
     assert overflow[0] <= overflow[1], f"{name} at {width} px overflows: {overflow}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")
@@ -158,3 +165,48 @@ def test_reader_follows_the_digest_marks_a_false_alarm_and_unsubscribes(
     _no_csp_errors(b)
     assert re.search(r"\S", b.page_source)
     _ = shutil
+
+
+def test_archived_copy_makes_no_request_to_the_original_site(site: Site, browser: webdriver.Chrome) -> None:
+    """A loopback stand-in for the original site counts every request the archived page makes."""
+    import datetime as dt
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.webapp.test_http import HOSTILE_PAGE
+    from web.archived import ArchivedCopy
+
+    hits: list[str] = []
+
+    class Origin(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    origin = ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    try:
+        host = f"127.0.0.1:{origin.server_address[1]}"
+        aid = site.ids["trial"]
+        site.copies[aid] = ArchivedCopy(
+            HOSTILE_PAGE.format(host=host),
+            "https://azattyq.example/x",
+            dt.datetime(2026, 11, 17, tzinfo=dt.UTC),
+        )
+        b = browser
+        b.get(site.base + f"/l/{site.link('admin', 'login')}")
+        b.get(site.base + f"/a/{aid}")
+        b.find_element(By.LINK_TEXT, "Archived copy").click()
+        _wait(b, ".archived h1")
+        WebDriverWait(b, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        assert b.find_element(By.CSS_SELECTOR, ".archived h1").text == "Суд над Елеусиновым"
+        _shot(b, "archived", 375)
+        # the page has loaded in full: whatever it would fetch has been asked for by now
+        assert hits == [], f"the archived copy made requests to the original site: {hits}"
+    finally:
+        origin.shutdown()
+        origin.server_close()

@@ -19,15 +19,23 @@ from tests.webapp.conftest import SECRET, Site, store
 
 
 def test_digest_email_one_click_unsubscribe_and_view_in_browser(site: Site, smtp_factory) -> None:  # noqa: F811
-    store(site.db, site.cfg.names, "Кушакбаев на свободе", "Нурбек Кушакбаев вышел на свободу.", published=NOW)
+    store(
+        site.db, site.cfg.names, "Кушакбаев на свободе", "Нурбек Кушакбаев вышел на свободу.", published=NOW
+    )
     server = smtp_factory()
     sub = subscriber(ChannelSpec(type="email", to="bureau@example.org"), id="desk")
     assert create_digest(site.db, sub, ENTITIES, NOW) is not None
-    relay = SmtpRelay(host="127.0.0.1", port=server.port, security="none",
-                      sender="Unionwatch digests <digest@example.org>", timeout=5)
+    relay = SmtpRelay(
+        host="127.0.0.1",
+        port=server.port,
+        security="none",
+        sender="Unionwatch digests <digest@example.org>",
+        timeout=5,
+    )
     links = WebLinks(site.base, SECRET)
-    with open_senders(DeliverySettings(smtp=SmtpSettings(relay), admin_email="desk@example.org",
-                                       web=links)) as senders:
+    with open_senders(
+        DeliverySettings(smtp=SmtpSettings(relay), admin_email="desk@example.org", web=links)
+    ) as senders:
         assert deliver_pending(site.db, senders, NOW).sent == 1
     [raw] = server.recorder.messages
     msg = message_from_bytes(raw, policy=policy.default)

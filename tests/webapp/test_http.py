@@ -13,8 +13,16 @@ from tests.webapp.conftest import PASSWORD, XSS, Site, csrf_of
 
 def test_nothing_is_public_without_a_link_or_a_login(site: Site) -> None:
     with site.client() as c:
-        for path in ("/", "/search?q=Елеусинов", f"/a/{site.ids['trial']}", "/e/eleusinov", "/admin",
-                     "/api/articles", "/api/docs", "/api/openapi.json"):
+        for path in (
+            "/",
+            "/search?q=Елеусинов",
+            f"/a/{site.ids['trial']}",
+            "/e/eleusinov",
+            "/admin",
+            "/api/articles",
+            "/api/docs",
+            "/api/openapi.json",
+        ):
             r = c.get(path)
             assert r.status_code in (401, 403), (path, r.status_code)
             assert "Елеусинов" not in r.text and "Eleusinov" not in r.text
@@ -52,7 +60,10 @@ def test_word_search_uses_the_full_text_index_with_filters_and_pages(site: Site)
         r = c.get("/search", params={"entity": "eleusinov", "language": "kk"})
         assert set(map(int, re.findall(r'class="title" href="/a/(\d+)"', r.text))) == {site.ids["kazakh"]}
         r = c.get("/search", params={"entity": "eleusinov", "since": "2026-11-17", "until": "2026-11-18"})
-        assert set(map(int, re.findall(r'class="title" href="/a/(\d+)"', r.text))) == {site.ids["trial"], site.ids["copy"]}
+        assert set(map(int, re.findall(r'class="title" href="/a/(\d+)"', r.text))) == {
+            site.ids["trial"],
+            site.ids["copy"],
+        }
         assert c.get("/search", params={"since": "yesterday"}).status_code == 400
         site.cfg.page_size = 2
         try:
@@ -91,8 +102,13 @@ def test_article_page_highlights_and_explains_every_mention(site: Site) -> None:
 def test_every_scraped_field_stays_text(site: Site) -> None:
     hid = site.ids["hostile"]
     with site.admin() as c:
-        pages = [c.get(f"/a/{hid}").text, c.get("/search", params={"q": "Елеусинов"}).text,
-                 c.get("/e/eleusinov").text, c.get("/admin").text, c.get("/search", params={"q": XSS}).text]
+        pages = [
+            c.get(f"/a/{hid}").text,
+            c.get("/search", params={"q": "Елеусинов"}).text,
+            c.get("/e/eleusinov").text,
+            c.get("/admin").text,
+            c.get("/search", params={"q": XSS}).text,
+        ]
         for html in pages:
             assert "<script>" not in html and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
             assert 'href="javascript:' not in html
@@ -119,8 +135,11 @@ def test_tampered_expired_and_wrong_scope_tokens_are_refused(site: Site) -> None
     expired = site.signer.make("desk", "digest", str(site.ids["digest"]), days=-1)
     with site.client() as c:
         assert c.get(f"/d/{good}").status_code == 200
-    for token, why in ((tampered, "not valid"), (expired, "expired"),
-                       (site.link("desk", "unsubscribe", "email:desk@example.org"), "something else")):
+    for token, why in (
+        (tampered, "not valid"),
+        (expired, "expired"),
+        (site.link("desk", "unsubscribe", "email:desk@example.org"), "something else"),
+    ):
         with site.client() as c:
             r = c.get(f"/d/{token}")
             assert r.status_code == 403 and why in r.text
@@ -201,7 +220,9 @@ def test_false_alarm_leaves_that_readers_digests_and_proposes_an_exclude(site: S
         r = c.get(f"/m/{site.link('desk', 'mark', f'{city}:kharkova')}")
         assert r.status_code == 303
         page = c.get(r.headers["location"].split("#")[0]).text
-        r = c.post(f"/a/{city}/false-alarm", data={"entity": "kharkova", "note": "a city <b>", "csrf": csrf_of(page)})
+        r = c.post(
+            f"/a/{city}/false-alarm", data={"entity": "kharkova", "note": "a city <b>", "csrf": csrf_of(page)}
+        )
         assert r.status_code == 303
         assert "You marked this" in c.get(f"/a/{city}").text
     with site.admin() as c:
@@ -241,7 +262,9 @@ def test_json_api_behind_a_token(site: Site) -> None:
     with site.client() as c:
         assert c.get("/api/articles").status_code == 401
         assert c.get("/api/articles", headers={"Authorization": "Bearer " + token[:-1]}).status_code == 403
-        r = c.get("/api/articles", params={"entity": "eleusinov"}, headers={"Authorization": f"Bearer {token}"})
+        r = c.get(
+            "/api/articles", params={"entity": "eleusinov"}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert r.status_code == 200
         assert {a["id"] for a in r.json()["articles"]} >= {site.ids["trial"], site.ids["kazakh"]}
         r = c.get("/api/entities/kushakbayev/mentions", params={"token": token})
@@ -256,9 +279,51 @@ def test_resend_is_queued_for_the_service_not_run_here(site: Site) -> None:
         token = csrf_of(c.get("/admin").text)
         assert c.post("/admin/resend", data={"digest": site.ids["digest"], "csrf": token}).status_code == 303
     with site.db.read() as s:
-        assert [(w.kind, w.target) for w in work.waiting(s)] == [(work.WorkKind.RESEND, str(site.ids["digest"]))]
+        assert [(w.kind, w.target) for w in work.waiting(s)] == [
+            (work.WorkKind.RESEND, str(site.ids["digest"]))
+        ]
         assert outbox.counts_by_state(s) == {"failed": 1}  # the web changed no delivery itself
     _ = time
 
 
 from storage import outbox  # noqa: E402
+
+
+HOSTILE_PAGE = """<html><head><title>T</title><link rel="stylesheet" href="http://{host}/a.css">
+<script>fetch("http://{host}/s")</script><meta http-equiv="refresh" content="0;url=http://{host}/r"></head>
+<body style="background:url(http://{host}/b)" onload="alert(1)"><h1 onclick="alert(1)">Суд над Елеусиновым</h1>
+<img src="http://{host}/i.png" srcset="http://{host}/i2.png 2x"><p>Текст <a href="javascript:alert(1)">js</a>
+<a href="https://azattyq.example/original">источник</a></p><iframe src="http://{host}/f"></iframe>
+<video src="http://{host}/v" poster="http://{host}/p"></video><svg><image href="http://{host}/s.svg"/></svg>
+<form action="http://{host}/post"><input name="q"></form><object data="http://{host}/o"></object>
+<base href="http://{host}/"><picture><source srcset="http://{host}/pic"></picture></body></html>"""
+
+
+def test_archived_copy_is_sanitised_and_loads_nothing(site: Site) -> None:
+    import datetime as dt
+
+    from web.archived import ArchivedCopy
+
+    aid = site.ids["trial"]
+    with site.admin() as c:
+        assert "Archived copy" not in c.get(f"/a/{aid}").text
+        assert c.get(f"/a/{aid}/archived").status_code == 404
+        site.copies[aid] = ArchivedCopy(
+            HOSTILE_PAGE.format(host="origin.example"),
+            "https://azattyq.example/x",
+            dt.datetime(2026, 11, 17, tzinfo=dt.UTC),
+            "sha256:ABC",
+        )
+        assert f'href="/a/{aid}/archived"' in c.get(f"/a/{aid}").text
+        r = c.get(f"/a/{aid}/archived")
+        assert r.status_code == 200
+        assert "img-src 'none'" in r.headers["content-security-policy"]
+        assert "sandbox" in r.headers["content-security-policy"]
+        part = r.text.split('<div class="archived">', 1)[1]
+        assert "<h1>Суд над Елеусиновым</h1>" in part and "sha256:ABC" in r.text
+        assert "origin.example" not in part  # nothing points at the original site at all
+        assert "<script" not in part and "onload" not in part and "onclick" not in part
+        assert 'href="https://azattyq.example/original" rel="noopener noreferrer nofollow"' in part
+    with site.client() as c:  # a reader who does not watch anyone named there
+        c.get(f"/l/{site.link('other', 'login')}")
+        assert c.get(f"/a/{site.ids['kazakh']}/archived").status_code == 404
