@@ -288,10 +288,10 @@ def test_resend_is_queued_for_the_service_not_run_here(site: Site) -> None:
 
 from storage import outbox  # noqa: E402
 
-
 HOSTILE_PAGE = """<html><head><title>T</title><link rel="stylesheet" href="http://{host}/a.css">
 <script>fetch("http://{host}/s")</script><meta http-equiv="refresh" content="0;url=http://{host}/r"></head>
-<body style="background:url(http://{host}/b)" onload="alert(1)"><h1 onclick="alert(1)">Суд над Елеусиновым</h1>
+<body style="background:url(http://{host}/b)" onload="alert(1)">
+<h1 onclick="alert(1)">Суд над Елеусиновым</h1>
 <img src="http://{host}/i.png" srcset="http://{host}/i2.png 2x"><p>Текст <a href="javascript:alert(1)">js</a>
 <a href="https://azattyq.example/original">источник</a></p><iframe src="http://{host}/f"></iframe>
 <video src="http://{host}/v" poster="http://{host}/p"></video><svg><image href="http://{host}/s.svg"/></svg>
