@@ -686,6 +686,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
             digests=digests,
             api_docs=url("/api/docs?token=" + api_token),
             api_token=api_token,
+            readers=list(cfg.readers.values()),
             watchlist_feeds=[
                 (w, url("/feeds/" + signer.make(ADMIN, "feed", f"watchlist:{w}", days=365)))
                 for w in cfg.watchlists

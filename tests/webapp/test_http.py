@@ -327,3 +327,15 @@ def test_archived_copy_is_sanitised_and_loads_nothing(site: Site) -> None:
     with site.client() as c:  # a reader who does not watch anyone named there
         c.get(f"/l/{site.link('other', 'login')}")
         assert c.get(f"/a/{site.ids['kazakh']}/archived").status_code == 404
+
+
+def test_admin_makes_a_reader_sign_in_link(site: Site) -> None:
+    with site.admin() as c:
+        page = c.get("/admin").text
+        r = c.post("/admin/link", data={"reader": "other", "csrf": csrf_of(page)})
+        assert r.status_code == 200
+        link = re.search(r'value="(http://[^"]+/l/[^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+    with site.client() as reader:
+        assert reader.get(link).status_code == 303
+        assert reader.get("/e/kushakbayev").status_code == 200
+        assert reader.get("/admin").status_code == 403
