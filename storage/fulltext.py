@@ -107,6 +107,8 @@ def find(
         return []  # a query of punctuation only finds nothing, rather than everything
     # Words: most recently stored first, the index's own order, so a word found in most of a
     # large archive costs a walk down the ids rather than a sort of every match by date.
-    order = (Article.id.desc(),) if pre else (_dated.desc(), Article.id.desc())
+    # With a date range the date index narrows first, so newest-first stays cheap.
+    by_id = bool(pre) and f.since is None and f.until is None
+    order = (Article.id.desc(),) if by_id else (_dated.desc(), Article.id.desc())
     stmt = stmt.order_by(*order).offset(offset).limit(limit)
     return [StoredArticle._make(r) for r in session.execute(stmt).tuples()]
