@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import Article, Mention
@@ -12,10 +13,17 @@ from storage.models import Article, Mention
 _dated = func.coalesce(Article.published_at, Article.fetched_at)
 
 
-def article_dates(session: Session, entity_id: str) -> list[datetime]:
-    """When each article naming the entity is from (published, else fetched): the timeline's points."""
+def articles_per_day(session: Session, entity_id: str) -> list[tuple[date, int]]:
+    """How many articles naming the entity are from each UTC day (published, else fetched)."""
     ids = select(Mention.article_id).where(Mention.entity_id == entity_id).distinct().subquery()
-    return [d for d in session.scalars(select(_dated).join(ids, ids.c.article_id == Article.id)) if d]
+    if session.get_bind().dialect.name == "postgresql":
+        day: Any = cast(func.timezone("UTC", _dated), Date)
+    else:
+        day = func.date(_dated)
+    rows = session.execute(
+        select(day, func.count()).join(ids, ids.c.article_id == Article.id).group_by(day)
+    ).tuples()
+    return [(d if isinstance(d, date) else date.fromisoformat(str(d)), int(n)) for d, n in rows if d]
 
 
 def spellings(session: Session, entity_id: str, limit: int = 50) -> list[tuple[str, int]]:

@@ -338,7 +338,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         except ValueError:
             raise HTTPException(400, "page must be a number") from None
         with cfg.db.read() as s:
-            dates = entity_stats.article_dates(s, entity_id)
+            days = entity_stats.articles_per_day(s, entity_id)
             rows = fulltext.find(
                 s,
                 None,
@@ -362,9 +362,9 @@ def create_app(cfg: WebSettings) -> FastAPI:
             "entity.j2",
             title=e.name,
             e=e,
-            total=len(dates),
+            total=sum(n for _, n in days),
             results=results,
-            chart=svg(weekly(dates), f"Articles naming {e.name} per week"),
+            chart=svg(weekly(days), f"Articles naming {e.name} per week"),
             spellings=spellings,
             together=together,
             page=page,

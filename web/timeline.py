@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
@@ -14,12 +14,16 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def weekly(dates: list[datetime], *, weeks: int = 52, today: date | None = None) -> list[tuple[date, int]]:
+def weekly(
+    days: list[tuple[date, int]], *, weeks: int = 52, today: date | None = None
+) -> list[tuple[date, int]]:
     """Articles per ISO week for the last `weeks` weeks (or since the first article, if later)."""
     end = _monday(today or date.today())
-    if dates:
-        end = max(end, _monday(max(dates).date()))
-    counts = Counter(_monday(d.date()) for d in dates)
+    if days:
+        end = max(end, _monday(max(d for d, _ in days)))
+    counts: Counter[date] = Counter()
+    for d, n in days:
+        counts[_monday(d)] += n
     first = min(counts) if counts else end
     start = max(first, end - timedelta(weeks=weeks - 1))
     out, wk = [], start
