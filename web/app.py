@@ -687,6 +687,17 @@ def create_app(cfg: WebSettings) -> FastAPI:
             api_docs=url("/api/docs?token=" + api_token),
             api_token=api_token,
             readers=list(cfg.readers.values()),
+            channel_links=[
+                (r, ch, url("/u/" + signer.make(r.id, "unsubscribe", ch, days=LINK_DAYS)))
+                for r in cfg.readers.values()
+                for ch in r.channels
+            ],
+            digest_links={
+                d.digest_id: url(
+                    "/d/" + signer.make(d.subscriber_id, "digest", str(d.digest_id), days=LINK_DAYS)
+                )
+                for d in digests
+            },
             watchlist_feeds=[
                 (w, url("/feeds/" + signer.make(ADMIN, "feed", f"watchlist:{w}", days=365)))
                 for w in cfg.watchlists
