@@ -171,3 +171,17 @@ def recent_digests(session: Session, limit: int = 20) -> list[DigestRef]:
         .limit(limit)
     ).tuples()
     return [DigestRef._make(r) for r in rows]
+
+
+def spans_in(
+    session: Session, article_ids: list[int], entity_ids: list[str]
+) -> list[tuple[int, str, int, int]]:
+    """(article id, field, start, end) of these entities' mentions in these articles, in text order."""
+    if not article_ids or not entity_ids:
+        return []
+    rows = session.execute(
+        select(Mention.article_id, Mention.field, Mention.start, Mention.end)
+        .where(Mention.article_id.in_(article_ids), Mention.entity_id.in_(entity_ids))
+        .order_by(Mention.article_id, Mention.start)
+    ).tuples()
+    return [(a, f, s, e) for a, f, s, e in rows]

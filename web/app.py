@@ -314,12 +314,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         return out
 
     def mentions_of(s: Any, ids: list[int], entity_ids: tuple[str, ...]) -> list[tuple[int, str, int, int]]:
-        out = []
-        for aid in ids:
-            for m in article_details.mentions(s, aid):
-                if m.entity_id in entity_ids:
-                    out.append((aid, m.field, m.start, m.end))
-        return out
+        return article_details.spans_in(s, ids, list(entity_ids))
 
     @app.get("/search", response_class=HTMLResponse)
     async def search(request: Request) -> Response:
