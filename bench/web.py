@@ -17,6 +17,7 @@ import argparse
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -193,7 +194,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--db", type=Path, help="Keep the filled database here and reuse it on the next run.")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the child: serve --db
     args = ap.parse_args()
+    if args.serve:
+        db = Database(f"sqlite:///{args.db}")
+        server, th, port = serve(db)
+        print(port, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+        server.should_exit = True
+        th.join(10)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.db"
         reuse = path.exists()
@@ -206,7 +216,11 @@ def main() -> int:
             f"filled {args.articles:,} articles in {time.perf_counter() - t:.1f} s; "
             f"database {path.stat().st_size / 2**20:.0f} MiB"
         )
-        server, th, port = serve(db)
+        # The server in a child process, so the 50 client threads here do not share its GIL.
+        child = subprocess.Popen([sys.executable, __file__, "--serve", "--db", str(path)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None and child.stdin is not None
+        port = int(child.stdout.readline())
         base = f"http://127.0.0.1:{port}"
         token = Signer(SECRET).make("admin", "login", days=1)
         with httpx.Client(base_url=base, timeout=60) as c:
@@ -279,8 +293,8 @@ def main() -> int:
             f"database size: {size / 2**20:.0f} MiB with WAL "
             f"({path.stat().st_size / 2**20:.0f} MiB main file)"
         )
-        server.should_exit = True
-        th.join(10)
+        child.stdin.close()
+        child.wait(30)
         db.dispose()
     return 0 if ok else 1
 

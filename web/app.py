@@ -152,12 +152,12 @@ def create_app(cfg: WebSettings) -> FastAPI:
     # --- sign-in ----------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse)
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         c = ctx(request)
         return search_page(request, c)
 
     @app.get("/login", response_class=HTMLResponse)
-    async def login_form(request: Request) -> Response:
+    def login_form(request: Request) -> Response:
         return render(request, "login.j2", title="Admin sign-in", enabled=cfg.admin_password_hash is not None)
 
     @app.post("/login")
@@ -200,7 +200,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         return resp
 
     @app.get("/l/{token}")
-    async def signed_login(request: Request, token: str) -> Response:
+    def signed_login(request: Request, token: str) -> Response:
         """A signed sign-in link: the admin's (demo, no password set) or a reader's."""
         g = grant(token, "login")
         if g.who != ADMIN and g.who not in cfg.readers:
@@ -317,13 +317,13 @@ def create_app(cfg: WebSettings) -> FastAPI:
         return article_details.spans_in(s, ids, list(entity_ids))
 
     @app.get("/search", response_class=HTMLResponse)
-    async def search(request: Request) -> Response:
+    def search(request: Request) -> Response:
         return search_page(request, ctx(request))
 
     # --- entity -----------------------------------------------------------------------------------
 
     @app.get("/e/{entity_id}", response_class=HTMLResponse)
-    async def entity_page(request: Request, entity_id: str) -> Response:
+    def entity_page(request: Request, entity_id: str) -> Response:
         c = ctx(request)
         e = cfg.entities.get(entity_id)
         if e is None or not c.may_see(entity_id):
@@ -370,7 +370,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     # --- article ----------------------------------------------------------------------------------
 
     @app.get("/a/{article_id}", response_class=HTMLResponse)
-    async def article_page(request: Request, article_id: int) -> Response:
+    def article_page(request: Request, article_id: int) -> Response:
         c = ctx(request)
         with cfg.db.read() as s:
             a = article_details.get(s, article_id)
@@ -419,7 +419,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         )
 
     @app.get("/a/{article_id}/archived", response_class=HTMLResponse)
-    async def archived_page(request: Request, article_id: int) -> Response:
+    def archived_page(request: Request, article_id: int) -> Response:
         """The archived copy, sanitised: no script, nothing loaded from the original site."""
         c = ctx(request)
         with cfg.db.read() as s:
@@ -459,7 +459,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         return RedirectResponse(f"/a/{article_id}?marked={'0' if undo else '1'}#marks", status_code=303)
 
     @app.get("/m/{token}")
-    async def mark_link(request: Request, token: str) -> Response:
+    def mark_link(request: Request, token: str) -> Response:
         """The "not about this person" link beside a digest item: signs the reader in, shows the form."""
         g = grant(token, "mark")
         if g.who not in cfg.readers:
@@ -474,7 +474,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     # --- digest in the browser ----------------------------------------------------------------------
 
     @app.get("/d/{token}", response_class=HTMLResponse)
-    async def digest_page(request: Request, token: str) -> Response:
+    def digest_page(request: Request, token: str) -> Response:
         g = grant(token, "digest")
         reader = cfg.readers.get(g.who)
         with cfg.db.read() as s:
@@ -496,7 +496,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     # --- unsubscribe ------------------------------------------------------------------------------
 
     @app.get("/u/{token}", response_class=HTMLResponse)
-    async def unsubscribe_form(request: Request, token: str) -> Response:
+    def unsubscribe_form(request: Request, token: str) -> Response:
         g = grant(token, "unsubscribe")
         with cfg.db.read() as s:
             done = (g.who, g.target) in optouts.opted_out(s, [g.who])
@@ -533,7 +533,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     # --- feeds ------------------------------------------------------------------------------------
 
     @app.get("/feeds/{token}")
-    async def feed(request: Request, token: str) -> Response:
+    def feed(request: Request, token: str) -> Response:
         g = grant(token, "feed")
         kind, _, target = g.target.partition(":")
         if kind == "watchlist" and target in cfg.watchlists:
@@ -569,7 +569,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
     api = FastAPI(title="unionwatch API", version="1", docs_url=None, redoc_url=None, openapi_url=None)
 
     @api.get("/articles")
-    async def api_articles(
+    def api_articles(
         request: Request, q: str = "", entity: str = "", source: str = "", language: str = "", page: int = 1
     ) -> dict[str, Any]:
         """Stored articles naming watched entities, newest first: words, entity, source, language."""
@@ -593,7 +593,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         }
 
     @api.get("/entities/{entity_id}/mentions")
-    async def api_mentions(request: Request, entity_id: str, page: int = 1) -> dict[str, Any]:
+    def api_mentions(request: Request, entity_id: str, page: int = 1) -> dict[str, Any]:
         """Where one entity is named: article, field, offsets, the words found and why."""
         api_grant(request)
         if entity_id not in cfg.entities:
@@ -652,7 +652,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
         return c
 
     @app.get("/admin", response_class=HTMLResponse)
-    async def admin_page(request: Request) -> Response:
+    def admin_page(request: Request) -> Response:
         admin_only(request)
         health = []
         for src in cfg.sources:
