@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import FastAPI, Form, HTTPException, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -633,11 +632,16 @@ def create_app(cfg: WebSettings) -> FastAPI:
         return JSONResponse(api.openapi())
 
     @api.get("/docs", include_in_schema=False)
-    async def api_docs(request: Request) -> Response:
+    def api_docs(request: Request) -> Response:
+        """The OpenAPI description as a page: server-rendered, so it needs no script from anywhere."""
         api_grant(request)
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json?token=" + request.query_params.get("token", ""),
-            title="unionwatch API",
+        spec = api.openapi()
+        return render(
+            request,
+            "api.j2",
+            title="API",
+            spec=spec,
+            schema_url="/api/openapi.json?token=" + request.query_params.get("token", ""),
         )
 
     api.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]

@@ -271,7 +271,8 @@ def test_json_api_behind_a_token(site: Site) -> None:
         assert r.status_code == 200 and r.json()["mentions"][0]["surface"] == "Нурбек Кушакбаев"
         spec = c.get("/api/openapi.json", params={"token": token}).json()
         assert "/articles" in spec["paths"] and "/entities/{entity_id}/mentions" in spec["paths"]
-        assert c.get("/api/docs", params={"token": token}).status_code == 200
+        docs = c.get("/api/docs", params={"token": token})
+        assert docs.status_code == 200 and "GET /api/articles" in docs.text and "<script" not in docs.text
 
 
 def test_resend_is_queued_for_the_service_not_run_here(site: Site) -> None:
