@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -713,8 +714,9 @@ def create_app(cfg: WebSettings) -> FastAPI:
                 text = (d.title if mm.field == "title" else d.body) if d else ""
                 a, b = max(0, mm.start - 60), min(len(text), mm.end + 60)
                 phrases.append(sentence(text[a:b], [(mm.start - a, mm.end - a)]))
-                before = text[max(0, mm.start - 30) : mm.start].split()
-                excludes.append(f"{before[-1]} {mm.surface}" if before else mm.surface)
+                phrase = _exclude_phrase(text, mm.start, mm.end)
+                if phrase:
+                    excludes.append(phrase)
             excl = list(dict.fromkeys(excludes))
             e = cfg.entities.get(m.entity_id)
             already = set(e.excludes) if e else set()
@@ -781,3 +783,17 @@ def _api_article(r: StoredArticle, named: set[str]) -> dict[str, Any]:
         "published_at": r.published_at.isoformat() if r.published_at else None,
         "entities": sorted(named),
     }
+
+
+_WORD_BEFORE = re.compile(r"(\w[\w-]*)\s+$")
+_WORD_AFTER = re.compile(r"^[\s,;:]*[\w-]+")
+
+
+def _exclude_phrase(text: str, start: int, end: int) -> str | None:
+    """The mention with the word before it ("из Харькова"), else with the word after it: a phrase
+    that turns down this use of the name, never the bare name (that would turn down every one)."""
+    before = _WORD_BEFORE.search(text[max(0, start - 40) : start])
+    if before:
+        return f"{before.group(1)} {text[start:end]}"
+    after = _WORD_AFTER.match(text[end : end + 40])
+    return text[start : end + after.end()] if after else None
