@@ -267,6 +267,17 @@ def create_app(cfg: WebSettings) -> FastAPI:
         else:
             results = []
         query = {k: v for k, v in p.items() if k != "page" and v}
+        lists = (
+            cfg.watchlists
+            if c.admin
+            else {
+                w: cfg.watchlists[w] for w in (c.reader.watchlists if c.reader else ()) if w in cfg.watchlists
+            }
+        )
+        feeds_of = [
+            (w, url("/feeds/" + signer.make(c.session.who, "feed", f"watchlist:{w}", days=365)))
+            for w in lists
+        ]
         return render(
             request,
             "search.j2",
@@ -279,6 +290,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
             entity=entity,
             entities=visible_entities(c),
             sources=cfg.sources,
+            watchlist_feeds=feeds_of,
             params=p,
             hits=hits,
             prev_url="/search?" + urlencode({**query, "page": page - 1}) if page > 1 else None,

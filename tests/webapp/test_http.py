@@ -344,3 +344,18 @@ def test_admin_makes_a_reader_sign_in_link(site: Site) -> None:
         assert reader.get(link).status_code == 303
         assert reader.get("/e/kushakbayev").status_code == 200
         assert reader.get("/admin").status_code == 403
+
+
+def test_a_reader_follows_their_watchlist_in_a_feed_reader(site: Site) -> None:
+    with site.client() as c:
+        c.get(f"/l/{site.link('desk', 'login')}")
+        page = c.get("/search").text
+        feed = re.search(r'href="(http://[^"]+/feeds/[^"]+)">Atom feed of kz', page).group(1)  # type: ignore[union-attr]
+    r = httpx.get(feed, timeout=10)  # a feed reader: no cookie, the signed URL only
+    assert r.status_code == 200
+    titles = re.findall(r"<title>([^<]*)</title>", r.text)
+    assert "Суд над Амином Елеусиновым" in titles  # desk watches Eleusinov
+    assert not any("Кушакбаев" in t and "Елеусинов" not in t for t in titles)  # not desk's entity alone
+
+
+import httpx  # noqa: E402
