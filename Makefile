@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo run test lint bench clean
+.PHONY: help install demo run web test lint bench clean
 
 help:
 	@echo "make demo   - set up, then crawl bundled sites offline and write a digest"
 	@echo "make test   - set up, then run the test suite (SQLite and PostgreSQL)"
 	@echo "make run    - set up, then run the service on config.yaml against the live sites"
+	@echo "make web    - set up, then serve the web workspace on 127.0.0.1:8080 (beside make run)"
 	@echo "make lint   - ruff, mypy and the import-layer contracts"
 	@echo "make bench  - ingest, matching, digest, config and extraction benchmarks"
 
@@ -25,9 +26,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/unionwatch demo
 
+# The web workspace runs beside the service, on the same config and database: `make run` in
+# one terminal, `make web` in another (after `make demo`: unionwatch web --config out/demo/config.yaml).
 run: $(STAMP)
 	$(BIN)/unionwatch check --config config.yaml
 	$(BIN)/unionwatch run --config config.yaml
+
+web: $(STAMP)
+	$(BIN)/unionwatch web --config config.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -43,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digest.py
 	$(BIN)/python bench/config.py
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) out data .pytest_cache .mypy_cache .ruff_cache

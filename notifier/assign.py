@@ -11,7 +11,7 @@ from notifier import render
 from notifier.content import DigestPreview, build_groups
 from notifier.select import articles_by_id, unassigned_articles
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
-from storage import channel_state, digests, outbox
+from storage import channel_state, digests, optouts, outbox
 from storage.database import Session
 from storage.outbox import NewDelivery
 
@@ -40,16 +40,21 @@ def render_channel(channel_type: ChannelType, v: render.DigestView) -> Rendered:
     return Rendered(v.subject, render.email_text(v), body_html, [])
 
 
-def usable_channels(session: Session, channels: Sequence[ChannelSpec]) -> list[ChannelKey]:
-    """Channels to deliver to: migrated chats followed, disabled channels left out."""
+def usable_channels(
+    session: Session, channels: Sequence[ChannelSpec], subscriber_id: str | None = None
+) -> list[ChannelKey]:
+    """Channels to deliver to: migrated chats followed; disabled and opted-out channels left out."""
     keys = [c.key for c in channels]
     states = channel_state.of(session, (str(k) for k in keys))
+    stopped = optouts.opted_out(session, [subscriber_id]) if subscriber_id is not None else set()
     usable: list[ChannelKey] = []
     for key in keys:
         state = states.get(str(key))
         if state is not None and state.disabled:
             continue
         resolved = ChannelKey(state.replaced_by) if state is not None and state.replaced_by else key
+        if (subscriber_id, str(key)) in stopped or (subscriber_id, str(resolved)) in stopped:
+            continue
         if resolved not in usable:
             usable.append(resolved)
     return usable
@@ -81,9 +86,10 @@ def prepare(
     session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime
 ) -> Prepared | None:
     """Select and render one subscriber's digest; None when there is nothing to write."""
-    channels = usable_channels(session, sub.subscriber.channels)
+    channels = usable_channels(session, sub.subscriber.channels, sub.id)
     if not channels:
-        return None  # every channel disabled: assign nothing, so nothing is lost meanwhile
+        # Every channel disabled or opted out: assign nothing, so nothing is lost meanwhile.
+        return None
     p = preview(session, sub, entities, now)
     if p.is_empty and not sub.subscriber.digest.send_empty:
         return None

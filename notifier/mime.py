@@ -13,6 +13,7 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from notifier.channels.base import Outgoing
+from notifier.links import WebLinks
 from storage.text import clean_line, clean_text
 
 
@@ -24,6 +25,7 @@ def build_message(
     list_id: str | None = None,
     unsubscribe_mailto: str | None = None,
     date: datetime | None = None,
+    web: WebLinks | None = None,
 ) -> EmailMessage:
     """Headers and bodies cleaned again on the way out, whatever the stored row holds.
 
@@ -41,7 +43,17 @@ def build_message(
     if list_id:
         m["List-Id"] = f"<{clean_line(list_id)}>"
     body_text, body_html = clean_text(msg.body_text), clean_text(msg.body_html)
-    if unsubscribe_mailto:
+    if web is not None:
+        # RFC 8058 one-click: the https URL first (mail clients POST to it), mailto as well.
+        one_click = web.unsubscribe(msg.subscriber_id, str(msg.channel))
+        heads = [f"<{one_click}>"]
+        if unsubscribe_mailto:
+            heads.append(f"<{unsubscribe_url(clean_line(unsubscribe_mailto))}>")
+        m["List-Unsubscribe"] = ", ".join(heads)
+        m["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        view = web.digest(msg.subscriber_id, msg.digest_id)
+        body_text, body_html = with_web_links(body_text, body_html, view, one_click)
+    elif unsubscribe_mailto:
         address = clean_line(unsubscribe_mailto)
         # Short, so it is not folded (folding this header breaks DKIM in some signers); the
         # request's From tells the admin who wants out.
@@ -51,6 +63,19 @@ def build_message(
     m.set_content(body_text, subtype="plain", charset="utf-8")
     m.add_alternative(body_html, subtype="html", charset="utf-8")
     return m
+
+
+def with_web_links(text: str, html: str, view: str, unsubscribe: str) -> tuple[str, str]:
+    """The bodies with the web version's link and a visible one-click way out at the end."""
+    text = f"{text.rstrip()}\n\nView in browser: {view}\nUnsubscribe: {unsubscribe}\n"
+    para = (
+        '<p style="color:#666;font-size:12px">'
+        f'<a href="{escape(view)}">View in browser</a> · '
+        f'<a href="{escape(unsubscribe)}">Unsubscribe</a></p>\n'
+    )
+    ends = list(_BODY_END.finditer(html))
+    at = ends[-1].start() if ends else len(html)
+    return text, html[:at] + para + html[at:]
 
 
 def unsubscribe_url(address: str) -> str:

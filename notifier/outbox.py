@@ -32,7 +32,7 @@ from notifier.channels.base import (
     TransientError,
 )
 from notifier.settings import ChannelKey, ChannelType
-from storage import channel_state, outbox
+from storage import channel_state, optouts, outbox
 from storage.database import Database, DatabaseError
 from storage.outbox import DeliveryState, NewDelivery
 
@@ -80,6 +80,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    cancelled: int = 0  # its channel had opted out: not sent
     events: list[DeliveryEvent] = field(default_factory=list)
 
     def of(self, outcome: Outcome) -> list[DeliveryEvent]:
@@ -111,15 +112,27 @@ class _Claimed:
 
 
 def _claim(
-    db: Database, types: list[ChannelType], now: datetime, at: datetime, limit: int, ttl: timedelta
+    db: Database, types: list[ChannelType], now: datetime, at: datetime, limit: int, ttl: timedelta,
+    report: DeliveryReport | None = None,
 ) -> list[_Claimed]:
-    """Claim up to `limit` due rows of the channel types we can send; rows others hold stay."""
+    """Claim up to `limit` due rows of the channel types we can send; rows others hold stay.
+
+    A row whose channel opted out after its digest was written is cancelled, not sent.
+    """
     with db.write() as s:
         rows = outbox.claim_due(s, [ChannelKey.prefix(t) for t in types], now, at + ttl, limit)
         states = channel_state.of(s, {d.channel for d in rows})
+        stopped = optouts.opted_out(s, {d.subscriber_id for d in rows})
         claimed = []
         for d in rows:
             channel = d.channel
+            if (d.subscriber_id, channel) in stopped:
+                outbox.mark_cancelled(s, d.claim, reason="cancelled: the channel opted out")
+                log.info("delivery %s (subscriber %s, %s): cancelled, the channel opted out",
+                         d.id, d.subscriber_id, channel)
+                if report is not None:
+                    report.cancelled += 1
+                continue
             state = states.get(channel)
             if state is not None and state.replaced_by and not state.disabled:
                 channel = state.replaced_by
@@ -390,7 +403,7 @@ def deliver_pending(
     run = _Run(db, senders, now, policy or RetryPolicy(), claim_ttl, clock, batch_size)
     types = [ChannelType(t) for t in senders]
     while types:
-        batch = _claim(db, types, now, run.now(), run.batch_limit(), claim_ttl)
+        batch = _claim(db, types, now, run.now(), run.batch_limit(), claim_ttl, run.report)
         if not batch:
             break
         run.send_batch(batch)

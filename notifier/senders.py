@@ -30,11 +30,11 @@ def open_senders(settings: DeliverySettings) -> Iterator[dict[ChannelType, Sende
     if settings.smtp is not None:
         senders[ChannelType.EMAIL] = EmailSender(
             settings.smtp, list_id=settings.list_id, unsubscribe=settings.admin_email,
-            deadline=settings.send_timeout,
+            deadline=settings.send_timeout, web=settings.web,
         )
     if settings.telegram is not None and settings.telegram.token:
         senders[ChannelType.TELEGRAM] = TelegramSender(settings.telegram,
-                                                       deadline=settings.send_timeout)
+                                                       deadline=settings.send_timeout, web=settings.web)
     with ExitStack() as stack:
         for sender in senders.values():
             stack.callback(sender.close)

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from notifier.links import WebLinks
 from storage.types import TimeZone
 
 FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -269,3 +270,4 @@ class DeliverySettings:
     list_id: str = "digest.unionwatch.localhost"
     admins: tuple[ChannelSpec, ...] = ()
     send_timeout: float = SEND_TIMEOUT
+    web: WebLinks | None = None  # links into `unionwatch web`: view in browser, one-click unsubscribe

@@ -30,6 +30,12 @@ app.add_typer(db_app, name="db")
 evidence_app = typer.Typer(help="The evidence archive: WARC captures of the articles fetched.",
                            no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(evidence_app, name="evidence")
+web_app = typer.Typer(help="The case workspace on the web: archive, people, digests, unsubscribe, admin.",
+                      invoke_without_command=True, rich_markup_mode=None)
+app.add_typer(web_app, name="web")
+subscriber_app = typer.Typer(help="A subscriber's opt-outs: stop a channel, or undo an opt-out.",
+                             no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(subscriber_app, name="subscriber")
 
 def _print_version(wanted: bool) -> None:
     if wanted:
@@ -290,6 +296,58 @@ def demo(
     raise typer.Exit(run_demo(workdir, json_out=json_out, serve=serve, port=chosen))
 
 
+@web_app.callback()
+def web(
+    ctx: typer.Context,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    host: Annotated[str, typer.Option(help="Address to listen on; beyond loopback put TLS in front.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8080,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Serve the case workspace (search, entity and article pages, digests, unsubscribe, admin)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from scheduler.webserve import serve
+
+    _logging(verbose, base=logging.INFO)
+    raise typer.Exit(serve(_config(config, require_secrets=False), host=host, port=port))
+
+
+@web_app.command("hash-password")
+def web_hash_password(
+    password_stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input.")]
+    = False,
+) -> None:
+    """Print an argon2 hash of an admin password, for the variable web.admin_password_hash_env names."""
+    from scheduler.webserve import hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise Failed(["use at least 10 characters"], 2)
+    print(hash_password(password))
+
+
+@web_app.command("link")
+def web_link(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    who: Annotated[str, typer.Option("--for", help="A subscriber id, or admin.")] = "admin",
+    scope: Annotated[str, typer.Option(help="login, feed, api, digest, unsubscribe or mark.")] = "login",
+    target: Annotated[str, typer.Option(help="feed: watchlist:ID or entity:ID; digest: its id; "
+                                        "unsubscribe: the channel key.")] = "",
+    days: Annotated[float, typer.Option(min=0.01, help="How long the link opens.")] = 30.0,
+) -> None:
+    """Print a signed link (needs the signing key in web.secret_env's variable)."""
+    from scheduler.webserve import make_link
+
+    if scope not in ("login", "feed", "api", "digest", "unsubscribe", "mark"):
+        raise Failed([f"unknown scope '{scope}'"], 2)
+    print(make_link(_config(config, require_secrets=False), who=who, scope=scope, target=target, days=days))
+
+
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = DEFAULT_CONFIG, revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
@@ -348,6 +406,42 @@ def db_backup(
 
     raise typer.Exit(backup_command(_config(config, require_secrets=False), target, force=force,
                                     json_out=json_out))
+
+
+ChannelOpt = Annotated[str | None, typer.Option(
+    "--channel", help="One channel: its key (telegram:123) or target (123, a@example.org); "
+    "default: every channel.")]
+
+
+@subscriber_app.command("unsubscribe")
+def subscriber_unsubscribe(
+    subscriber: Annotated[str, typer.Argument(help="The subscriber's id in config.yaml.")],
+    channel: ChannelOpt = None,
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Opt a subscriber's channel out (as /stop or the web's unsubscribe do); pending sends are cancelled."""
+    from scheduler.subscribers import unsubscribe_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(unsubscribe_command(cfg, subscriber, channel, note, json_out=json_out))
+
+
+@subscriber_app.command("resubscribe")
+def subscriber_resubscribe(
+    subscriber: Annotated[str, typer.Argument(help="The subscriber's id.")],
+    channel: ChannelOpt = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Undo an opt-out (a mistaken /stop or unsubscribe): the channel gets digests again.
+
+    Exit 1 when there was no opt-out to undo."""
+    from scheduler.subscribers import resubscribe_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(resubscribe_command(cfg, subscriber, channel, json_out=json_out))
 
 
 def _given(args: list[str], flag: str) -> bool:

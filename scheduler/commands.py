@@ -228,6 +228,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     from scheduler.evidencing import GONE_SHOWN, evidence_health
     from scheduler.health import (
         RECENT_ERRORS,
+        opt_outs,
         outbox_counts,
         scheduler_holder,
         source_health,
@@ -241,12 +242,14 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         stuck = unsettled_deliveries(db)
         holder = scheduler_holder(db)
         archive = evidence_health(db, cfg)
+        stopped = opt_outs(db)
     finally:
         db.dispose()
     if json_out:
         print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
-                    "scheduler": holder, "evidence": archive.as_dict()})
+                    "scheduler": holder, "evidence": archive.as_dict(),
+                    "opt_outs": [o._asdict() for o in stopped]})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
                   "why", title="sources")
@@ -279,6 +282,12 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         console.print(f"  [{'yellow' if d.state == 'retrying' else 'red'}]{d.state}[/] "
                       f"{escape(d.subscriber_id)} → {escape(d.channel)} (attempt {d.attempts}, {when}): "
                       f"{escape((d.last_error or '')[:ERROR_SHOWN])}", highlight=False, soft_wrap=True)
+    console.print(f"opt-outs: {len(stopped) or 'none'}"
+                  + (" (undo one: unionwatch subscriber resubscribe SUB --channel KEY)" if stopped else ""))
+    for o in stopped:
+        console.print(f"  {escape(o.subscriber_id)} → {escape(o.channel)}: opted out {o.at:%Y-%m-%d %H:%M} "
+                      f"UTC via {o.via}" + (f" ({escape(o.note)})" if o.note else ""),
+                      highlight=False, soft_wrap=True)
     console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
     console.print(escape(archive.describe()), style="red" if archive.gone else None, highlight=False,
                   soft_wrap=True)

@@ -206,8 +206,30 @@ class DeliveryConfig(Strict):
         return self
 
 
+def _base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"'{value}' is not an http(s) URL such as https://watch.example.org")
+    return value.rstrip("/")
+
+
+class WebConfig(Strict):
+    """`unionwatch web`: the public URL links are made with, and where its secrets are."""
+
+    base_url: Annotated[str | None, AfterValidator(_base_url)] = None  # default: http://host:port
+    # the signing key: rotating it revokes every link
+    secret_env: EnvName = "UNIONWATCH_WEB_SECRET"  # noqa: S105 - a variable's name
+    admin_password_hash_env: EnvName = "UNIONWATCH_WEB_ADMIN_HASH"  # noqa: S105 - `unionwatch web hash-password`
+    link_days: float = Field(90.0, gt=0, le=3650)  # how long digest, unsubscribe and mark links last
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    login_attempts: int = Field(5, ge=1, le=1000)  # failed sign-ins per client per 15 minutes
+
+
 class Config(Strict):
     database: DatabaseConfig = DatabaseConfig()
+    web: WebConfig = WebConfig()
     crawl: CrawlConfig = CrawlConfig()
     matching: MatchingConfig = MatchingConfig()
     delivery: DeliveryConfig = DeliveryConfig()

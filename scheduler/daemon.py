@@ -139,6 +139,15 @@ class Service:
         except DatabaseError as exc:
             log.warning("source health of %s: database unreachable (%s)", source_id, _reason(exc))
 
+    def web_requests(self) -> None:
+        """Work the web queued (crawl a source now, re-send a digest): the web never runs it itself."""
+        from scheduler.webqueue import take_requests
+
+        try:
+            take_requests(self.db, self.cfg, self.scheduler, self.crawl)
+        except DatabaseError as exc:
+            log.warning("web requests: database unreachable (%s)", _reason(exc))
+
     def digest(self, subscriber_id: str, due: datetime | None = None) -> None:
         """The digest due at `due` (None: the scheduled time just passed), recorded as served.
 
@@ -337,6 +346,8 @@ class Service:
         wanted["evidence-retention"] = _Job(self.evidence_retention, [],
                                             IntervalTrigger(seconds=EVIDENCE_RETENTION_EVERY_S),
                                             ("evidence-retention",), 3600, soon_if_new=True)
+        wanted["web-requests"] = _Job(self.web_requests, [], IntervalTrigger(seconds=OUTBOX_POLL_S),
+                                      ("web-requests",), MISFIRE_S, soon_if_new=True)
         for job in sched.get_jobs():
             # One-off catch-ups stay: a reload must not cancel a digest that is owed.
             if job.id not in wanted and not job.id.startswith("catchup:"):

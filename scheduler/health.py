@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any
 
 from scheduler.config import Config
-from storage import articles, crawl_runs, leases, outbox
+from storage import articles, crawl_runs, leases, optouts, outbox
 from storage.crawl_runs import CrawlStatus, ErrorRecord
 from storage.database import Database
 from storage.types import utcnow
@@ -105,3 +105,8 @@ def unsettled_deliveries(db: Database, limit: int = 20) -> list[outbox.Unsettled
 def scheduler_holder(db: Database) -> dict[str, Any] | None:
     holder = leases.holder(db, SCHEDULER_LEASE)
     return {"owner": holder.owner, "expires_at": holder.expires_at} if holder else None
+
+
+def opt_outs(db: Database) -> list[optouts.OptOutRecord]:
+    with db.read() as s:
+        return optouts.every(s)

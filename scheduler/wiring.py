@@ -6,6 +6,7 @@ import logging
 import os
 
 from matching import Watchlist, compile_watchlist
+from notifier.links import WebLinks
 from notifier.settings import (
     DeliverySettings,
     EntityInfo,
@@ -68,4 +69,14 @@ def delivery_settings(cfg: Config) -> DeliverySettings:
         telegram = TelegramSettings(d.telegram, os.environ.get(d.telegram.token_env, ""))
     admins = tuple(c for a in cfg.admins for c in a.channels)
     return DeliverySettings(smtp=smtp, telegram=telegram, admin_email=d.unsubscribe_mailto,
-                            list_id=d.list_id, admins=admins, send_timeout=d.send_timeout)
+                            list_id=d.list_id, admins=admins, send_timeout=d.send_timeout,
+                            web=web_links(cfg))
+
+
+def web_links(cfg: Config) -> WebLinks | None:
+    """Links into `unionwatch web` for the digests: only with web.base_url and its signing key set
+    (a link signed with a key the web does not have would not open)."""
+    secret = os.environ.get(cfg.web.secret_env, "")
+    if not cfg.web.base_url or not secret:
+        return None
+    return WebLinks(cfg.web.base_url, secret.encode(), cfg.web.link_days)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from storage.database import dialect_insert
-from storage.models import Article, DigestItem, Mention
+from storage.models import Article, DigestItem, FalseAlarm, Mention
 
 CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 
@@ -87,6 +87,12 @@ _UNASSIGNED = (
         ~exists().where(
             DigestItem.subscriber_id == bindparam("subscriber_id"),
             DigestItem.article_id == Mention.article_id,
+        ),
+        # A mention this reader marked "not about this person" leaves their digests at once.
+        ~exists().where(
+            FalseAlarm.reader == bindparam("subscriber_id"),
+            FalseAlarm.article_id == Mention.article_id,
+            FalseAlarm.entity_id == Mention.entity_id,
         ),
     )
 )

@@ -168,6 +168,8 @@ class Digest(Base):
     period_start: Mapped[datetime | None]  # the previous digest's period_end (None: the first)
     period_end: Mapped[datetime]
     item_count: Mapped[int] = mapped_column(Integer, default=0)
+    # "digest" (the scheduled daily or weekly one) or "instant" (an alert right after a crawl)
+    kind: Mapped[str] = mapped_column(String(16), default="digest", server_default="digest")
 
     items: Mapped[list[DigestItem]] = relationship(
         back_populates="digest", cascade="all, delete-orphan", passive_deletes=True
@@ -302,3 +304,58 @@ class Capture(Base):
     fetched_at: Mapped[datetime] = mapped_column(index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
+class OptOut(Base):
+    """A subscriber's channel that asked for nothing more (Telegram /stop, the web, an email).
+
+    Config says who may subscribe; this says who opted out, so a config reload cannot undo it.
+    `channel` is the outbox's channel key ("telegram:123", "email:a@b", "webhook:ENV_NAME").
+    """
+
+    __tablename__ = "opt_out"
+
+    subscriber_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(512), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    via: Mapped[str] = mapped_column(String(16))  # "telegram", "web", "email", "cli"
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class BotOffset(Base):
+    """The getUpdates offset of a Telegram bot: updates below it were handled already."""
+
+    __tablename__ = "bot_offset"
+
+    bot: Mapped[str] = mapped_column(String(64), primary_key=True)  # the bot id, never the token
+    next_offset: Mapped[int] = mapped_column(BigId)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FalseAlarm(Base):
+    """A reader's mark that a mention is not about the watched entity ("not about this person")."""
+
+    __tablename__ = "false_alarm"
+    __table_args__ = (
+        UniqueConstraint("article_id", "entity_id", "reader", name="uq_false_alarm_article_entity_reader"),
+        Index("ix_false_alarm_reader_entity", "reader", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    reader: Mapped[str] = mapped_column(String(128))  # a subscriber id, or "admin"
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkRequest(Base):
+    """Work the web asks the service to do (crawl a source now, re-send a digest): a DB queue."""
+
+    __tablename__ = "work_request"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "crawl" or "resend"
+    target: Mapped[str] = mapped_column(String(128))  # a source id, or a digest id
+    requested_by: Mapped[str] = mapped_column(String(128), default="admin")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    result: Mapped[str | None] = mapped_column(Text)

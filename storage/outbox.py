@@ -22,6 +22,7 @@ class DeliveryState(StrEnum):
     RETRYING = "retrying"  # tried; due again at next_attempt_at
     SENT = "sent"
     FAILED = "failed"  # for good
+    CANCELLED = "cancelled"  # never sent: its channel opted out before it went
 
 
 DUE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
@@ -193,6 +194,12 @@ def mark_progress(
 def mark_failed(session: Session, claim: Claim, *, channel: str, parts_sent: int, error: str) -> bool:
     return _set(session, claim, state=DeliveryState.FAILED.value, channel=channel,
                 parts_sent=parts_sent, next_attempt_at=None, last_error=error)
+
+
+def mark_cancelled(session: Session, claim: Claim, *, reason: str) -> bool:
+    """A claimed row whose channel opted out: never sent."""
+    return _set(session, claim, state=DeliveryState.CANCELLED.value, next_attempt_at=None,
+                last_error=reason)
 
 
 def mark_retrying(

@@ -32,7 +32,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def test_the_wheel_holds_no_test_fixture_and_no_fault_server(wheel: list[str]) -> None:
     assert {n.split("/")[0] for n in wheel} == {"matching", "notifier", "scheduler", "spiders", "storage",
-                                                "unionwatch-0.1.0.dist-info"}
+                                                "web", "unionwatch-0.1.0.dist-info"}
     outlets = [p.name for p in (ROOT / "tests" / "support" / "sites").iterdir()]
     fixtures = [n for n in wheel if any(f"/{o}/" in n for o in outlets)]
     assert fixtures == []
@@ -53,3 +53,6 @@ def test_the_wheel_holds_everything_the_demo_serves_and_reads(wheel: list[str]) 
     assert {f"storage/migrations/versions/{m}" for m in migrations} <= set(wheel)
     templates = {f"notifier/templates/{p.name}" for p in (ROOT / "notifier" / "templates").iterdir()}
     assert templates <= set(wheel)
+    web_files = {f"web/{p.parent.name}/{p.name}" for d in ("templates", "static")
+                 for p in (ROOT / "web" / d).iterdir()}
+    assert web_files <= set(wheel), sorted(web_files - set(wheel))

@@ -11,6 +11,7 @@ from email.utils import parseaddr
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
 from notifier.channels.deadline import BoundedSocket, BoundedSSLSocket, cut, within
+from notifier.links import WebLinks
 from notifier.mime import build_message
 from notifier.settings import SEND_TIMEOUT, SmtpRelay, SmtpSecurity, SmtpSettings
 
@@ -55,9 +56,10 @@ class EmailSender:
 
     def __init__(
         self, settings: SmtpSettings, *, list_id: str | None = None, unsubscribe: str | None = None,
-        deadline: float = SEND_TIMEOUT,
+        deadline: float = SEND_TIMEOUT, web: WebLinks | None = None,
     ) -> None:
         self.settings = settings
+        self.web = web
         self.list_id = list_id
         # Without a configured address, unsubscribe requests go to the sender: a digest
         # always says how to stop it (RFC 2369; bulk senders are required to by big providers).
@@ -102,6 +104,7 @@ class EmailSender:
             to=to,
             list_id=self.list_id,
             unsubscribe_mailto=self.unsubscribe,
+            web=self.web,
         )
         relay = self.settings.relay
         with within(self.deadline, relay.timeout) as deadline:

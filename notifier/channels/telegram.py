@@ -19,6 +19,7 @@ from notifier.channels.base import (
     SendResult,
     TransientError,
 )
+from notifier.links import WebLinks, telegram_footer
 from notifier.render import html_to_plain
 from notifier.settings import SEND_TIMEOUT, ChannelKey, ChannelType, TelegramSettings
 from storage.text import clean_text
@@ -153,9 +154,11 @@ class TelegramSender:
         max_inline_wait: float = 60.0,
         max_flood_retries: int = 5,
         deadline: float = SEND_TIMEOUT,
+        web: WebLinks | None = None,
     ) -> None:
         _KNOWN_TOKENS.add(settings.token)
         self.settings = settings
+        self.web = web
         self.pacer = pacer or Pacer()
         self.max_inline_wait = max_inline_wait
         self.max_flood_retries = max_flood_retries
@@ -167,6 +170,15 @@ class TelegramSender:
 
     def units(self, msg: Outgoing) -> int:
         return max(1, len(msg.parts))
+
+    def _with_footer(self, msg: Outgoing, text: str) -> str:
+        """The digest ends with its web version and the one-click unsubscribe link, if it fits."""
+        from notifier.render import TELEGRAM_LIMIT, tg_len
+
+        assert self.web is not None
+        footer = telegram_footer(self.web.digest(msg.subscriber_id, msg.digest_id),
+                                 self.web.unsubscribe(msg.subscriber_id, str(msg.channel)))
+        return text + footer if tg_len(text + footer) <= TELEGRAM_LIMIT else text
 
     def _too_slow(self) -> TransientError:
         return TransientError(
@@ -199,6 +211,8 @@ class TelegramSender:
     def send(self, msg: Outgoing, unit: int) -> SendResult:
         # Cleaned again on the way out: a row rendered by an older version may hold controls.
         text = clean_text(msg.parts[unit] if msg.parts else msg.body_text)
+        if self.web is not None and unit == self.units(msg) - 1:
+            text = self._with_footer(msg, text)
         chat = msg.target
         parse_mode: str | None = "HTML"
         result = SendResult()
