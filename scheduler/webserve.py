@@ -9,6 +9,7 @@ import secrets
 import socket
 import sys
 
+from scheduler.archived import copy_finder
 from scheduler.config import Config
 from scheduler.output import Failed
 from scheduler.wiring import open_database, watchlist
@@ -66,8 +67,10 @@ def settings(cfg: Config, *, host: str, port: int) -> tuple[WebSettings, bool]:
         )
         for sub in cfg.subscribers
     }
+    db = open_database(cfg)
     ws = WebSettings(
-        db=open_database(cfg),
+        db=db,
+        archived=copy_finder(cfg, db),
         base_url=base,
         secret=secret,
         admin_password_hash=os.environ.get(cfg.web.admin_password_hash_env) or None,
