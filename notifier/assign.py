@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class Rendered:
 
 def render_channel(channel_type: ChannelType, v: render.DigestView) -> Rendered:
     """The content one Delivery row stores, rendered once at digest time."""
+    if channel_type is ChannelType.APPRISE:  # the services take plain text, each in its own way
+        return Rendered(v.subject, render.email_text(v), "", [])
     if channel_type is ChannelType.TELEGRAM:
         return Rendered(v.subject, "", "", render.telegram_parts(v))
     body_html = render.email_html(v) if channel_type is ChannelType.EMAIL else render.page_html(v)
@@ -79,7 +82,22 @@ class Prepared:
 
 def render_all(p: DigestPreview, channels: list[ChannelKey]) -> dict[ChannelType, Rendered]:
     v = render.view(p)
-    return {kind: render_channel(kind, v) for kind in dict.fromkeys(k.type for k in channels)}
+    out: dict[ChannelType, Rendered] = {}
+    for kind in dict.fromkeys(k.type for k in channels):
+        if kind is ChannelType.WEBHOOK:  # data for programs: the items, not a rendered page
+            out[kind] = Rendered(v.subject, webhook_payload(p, v.subject), "", [])
+        else:
+            out[kind] = render_channel(kind, v)
+    return out
+
+
+def webhook_payload(p: DigestPreview, subject: str, kind: str = "digest") -> str:
+    """The JSON a webhook delivery stores (its sender adds the id and subject when it posts)."""
+    doc = p.to_json()
+    return json.dumps({"type": kind, "subscriber": doc.pop("subscriber"),
+                       "created_at": p.now.isoformat(),
+                       "since": p.since.isoformat() if p.since else None,
+                       "story_count": p.story_count, **doc}, ensure_ascii=False)
 
 
 def prepare(

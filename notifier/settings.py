@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
@@ -38,6 +39,8 @@ class ChannelType(StrEnum):
     EMAIL = "email"
     TELEGRAM = "telegram"
     FILE = "file"
+    APPRISE = "apprise"  # any service Apprise knows (Slack, Matrix, Discord, ntfy, ...)
+    WEBHOOK = "webhook"  # a signed JSON POST for other systems
 
 
 class ChannelKey(str):
@@ -45,7 +48,8 @@ class ChannelKey(str):
 
     The stored string itself (equal to it, stored and hashed as it), whose parts are read in
     one place. Email targets may list several addresses, comma-separated; Telegram targets are
-    chat ids (negative for groups) or @channel names; file targets are folders.
+    chat ids (negative for groups) or @channel names; file targets are folders; apprise and
+    webhook targets are the name of the environment variable holding the (secret) URL.
     """
 
     __slots__ = ()
@@ -100,7 +104,22 @@ class Frozen(BaseModel):
     model_config = FROZEN
 
 
-_TARGET_FIELD = {ChannelType.EMAIL: "to", ChannelType.TELEGRAM: "chat_id", ChannelType.FILE: "path"}
+_TARGET_FIELD = {ChannelType.EMAIL: "to", ChannelType.TELEGRAM: "chat_id", ChannelType.FILE: "path",
+                 ChannelType.APPRISE: "url_env", ChannelType.WEBHOOK: "url_env"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.fullmatch(value):
+        raise ValueError(f"'{value}' is not an environment variable name")
+    return value
+
+
+EnvVar = Annotated[str | None, AfterValidator(_env_name)]
+
+
+def _a(kind: ChannelType) -> str:
+    return f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
 
 
 class ChannelSpec(Frozen):
@@ -110,15 +129,24 @@ class ChannelSpec(Frozen):
     to: HeaderText | None = None  # email: one address, or several separated by commas
     chat_id: Annotated[str | None, BeforeValidator(_chat_id)] = None
     path: HeaderText | None = None  # file: a folder
+    # apprise, webhook: the environment variable holding the URL (it often embeds a token)
+    url_env: EnvVar = None
+    secret_env: EnvVar = None  # webhook: the environment variable holding the signing key
 
     @model_validator(mode="after")
     def _fields(self) -> ChannelSpec:
         need = _TARGET_FIELD[self.type]
         if getattr(self, need) in (None, ""):
-            raise ValueError(f"a {self.type} channel needs '{need}'")
-        extra = [f for f in _TARGET_FIELD.values() if f != need and getattr(self, f) is not None]
+            raise ValueError(f"{_a(self.type)} channel needs '{need}'")
+        if self.type is ChannelType.WEBHOOK and not self.secret_env:
+            raise ValueError("a webhook channel needs 'secret_env' (the environment variable "
+                             "holding the key its requests are signed with)")
+        fields = [*dict.fromkeys(_TARGET_FIELD.values())]
+        if self.type is not ChannelType.WEBHOOK:
+            fields.append("secret_env")
+        extra = [f for f in fields if f != need and getattr(self, f) is not None]
         if extra:
-            raise ValueError(f"a {self.type} channel takes '{need}', not {', '.join(extra)}")
+            raise ValueError(f"{_a(self.type)} channel takes '{need}', not {', '.join(extra)}")
         if self.type is ChannelType.EMAIL:
             for addr in (self.to or "").split(","):
                 if not _EMAIL.fullmatch(addr.strip()):
@@ -262,9 +290,20 @@ SEND_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """A webhook's URL and signing key, read from the environment variables the config names."""
+
+    url: str = field(repr=False)
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class DeliverySettings:
     smtp: SmtpSettings | None = None
     telegram: TelegramSettings | None = None
+    # apprise channels: url_env -> the Apprise URL read from it
+    apprise_urls: Mapping[str, str] = field(default_factory=dict, repr=False)
+    webhooks: Mapping[str, WebhookTarget] = field(default_factory=dict, repr=False)  # by url_env
     admin_email: str | None = None  # also the List-Unsubscribe mailto target
     list_id: str = "digest.unionwatch.localhost"
     admins: tuple[ChannelSpec, ...] = ()

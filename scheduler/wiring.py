@@ -7,11 +7,13 @@ import os
 
 from matching import Watchlist, compile_watchlist
 from notifier.settings import (
+    ChannelType,
     DeliverySettings,
     EntityInfo,
     SmtpSettings,
     SubscriberSpec,
     TelegramSettings,
+    WebhookTarget,
 )
 from scheduler.config import Config, SubscriberConfig
 from storage import migrate
@@ -67,5 +69,11 @@ def delivery_settings(cfg: Config) -> DeliverySettings:
     if d.telegram is not None:
         telegram = TelegramSettings(d.telegram, os.environ.get(d.telegram.token_env, ""))
     admins = tuple(c for a in cfg.admins for c in a.channels)
+    channels = [c for s in cfg.subscribers for c in s.channels] + list(admins)
+    apprise = {c.url_env: os.environ.get(c.url_env, "") for c in channels
+               if c.type is ChannelType.APPRISE and c.url_env}
+    hooks = {c.url_env: WebhookTarget(os.environ.get(c.url_env, ""), os.environ.get(c.secret_env, ""))
+             for c in channels if c.type is ChannelType.WEBHOOK and c.url_env and c.secret_env}
     return DeliverySettings(smtp=smtp, telegram=telegram, admin_email=d.unsubscribe_mailto,
-                            list_id=d.list_id, admins=admins, send_timeout=d.send_timeout)
+                            list_id=d.list_id, admins=admins, send_timeout=d.send_timeout,
+                            apprise_urls=apprise, webhooks=hooks)
