@@ -17,7 +17,7 @@ from tests.notifier.conftest import TOKEN, FakeBotApi, LoopbackSmtp, SmtpRecorde
 from tests.support.webhook_server import Receiver, receiving
 
 pytestmark = pytest.mark.slow
-SECRET = "whsec-e2e"  # noqa: S105 - a test key
+SECRET = "whsec-e2e"
 
 
 @pytest.fixture

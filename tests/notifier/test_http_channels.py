@@ -19,7 +19,7 @@ from storage.models import Delivery
 from tests.notifier.conftest import ENTITIES, NOW, add_article, subscriber
 from tests.support.webhook_server import Receiver, receiving
 
-SECRET = "whsec-test-key"  # noqa: S105 - a test key
+SECRET = "whsec-test-key"
 
 
 @pytest.fixture
