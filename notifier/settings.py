@@ -188,9 +188,39 @@ def _digest_time(value: Any) -> Any:
 DigestTime = Annotated[dt.time, BeforeValidator(_digest_time)]  # local wall-clock time
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DigestEvery(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+
+
+def _weekday(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower()[:3] in WEEKDAYS:
+        return value.strip().lower()[:3]
+    raise ValueError(f"day '{value}' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+
+
+Weekday = Annotated[str, BeforeValidator(_weekday)]
+
+
 class DigestSchedule(Frozen):
     time: DigestTime = dt.time(8, 0)
     send_empty: bool = False  # send "nothing new today" rather than nothing
+    every: DigestEvery = DigestEvery.DAY  # a daily or a weekly digest
+    day: Weekday | None = None  # the weekly digest's day (local); default Monday
+
+    @model_validator(mode="after")
+    def _day_is_weekly(self) -> DigestSchedule:
+        if self.day is not None and self.every is not DigestEvery.WEEK:
+            raise ValueError(f"day '{self.day}' is for weekly digests: add 'every: week', or remove day")
+        return self
+
+    @property
+    def weekday(self) -> str | None:
+        """The weekly digest's day ("mon".."sun"); None for a daily digest."""
+        return (self.day or "mon") if self.every is DigestEvery.WEEK else None
 
 
 class Subscriber(Frozen):

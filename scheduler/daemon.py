@@ -305,7 +305,8 @@ class Service:
         present = {j.id for j in sched.get_jobs()}
         try:
             last_crawl = crawl_runs.last_started(self.db)
-            served = digest_runs.last_due(self.db, now - SERVED_LOOK_BACK)
+            weekly = any(s.digest.weekday for s in self.cfg.subscribers)
+            served = digest_runs.last_due(self.db, now - SERVED_LOOK_BACK * (4 if weekly else 1))
         except DatabaseError as exc:  # placing jobs must not fail: new ones run as if never run
             log.warning("could not read when jobs last ran (%s); new crawls start soon", _reason(exc))
             last_crawl, served = {}, {}
@@ -318,7 +319,8 @@ class Service:
         for sub in self.cfg.subscribers:
             job_id = f"digest:{sub.id}"
             wanted[job_id] = _Job(self.digest, [sub.id], digest_trigger(sub),
-                                  ("digest", sub.digest.time, sub.timezone), 6 * 3600,
+                                  ("digest", sub.digest.time, sub.timezone, sub.digest.weekday),
+                                  6 * 3600,
                                   since=served.get(sub.id) if job_id in present else None)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
