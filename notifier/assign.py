@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from collections.abc import Mapping, Sequence
@@ -10,7 +11,7 @@ from datetime import datetime
 
 from notifier import render
 from notifier.content import DigestPreview, build_groups
-from notifier.select import articles_by_id, unassigned_articles
+from notifier.select import articles_by_id, unassigned_articles, unassigned_fetched_since
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
 from storage import channel_state, digests, optouts, outbox
 from storage.database import Session
@@ -22,7 +23,8 @@ def preview(
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
     since = digests.last_period_end(session, sub.id)
-    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since)
+    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since,
+                         already_sent=digests.instant_since(session, sub.id, since))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +80,19 @@ class Prepared:
     items: list[tuple[int, list[str]]]  # (article id, entity ids) in display order
     rendered: dict[ChannelType, Rendered]
     period_start: datetime | None  # the end of the subscriber's previous digest
+    kind: str = digests.DIGEST  # or digests.INSTANT
 
 
-def render_all(p: DigestPreview, channels: list[ChannelKey]) -> dict[ChannelType, Rendered]:
+def render_all(
+    p: DigestPreview, channels: list[ChannelKey], digest_kind: str = digests.DIGEST
+) -> dict[ChannelType, Rendered]:
     v = render.view(p)
+    if digest_kind == digests.INSTANT:
+        v = dataclasses.replace(v, subject=render.instant_subject(v.subject), instant=True)
     out: dict[ChannelType, Rendered] = {}
     for kind in dict.fromkeys(k.type for k in channels):
         if kind is ChannelType.WEBHOOK:  # data for programs: the items, not a rendered page
-            out[kind] = Rendered(v.subject, webhook_payload(p, v.subject), "", [])
+            out[kind] = Rendered(v.subject, webhook_payload(p, v.subject, digest_kind), "", [])
         else:
             out[kind] = render_channel(kind, v)
     return out
@@ -115,6 +122,27 @@ def prepare(
     return Prepared(sub, now, channels, items, render_all(p, channels), p.since)
 
 
+def prepare_instant(
+    session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime,
+    since: datetime,
+) -> Prepared | None:
+    """An instant alert: the subscriber's instant entities' articles first fetched since `since`
+    (the crawl's start) and in no digest of theirs yet; None when there are none."""
+    if not sub.instant_ids:
+        return None
+    channels = usable_channels(session, sub.subscriber.channels, sub.id)
+    if not channels:
+        return None
+    articles = unassigned_fetched_since(session, sub.id, sub.instant_ids, since)
+    if not articles:
+        return None
+    only = dataclasses.replace(sub, entity_ids=tuple(e for e in sub.entity_ids if e in sub.instant_ids))
+    p = DigestPreview(only, entities, build_groups(articles, only, entities), now, None)
+    items = [(a.id, a.entity_ids) for a in p.articles]
+    return Prepared(only, now, channels, items, render_all(p, channels, digests.INSTANT), None,
+                    digests.INSTANT)
+
+
 def write(
     session: Session, prep: Prepared, entities: Mapping[str, EntityInfo], message_domain: str
 ) -> int | None:
@@ -127,7 +155,7 @@ def write(
     digest.
     """
     sub, now, items = prep.subscriber, prep.now, prep.items
-    digest_id = digests.add(session, sub.id, now, len(items), prep.period_start)
+    digest_id = digests.add(session, sub.id, now, len(items), prep.period_start, prep.kind)
     rendered = prep.rendered
     if items:
         inserted = digests.add_items(session, digest_id, sub.id, items)
@@ -135,13 +163,15 @@ def write(
             won = digests.article_ids(session, digest_id)
             if len(won) < len(items):
                 kept = articles_by_id(session, sub.entity_ids, sorted(won))
+                before = (digests.instant_since(session, sub.id, prep.period_start)
+                          if prep.kind == digests.DIGEST else [])
                 p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
-                                  prep.period_start)
-                if p.is_empty and not sub.subscriber.digest.send_empty:
+                                  prep.period_start, already_sent=before)
+                if p.is_empty and (prep.kind == digests.INSTANT or not sub.subscriber.digest.send_empty):
                     digests.remove(session, digest_id)
                     return None
                 digests.set_item_count(session, digest_id, len(p.articles))
-                rendered = render_all(p, prep.channels)
+                rendered = render_all(p, prep.channels, prep.kind)
     outbox.add(session, [
         NewDelivery(
             digest_id=digest_id, channel=str(key),

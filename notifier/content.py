@@ -9,6 +9,7 @@ from typing import Any
 
 from notifier.sentences import Snippet
 from notifier.settings import EntityInfo, SubscriberSpec
+from storage.digests import SentBefore
 
 
 @dataclass(slots=True)
@@ -61,6 +62,8 @@ class DigestPreview:
     groups: list[Group]
     now: datetime
     since: datetime | None = None  # when the subscriber's previous digest was made
+    # articles instant alerts brought since then: the digest names them in one line, no more
+    already_sent: list[SentBefore] = field(default_factory=list)
 
     @property
     def articles(self) -> list[ArticleRef]:

@@ -69,6 +69,15 @@ class GroupView:
 
 
 @dataclass(frozen=True, slots=True)
+class SentView:
+    """An article an instant alert brought already: named in the digest's one line about them."""
+
+    title: str
+    url: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class DigestView:
     subscriber: str
     date: str
@@ -77,6 +86,8 @@ class DigestView:
     story_count: int
     watching: list[str]
     groups: list[GroupView]
+    already_sent: tuple[SentView, ...] = ()  # see templates/_already_sent.*.j2
+    instant: bool = False  # an instant alert, not the scheduled digest
 
 
 @lru_cache(maxsize=65536)
@@ -129,7 +140,18 @@ def view(preview: DigestPreview) -> DigestView:
             )
             for g in preview.groups
         ],
+        already_sent=tuple(SentView(clip(squash(a.title), ALREADY_SENT_TITLE) or a.url, safe_url(a.url),
+                                    a.source_id) for a in preview.already_sent),
     )
+
+
+ALREADY_SENT_TITLE = 80  # characters of each title in the digest's "already sent" line
+ALREADY_SENT_SHOWN = 5  # titles named there; the rest are counted
+
+
+def instant_subject(subject: str) -> str:
+    """An instant alert's subject: the digest's, marked as an alert."""
+    return clip(f"⚡ Alert: {subject}", SUBJECT_LIMIT)
 
 
 @lru_cache(maxsize=8)
@@ -160,7 +182,7 @@ def _telegram_item(s: StoryView) -> str:
     return str(_template("telegram.html.j2").module.item(s)).strip()  # type: ignore[attr-defined]
 
 
-ENV.globals.update(html_item=_html_item, text_item=_text_item)
+ENV.globals.update(html_item=_html_item, text_item=_text_item, already_sent_shown=ALREADY_SENT_SHOWN)
 
 
 def clear_caches() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from notifier.content import ArticleRef
@@ -80,6 +81,13 @@ def unassigned_articles(
 ) -> list[ArticleRef]:
     """Articles naming any of entity_ids that no digest of this subscriber holds yet."""
     return _refs(session, mentions.unassigned(session, subscriber_id, entity_ids))
+
+
+def unassigned_fetched_since(
+    session: Session, subscriber_id: str, entity_ids: Sequence[str], since: datetime
+) -> list[ArticleRef]:
+    """unassigned_articles() first fetched at or after `since`: what one crawl found."""
+    return _refs(session, mentions.unassigned_fetched_since(session, subscriber_id, entity_ids, since))
 
 
 def articles_by_id(

@@ -28,9 +28,11 @@ def open_senders(settings: DeliverySettings) -> Iterator[dict[ChannelType, Sende
     sender_addr = settings.smtp.relay.sender if settings.smtp else "unionwatch@localhost"
     senders: dict[ChannelType, Sender] = {
         ChannelType.FILE: FileSender(sender=sender_addr, list_id=settings.list_id),
-        ChannelType.APPRISE: AppriseSender(settings.apprise_urls, deadline=settings.send_timeout),
-        ChannelType.WEBHOOK: WebhookSender(settings.webhooks, deadline=settings.send_timeout),
     }
+    if settings.apprise_urls:
+        senders[ChannelType.APPRISE] = AppriseSender(settings.apprise_urls, deadline=settings.send_timeout)
+    if settings.webhooks:
+        senders[ChannelType.WEBHOOK] = WebhookSender(settings.webhooks, deadline=settings.send_timeout)
     if settings.smtp is not None:
         senders[ChannelType.EMAIL] = EmailSender(
             settings.smtp, list_id=settings.list_id, unsubscribe=settings.admin_email,

@@ -231,6 +231,8 @@ class Subscriber(Frozen):
     timezone: TimeZone = "UTC"
     digest: DigestSchedule = DigestSchedule()
     channels: list[ChannelSpec] = Field(min_length=1)
+    # watchlist or entity ids whose new articles are also sent at once, after each crawl
+    instant: list[str] = Field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -243,6 +245,7 @@ class SubscriberSpec:
 
     subscriber: Subscriber
     entity_ids: tuple[str, ...]
+    instant_ids: tuple[str, ...] = ()  # the entities whose new articles go out at once
 
     @property
     def id(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
             progress.update(tasks[ev.source], description=(
                 f"{s.source}: {state} · {s.fetched} pages · {s.new} new · {s.errors} errors"))
 
+        started = utcnow()
         outcome = crawl_and_match(cfg, job, on_event=on_event)
+    alerts = _instant_alerts(cfg, started)
     result = outcome.crawl
     rows = [s.as_dict() for s in result.sources.values()]
     if quiet:
@@ -56,7 +59,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
     elif json_out:
         print_json({"sources": rows, "matched": outcome.matched_articles,
                     "mentions": outcome.mentions, "exit_code": result.exit_code,
-                    "killed": result.killed})
+                    "killed": result.killed, "instant_alerts": alerts})
     else:
         table = Table("source", "status", "fetched", "new", "duplicates", "errors", title="crawl")
         for s in result.sources.values():
@@ -71,6 +74,8 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
                 console.print(f"  [dim]{s.source}: {escape(sample)}[/]", highlight=False)
         console.print(f"matched {outcome.matched_articles} new articles: "
                       f"{outcome.mentions} mentions of watched names", highlight=False)
+        for sub_id in alerts:
+            console.print(f"instant alert for {sub_id} queued and sent", highlight=False)
     if not result.ok:
         tail = result.stderr_tail.strip().splitlines()[-5:]
         err_console.print("crawl process failed" + (" (killed at its time limit)" if result.killed
@@ -79,6 +84,20 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
             err_console.print(f"  {line}", highlight=False, markup=False)
         return 1
     return 1 if any(s.status == CrawlStatus.FAILED for s in result.sources.values()) else 0
+
+
+def _instant_alerts(cfg: Config, since: datetime) -> dict[str, int]:
+    """The crawl's instant alerts, queued and sent (none unless subscribers ask for them)."""
+    if not any(s.instant for s in cfg.subscribers):
+        return {}
+    from scheduler.instant import send_instant_alerts
+    from scheduler.wiring import open_database
+
+    db = open_database(cfg)
+    try:
+        return send_instant_alerts(cfg, db, since)
+    finally:
+        db.dispose()
 
 
 def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Path | None,

@@ -298,6 +298,17 @@ def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
             if wid not in known:
                 out.append((("subscribers", si, "watchlists", wi2),
                             f"unknown watchlist '{wid}' (known: {', '.join(sorted(known))})"))
+    for si, s in enumerate(cfg.subscribers):
+        own = {e.id for e in cfg.entities_of(s)}
+        for ii, ref in enumerate(s.instant):
+            if ref in s.watchlists or ref in own:
+                continue
+            what = ("a watchlist this subscriber does not follow" if ref in known
+                    else "an entity of a watchlist this subscriber does not follow"
+                    if ref in seen_entities else "neither a watchlist nor an entity id")
+            out.append((("subscribers", si, "instant", ii),
+                        f"'{ref}' is {what} (instant takes ids from: {', '.join(s.watchlists)} "
+                        "or their entities)"))
     # Said at the first channel that needs the section: a missing section has no line of its own.
     needs = {ChannelType.EMAIL: ("smtp", "an email channel needs a delivery.smtp section (host, port, "
                                  "sender): add it at the top level, under delivery:"),

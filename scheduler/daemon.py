@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from matching import Watchlist
 from scheduler.config import Config, load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
+from scheduler.instant import send_instant_alerts
 from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.reloading import SETTLE_S, SettledFile, Stopped, dropped_everything, load_unless_stopped
@@ -118,12 +119,18 @@ class Service:
         cfg, wl = self.cfg, self.watchlist
         if source_id not in {s.id for s in cfg.sources}:
             return  # removed by a reload while queued
+        started = utcnow()
         try:
             outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
         except DatabaseError as exc:
             log.warning("crawl %s: database unreachable (%s); it runs again at its next time",
                         source_id, _reason(exc))
             return
+        try:
+            send_instant_alerts(cfg, self.db, started)
+        except DatabaseError as exc:  # what they would hold waits for the scheduled digest
+            log.warning("instant alerts after crawl %s: database unreachable (%s)", source_id,
+                        _reason(exc))
         s = outcome.crawl.sources.get(source_id)
         if not outcome.crawl.ok:
             log.error("crawl child for %s %s:\n%s", source_id,

@@ -51,7 +51,17 @@ def open_database_to_read(cfg: Config) -> Database:
 
 def subscriber_spec(cfg: Config, sub: SubscriberConfig) -> SubscriberSpec:
     """The subscriber with their watchlists resolved to entity ids, in the config's order."""
-    return SubscriberSpec(sub, tuple(dict.fromkeys(e.id for e in cfg.entities_of(sub))))
+    entity_ids = tuple(dict.fromkeys(e.id for e in cfg.entities_of(sub)))
+    return SubscriberSpec(sub, entity_ids, instant_entity_ids(cfg, sub))
+
+
+def instant_entity_ids(cfg: Config, sub: SubscriberConfig) -> tuple[str, ...]:
+    """The entities of `subscribers[].instant`: each a watchlist's entities, or one entity."""
+    lists = {w.id: [e.id for e in w.entities] for w in cfg.watchlists}
+    out: dict[str, None] = {}
+    for ref in sub.instant:
+        out.update(dict.fromkeys(lists.get(ref, [ref])))
+    return tuple(out)
 
 
 def entity_infos(cfg: Config) -> dict[str, EntityInfo]:
