@@ -294,6 +294,10 @@ class TelegramApi(Frozen):
 
     api_base: str = "https://api.telegram.org"
     timeout: float = Field(20.0, gt=0)
+    # The service answers /start, /stop and /status by long-polling getUpdates (one poller per
+    # token). Off when another program reads this bot's updates (or a webhook is set).
+    self_service: bool = True
+    poll_timeout: int = Field(25, ge=1, le=50)  # seconds one getUpdates long poll may wait
 
     @field_validator("api_base")
     @classmethod

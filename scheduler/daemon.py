@@ -395,6 +395,14 @@ class Service:
         if sched is not None:
             sched.shutdown(wait=False)
 
+    def _stop_poller(self, poller: Any, thread: threading.Thread) -> None:
+        """The poller ends after its long poll; its lease is let go now, so a successor need not wait."""
+        thread.join(timeout=2)
+        try:
+            leases.release(self.db, poller.lease, self.owner)
+        except DatabaseError as exc:
+            log.warning("could not release the Telegram poll lease (%s)", _reason(exc))
+
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
             log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
@@ -403,6 +411,9 @@ class Service:
 
     def serve(self) -> int:
         """Hold or wait for the lease, run the jobs, stop cleanly when asked."""
+        from scheduler.telegram_self import start_poller
+
+        bot = start_poller(self.cfg, lambda: self.cfg, self.db, self.owner, self.stop_event)
         try:
             while not self.stop_event.is_set():
                 self.tend_lease()
@@ -410,6 +421,8 @@ class Service:
                 self.stop_event.wait(TICK_S)
         finally:
             log.info("stopping: ending crawls and jobs")
+            if bot is not None:
+                self._stop_poller(*bot)
             stop_all_crawls()
             sched, self.scheduler = self.scheduler, None
             if sched is not None:
