@@ -68,7 +68,8 @@ def test_an_unknown_chat_gets_its_id_and_the_config_line_and_nothing_else(
 
 
 def test_status_stop_and_start_in_a_subscribed_chat(db: Database, bot_api: FakeBotApi) -> None:
-    add_article(db, "Елеусінов сотталды", "Сот Әмин Елеусінов ісін қарады.", mentions={"eleusinov": "Елеусінов"})
+    add_article(db, "Елеусінов сотталды", "Сот Әмин Елеусінов ісін қарады.",
+                mentions={"eleusinov": "Елеусінов"})
     sub = subscriber(ChannelSpec(type="telegram", chat_id=str(KNOWN)))
     assert create_digest(db, sub, ENTITIES, NOW) is not None  # queued, not yet sent
     chat = str(KNOWN)
