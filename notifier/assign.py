@@ -23,8 +23,10 @@ def preview(
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
     since = digests.last_period_end(session, sub.id)
+    # Only subscribers with instant alerts have any: the others pay no query for it.
+    before = digests.instant_since(session, sub.id, since) if sub.instant_ids else []
     return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since,
-                         already_sent=digests.instant_since(session, sub.id, since))
+                         already_sent=before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +138,10 @@ def prepare_instant(
     articles = unassigned_fetched_since(session, sub.id, sub.instant_ids, since)
     if not articles:
         return None
-    only = dataclasses.replace(sub, entity_ids=tuple(e for e in sub.entity_ids if e in sub.instant_ids))
-    p = DigestPreview(only, entities, build_groups(articles, only, entities), now, None)
+    # The articles carry the instant entities' mentions only; the footer still lists all followed.
+    p = DigestPreview(sub, entities, build_groups(articles, sub, entities), now, None)
     items = [(a.id, a.entity_ids) for a in p.articles]
-    return Prepared(only, now, channels, items, render_all(p, channels, digests.INSTANT), None,
+    return Prepared(sub, now, channels, items, render_all(p, channels, digests.INSTANT), None,
                     digests.INSTANT)
 
 
@@ -162,9 +164,10 @@ def write(
         if inserted != len(items):  # lost some to another run, or count unknown (-1)
             won = digests.article_ids(session, digest_id)
             if len(won) < len(items):
-                kept = articles_by_id(session, sub.entity_ids, sorted(won))
+                shown = sub.instant_ids if prep.kind == digests.INSTANT else sub.entity_ids
+                kept = articles_by_id(session, shown, sorted(won))
                 before = (digests.instant_since(session, sub.id, prep.period_start)
-                          if prep.kind == digests.DIGEST else [])
+                          if prep.kind == digests.DIGEST and sub.instant_ids else [])
                 p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
                                   prep.period_start, already_sent=before)
                 if p.is_empty and (prep.kind == digests.INSTANT or not sub.subscriber.digest.send_empty):
