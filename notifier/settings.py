@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
@@ -26,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from notifier.i18n import DEFAULT_LANGUAGE, Language
 from storage.types import TimeZone
 
 FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -143,6 +145,11 @@ class EntityInfo:
     id: str
     name: str
     kind: str = "person"
+    short: str = ""  # how a subject line names it: a person's surname, an organisation's acronym
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
 
 
 def _digest_time(value: Any) -> Any:
@@ -163,6 +170,9 @@ DigestTime = Annotated[dt.time, BeforeValidator(_digest_time)]  # local wall-clo
 class DigestSchedule(Frozen):
     time: DigestTime = dt.time(8, 0)
     send_empty: bool = False  # send "nothing new today" rather than nothing
+    # Matches published longer ago than this are counted ("N older matches not shown"), not
+    # listed: a whole-archive rematch must not flood the next digest. None: no bound.
+    max_age_days: int | None = Field(14, ge=1, le=36500)
 
 
 class Subscriber(Frozen):
@@ -171,6 +181,7 @@ class Subscriber(Frozen):
     id: str = Field(min_length=1)
     name: str = ""
     timezone: TimeZone = "UTC"
+    language: Language = DEFAULT_LANGUAGE  # of the digest's fixed text, dates and subject
     digest: DigestSchedule = DigestSchedule()
     channels: list[ChannelSpec] = Field(min_length=1)
 
@@ -180,11 +191,21 @@ class Subscriber(Frozen):
 
 
 @dataclass(frozen=True, slots=True)
+class DigestOptions:
+    """What every digest shares: how sources are named, whether stories are grouped."""
+
+    source_names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    group_stories: bool = True  # off only to measure what grouping costs (bench/digest.py)
+    lists: tuple[str, ...] = ()  # the subscriber's watchlists, as an empty digest names them
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriberSpec:
-    """One subscriber's digest: who, and the entities they watch in display order."""
+    """One subscriber's digest: who, the entities they watch in display order, how it shows."""
 
     subscriber: Subscriber
     entity_ids: tuple[str, ...]
+    options: DigestOptions = DigestOptions()
 
     @property
     def id(self) -> str:

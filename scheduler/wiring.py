@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import os
 
-from matching import Watchlist, compile_watchlist
+from matching import EntitySpec, Watchlist, compile_watchlist
 from notifier.settings import (
     DeliverySettings,
+    DigestOptions,
     EntityInfo,
     SmtpSettings,
     SubscriberSpec,
@@ -49,11 +50,28 @@ def open_database_to_read(cfg: Config) -> Database:
 
 def subscriber_spec(cfg: Config, sub: SubscriberConfig) -> SubscriberSpec:
     """The subscriber with their watchlists resolved to entity ids, in the config's order."""
-    return SubscriberSpec(sub, tuple(dict.fromkeys(e.id for e in cfg.entities_of(sub))))
+    lists = {w.id: w.description or w.id for w in cfg.watchlists}
+    options = DigestOptions(source_names=source_names(cfg),
+                            lists=tuple(lists.get(w, w) for w in sub.watchlists))
+    return SubscriberSpec(sub, tuple(dict.fromkeys(e.id for e in cfg.entities_of(sub))), options)
+
+
+def source_names(cfg: Config) -> dict[str, str]:
+    """Source id -> the name people read (`sources[].name`, else the id)."""
+    return {s.id: s.name or s.id for s in cfg.sources}
+
+
+def short_name(e: EntitySpec) -> str:
+    """How a subject line names an entity: a person's surname, an organisation's acronym."""
+    if e.kind == "person":
+        return e.name.split()[-1] if e.name.split() else e.name
+    acronyms = [a for a in e.aliases if a.isupper() and " " not in a and a.isascii()]
+    return min(acronyms, key=len) if acronyms else e.name
 
 
 def entity_infos(cfg: Config) -> dict[str, EntityInfo]:
-    return {e.id: EntityInfo(id=e.id, name=e.name, kind=e.kind) for e in cfg.entities}
+    return {e.id: EntityInfo(id=e.id, name=e.name, kind=e.kind, short=short_name(e))
+            for e in cfg.entities}
 
 
 def delivery_settings(cfg: Config) -> DeliverySettings:
