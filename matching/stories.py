@@ -34,8 +34,8 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "sentence": ("sentenc", "convict", "jailed", "verdict", "guilty", "prison term", "приговор",
                  "осужд", "осуди", "лишени", "ограничени", "сотт", "үкім", "жаза", "бас бостандығ",
                  "restricted freedom", "years in prison"),
-    "release": ("releas", "freed", "parole", "освобод", "вышел на свобод", "вышла на свобод", "удо",
-                "условно-досрочн", "босат", "бостандыққ", "шартты түрде"),
+    "release": ("releas", "freed$", "walked free", "walks free", "parole", "освобод", "вышел на свобод",
+                "вышла на свобод", "удо", "условно-досрочн", "босат", "бостандыққ", "шартты түрде"),
     "appeal": ("appeal", "апелляц", "обжал", "кассац", "шағым", "upheld", "оставил в силе", "күшінде"),
     "arrest": ("arrest", "detain", "custody", "задерж", "арест", "под страж", "ұстал", "қамау", "тұтқынд"),
     "strike": ("strike", "striking", "walkout", "забастов", "бастовал", "ереуіл", "голодов", "hunger",
@@ -43,10 +43,53 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "liquidation": ("liquidat", "dissol", "shut down", "ликвидац", "ликвидир", "закрыт", "тарат", "жабыл"),
     "charge": ("charged", "charges", "indict", "обвинени", "предъявлен", "айып тағ", "айыпта",
                "criminal case", "уголовное дело", "қылмыстық іс"),
-    "statement": ("statement", "called for", "calls for", "urged", "demand", "заявлени", "призвал",
-                  "призыва", "потребова", "мәлімдеме", "талап ет", "шақырд"),
-    "ban": ("travel ban", "banned from", "запрет", "тыйым"),
+    "statement": ("statement", "called for", "calls for", "called on", "calls on", "urged", "demand",
+                  "заявлени", "призвал", "призыва", "потребова", "мәлімдеме", "талап ет", "шақырд"),
+    "ban": ("travel ban", "banned from", "stopped from", "prevented", "запрет", "не позволили",
+            "не пустили", "тыйым"),
     "health": ("health", "hospital", "здоров", "больниц", "госпитал", "денсаулығ", "аурухана"),
+}
+
+# Words of the charge, the sentence and the institutions, the same in any language: a shared
+# concept is evidence like a shared name ("c:" tokens).
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "embezzlement": ("embezzl", "растрат", "ысырап"),
+    "abuse-of-office": ("abuse of office", "злоупотреблен", "асыра пайдалан"),
+    "illegal": ("illegal", "незаконн", "заңсыз"),
+    "restricted-freedom": ("restricted freedom", "ограничени свобод", "ограничению свобод",
+                           "бостандығын шектеу"),
+    "plea-deal": ("plea", "процессуальн", "процестік келісім"),
+    "community-work": ("community work", "общественных работ", "қоғамдық жұмыс"),
+    "colony": ("colony", "колони"),
+    "supreme-court": ("supreme court", "верховн", "жоғарғы сот"),
+    "regional-court": ("regional court", "областн", "облыстық сот"),
+    "ilo": ("ilo", "international labour organization", "мот", "международной организации труда",
+            "халықаралық еңбек ұйым"),
+    "geneva": ("geneva", "женев"),
+    "ministry-of-justice": ("ministry of justice", "justice ministry", "минюст", "министерство юстиции",
+                            "әділет министрлі"),
+    "registration": ("regist", "регистрац", "тіркеу", "тіркел"),
+    "prosecutor": ("prosecut", "прокурор", "прокуратур"),
+    "airport": ("airport", "аэропорт", "әуежай"),
+    "border-guards": ("border guard", "погранич", "шекарашы"),
+    "oil-workers": ("oil worker", "нефтяник", "мұнайшы"),
+    "oil-field": ("oil field", "месторожден", "кен орн"),
+    "interrogation": ("questioning", "questioned", "допрос", "жауап ал"),
+    "police": ("police", "полици", "полиция"),
+    "parole": ("parole", "условно-досрочн", "удо", "шартты түрде"),
+    "heart": ("heart", "сердц", "сердеч", "жүрек"),
+    "doctor": ("doctor", "врач", "дәрігер"),
+    "wife": ("wife", "жена", "супруг", "әйел", "жұбай"),
+    "pretrial": ("pretrial", "pre-trial", "изолятор", "под стражей до суда"),
+    "investigation": ("investigat", "следстви", "следовател", "тергеу"),
+    "mission": ("mission", "миссия", "миссию"),
+    "witness": ("witness", "свидетел", "куәгер"),
+    "postponed": ("postpon", "adjourn", "отложил", "перенесл", "кейінге қалд"),
+    "travel": ("travel", "выезд", "вылет", "шетелге шығу"),
+    "statute": ("charter", "устав", "жарғы"),
+    "union-law": ("trade union law", "закон о профсоюзах", "кәсіподақтар туралы заң"),
+    "rights-bureau": ("bureau for human rights", "бюро по правам человека", "құқықтары жөніндегі",
+                      "халықаралық бюро"),
 }
 
 MONTHS: dict[str, int] = {}
@@ -82,21 +125,26 @@ STOP = frozenset(key(w)[:6] for w in (
 ))
 
 _WORD = re.compile(r"\w+(?:-\w+)?", re.UNICODE)
-_TYPE_WEIGHT = {"#": 2.0, "d": 4.0, "p": 2.0, "w": 0.5}
-_SPECIFIC = frozenset("#dp")  # a number, a date or a name: what one event has and another not
+_TYPE_WEIGHT = {"#": 2.0, "d": 4.0, "c": 2.0, "s": 0.5}
+NAME_WEIGHT = 2.0  # a stem written as a name in either report
 
 
 @dataclass(frozen=True, slots=True)
 class StoryFeatures:
     """What one report offers for comparison (computed once per article)."""
 
-    tokens: frozenset[str]  # "#7", "d:05-16", "w:janaoz"
+    tokens: frozenset[str]  # "#7", "d:05-16", "c:colony", "s:janaoz" (a stem)
+    names: frozenset[str]  # the "s:" tokens written as a name somewhere (capitalised mid-sentence)
     title_events: frozenset[str]
     lead_events: frozenset[str]
 
     @staticmethod
     def empty() -> StoryFeatures:
-        return StoryFeatures(frozenset(), frozenset(), frozenset())
+        return StoryFeatures(frozenset(), frozenset(), frozenset(), frozenset())
+
+    @property
+    def dates(self) -> frozenset[str]:
+        return frozenset(t for t in self.tokens if t.startswith("d:"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +172,14 @@ def events_in(text: str) -> frozenset[str]:
 
 
 def _has_stem(low: str, stem: str) -> bool:
-    """The stem at the start of a word (so "удо" is not found inside "судом")."""
+    """The stem at the start of a word (so "удо" is not found inside "судом"); a stem ending
+    in "$" is a whole word ("freed", not "freedom")."""
+    whole = stem.endswith("$")
+    stem = stem.rstrip("$")
     i = low.find(stem)
     while i >= 0:
-        if i == 0 or not low[i - 1].isalnum():
+        end = i + len(stem)
+        if (i == 0 or not low[i - 1].isalnum()) and not (whole and end < len(low) and low[end].isalnum()):
             return True
         i = low.find(stem, i + 1)
     return False
@@ -142,14 +194,18 @@ def _month(word: str) -> int | None:
     return None
 
 
-def tokens_of(text: str, language: str, proper: bool = True) -> frozenset[str]:
-    """Numbers, dates (day and month), names and stems of the rarer words, as comparison tokens.
+def tokens_of(text: str, language: str, proper: bool = True) -> tuple[frozenset[str], frozenset[str]]:
+    """Numbers, dates (day and month), concepts and word stems, as comparison tokens; and the
+    stems written as names.
 
-    A capitalised word inside a sentence is a name ("p:"): a place, a court, a company. At a
-    sentence start, or with proper=False (a title in Title Case), it is an ordinary word ("w:").
+    A capitalised word inside a sentence is a name: a place, a court, a company. At a sentence
+    start, or with proper=False (a title in Title Case), it is an ordinary word.
     """
     numbers = NUMBER_WORDS.get(language, {})
     out: set[str] = set()
+    names: set[str] = set()
+    low = text.lower()
+    out.update(f"c:{c}" for c, stems in CONCEPTS.items() if any(_has_stem(low, st) for st in stems))
     matches = list(_WORD.finditer(text))
     words = [m.group().lower() for m in matches]
     for i, m in enumerate(matches):
@@ -172,10 +228,10 @@ def tokens_of(text: str, language: str, proper: bool = True) -> frozenset[str]:
         if len(stem) < 4 or stem in STOP:
             continue
         raw = m.group()
-        initial = _sentence_start(text, m.start())
-        kind = "p" if proper and raw[0].isupper() and not initial else "w"
-        out.add(f"{kind}:{stem}")
-    return frozenset(out)
+        out.add(f"s:{stem}")
+        if proper and raw[0].isupper() and not _sentence_start(text, m.start()):
+            names.add(f"s:{stem}")
+    return frozenset(out), frozenset(names)
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -192,14 +248,22 @@ def name_stems(names: Iterable[str]) -> frozenset[str]:
 
 def story_features(title: str, body: str, language: str) -> StoryFeatures:
     lead = body[:LEAD_LIMIT]
-    tokens = tokens_of(title, language, proper=False) | tokens_of(body[:TEXT_LIMIT], language)
-    return StoryFeatures(tokens, events_in(title), events_in(f"{title}\n{lead}"))
+    t_tokens, _ = tokens_of(title, language, proper=False)
+    b_tokens, names = tokens_of(body[:TEXT_LIMIT], language)
+    return StoryFeatures(t_tokens | b_tokens, names, events_in(title), events_in(f"{title}\n{lead}"))
 
 
 def _events_agree(a: StoryFeatures, b: StoryFeatures) -> bool:
-    if a.title_events and b.title_events:
-        return bool(a.title_events & b.title_events)
-    ea, eb = a.title_events or a.lead_events, b.title_events or b.lead_events
+    """No clash of kinds of event: both name one, and they share none, or one is a statement
+    about an event and the other the event itself; nor two different dates."""
+    if a.dates and b.dates and not (a.dates & b.dates):
+        return False
+    ta, tb = a.title_events, b.title_events
+    if ta and tb:
+        return bool(ta & tb) and ("statement" in ta) == ("statement" in tb)
+    # A lead names more kinds of event than it is about (the sentence behind a release):
+    # there, any kind in common will do.
+    ea, eb = ta or a.lead_events, tb or b.lead_events
     return not (ea and eb) or bool(ea & eb)
 
 
@@ -222,11 +286,13 @@ def score(a: Report, b: Report, weights: dict[str, float],
     ea = evidence[a.id] if evidence else a.evidence()
     eb = evidence[b.id] if evidence else b.evidence()
     shared = ea & eb
-    if len(shared) < 2 or not any(t[0] in _SPECIFIC for t in shared):
+    names = a.features.names | b.features.names
+    specific = [t for t in shared if t[0] != "s" or t in names]
+    if len(shared) < 2 or not specific:
         return 0.0
-    events = (a.features.lead_events & b.features.lead_events)
-    total = sum(weights.get(t, 1.0) for t in shared) + 1.5 * len(events)
-    return total
+    events = a.features.lead_events & b.features.lead_events
+    return sum(weights.get(t, 1.0) * (NAME_WEIGHT / _TYPE_WEIGHT["s"] if t in names else 1.0)
+               for t in shared) + 1.5 * len(events)
 
 
 def group_reports(reports: Sequence[Report]) -> list[list[int]]:
@@ -234,7 +300,7 @@ def group_reports(reports: Sequence[Report]) -> list[list[int]]:
 
     In time order, a report joins the story it scores best with (at least THRESHOLD against
     one of its reports), provided it clashes with none of them (no entity in common, another
-    kind of event, or outside WINDOW of the story's first report).
+    kind of event, another date, or outside WINDOW of the story's first report).
     """
     ordered = sorted(reports, key=lambda r: (r.when, r.id))
     evidence = {r.id: r.evidence() for r in ordered}
@@ -245,7 +311,8 @@ def group_reports(reports: Sequence[Report]) -> list[list[int]]:
         for story in stories:
             if r.when - story[0].when > WINDOW:
                 continue
-            if any(not _events_agree(r.features, m.features) for m in story):
+            if any(not _events_agree(r.features, m.features) or not (r.entities & m.entities)
+                   for m in story):
                 continue
             s = max(score(r, m, weights, evidence) for m in story)
             if s >= best_score:

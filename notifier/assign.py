@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from notifier import render
-from notifier.content import DigestPreview, build_groups
+from notifier.content import ArticleRef, DigestPreview, build_groups, split_by_age
 from notifier.select import articles_by_id, unassigned_articles
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
 from storage import channel_state, digests, outbox
@@ -21,7 +21,16 @@ def preview(
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
     since = digests.last_period_end(session, sub.id)
-    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since)
+    return build_preview(articles, sub, entities, now, since)
+
+
+def build_preview(
+    articles: list[ArticleRef], sub: SubscriberSpec, entities: Mapping[str, EntityInfo],
+    now: datetime, since: datetime | None,
+) -> DigestPreview:
+    """The digest of these articles: recent ones as stories in sections, older ones counted."""
+    recent, older = split_by_age(articles, now, sub.subscriber.digest.max_age_days)
+    return DigestPreview(sub, entities, build_groups(recent, sub, entities), now, since, older)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +120,7 @@ def write(
             won = digests.article_ids(session, digest_id)
             if len(won) < len(items):
                 kept = articles_by_id(session, sub.entity_ids, sorted(won))
-                p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
-                                  prep.period_start)
+                p = build_preview(kept, sub, entities, now, prep.period_start)
                 if p.is_empty and not sub.subscriber.digest.send_empty:
                     digests.remove(session, digest_id)
                     return None

@@ -96,7 +96,7 @@ def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo
         date=i18n.short_date(art.published or art.fetched, tz, lang),
         language=(art.language or "").upper(),
         snippet=story.snippet_for(group.entity.id),
-        also_names=tuple(squash(preview.entity(e).name) for e in others),
+        also_names=tuple(squash(preview.entity(e).name_in(lang)) for e in others),
         also_reported=tuple(Link(squash(preview.source_name(c.source)), safe_url(c.url))
                             for c in _distinct_outlets(story)),
         story=story.id,
@@ -121,15 +121,15 @@ def subject_line(preview: DigestPreview) -> str:
     n = preview.story_count
     if n == 0:
         lists = ", ".join(preview.subscriber.options.lists) or ", ".join(
-            squash(preview.entity(e).label) for e in preview.subscriber.entity_ids[:SUBJECT_NAMES])
+            squash(preview.entity(e).label_in(lang)) for e in preview.subscriber.entity_ids[:SUBJECT_NAMES])
         return clip(tr(lang, "unionwatch · %(lists)s: nothing new today") % {"lists": lists},
                     SUBJECT_LIMIT)
     if n == 1:
         g = preview.groups[0]
         return clip(tr(lang, "1 new: %(name)s — %(title)s")
-                    % {"name": squash(g.entity.label), "title": squash(g.stories[0].primary.title)},
+                    % {"name": squash(g.entity.label_in(lang)), "title": squash(g.stories[0].primary.title)},
                     SUBJECT_LIMIT)
-    names = [f"{squash(g.entity.label)} ({len(g.stories)})" for g in preview.groups]
+    names = [f"{squash(g.entity.label_in(lang))} ({len(g.stories)})" for g in preview.groups]
     shown = ", ".join(names[:SUBJECT_NAMES])
     if len(names) > SUBJECT_NAMES:
         rest = len(names) - SUBJECT_NAMES
@@ -148,10 +148,10 @@ def view(preview: DigestPreview) -> DigestView:
         since=i18n.local_datetime(preview.since, tz, lang) if preview.since else "",
         subject=subject_line(preview),
         story_count=preview.story_count,
-        watching=[squash(preview.entity(e).name) for e in sub.entity_ids],
+        watching=[squash(preview.entity(e).name_in(lang)) for e in sub.entity_ids],
         groups=[
             GroupView(
-                squash(g.entity.name),
+                squash(g.entity.name_in(lang)),
                 g.entity.kind,
                 [_story_view(preview, g, s, tz, lang) for s in g.stories],
                 g.entity.id,

@@ -146,10 +146,18 @@ class EntityInfo:
     name: str
     kind: str = "person"
     short: str = ""  # how a subject line names it: a person's surname, an organisation's acronym
+    # (language, name, short) as readers of that language write it: "Амин Елеусинов".
+    local: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def label(self) -> str:
         return self.short or self.name
+
+    def name_in(self, lang: str) -> str:
+        return next((n for code, n, _ in self.local if code == lang), self.name)
+
+    def label_in(self, lang: str) -> str:
+        return next((s for code, _, s in self.local if code == lang and s), self.label)
 
 
 def _digest_time(value: Any) -> Any:

@@ -6,6 +6,7 @@ import logging
 import os
 
 from matching import EntitySpec, Watchlist, compile_watchlist
+from matching.translit import has_kazakh_letter
 from notifier.settings import (
     DeliverySettings,
     DigestOptions,
@@ -61,16 +62,45 @@ def source_names(cfg: Config) -> dict[str, str]:
     return {s.id: s.name or s.id for s in cfg.sources}
 
 
+def _acronym(name: str) -> bool:
+    return " " not in name and name.isupper()
+
+
+def _script(name: str) -> str:
+    """The language whose readers write a name so: Kazakh letters, else Cyrillic, else Latin."""
+    if has_kazakh_letter(name):
+        return "kk"
+    return "ru" if any("\u0400" <= c <= "\u04ff" for c in name) else "en"
+
+
+def _short(e: EntitySpec, name: str, acronyms: list[str]) -> str:
+    if e.kind == "person":
+        return name.split()[-1] if name.split() else name
+    return min(acronyms, key=len) if acronyms else name
+
+
 def short_name(e: EntitySpec) -> str:
     """How a subject line names an entity: a person's surname, an organisation's acronym."""
-    if e.kind == "person":
-        return e.name.split()[-1] if e.name.split() else e.name
-    acronyms = [a for a in e.aliases if a.isupper() and " " not in a and a.isascii()]
-    return min(acronyms, key=len) if acronyms else e.name
+    return _short(e, e.name, [a for a in e.aliases if _acronym(a) and a.isascii()])
+
+
+def local_names(e: EntitySpec) -> tuple[tuple[str, str, str], ...]:
+    """The entity's name and short name for Kazakh and Russian readers, from its aliases: the
+    first written in their script (a Kazakh reader reads Russian spelling before Latin)."""
+    out = []
+    for lang, scripts in (("ru", ("ru",)), ("kk", ("kk", "ru"))):
+        for script in scripts:
+            names = [a for a in (e.name, *e.aliases) if _script(a) == script and not _acronym(a)]
+            acronyms = [a for a in e.aliases if _script(a) == script and _acronym(a)]
+            if names:
+                out.append((lang, names[0], _short(e, names[0], acronyms)))
+                break
+    return tuple(out)
 
 
 def entity_infos(cfg: Config) -> dict[str, EntityInfo]:
-    return {e.id: EntityInfo(id=e.id, name=e.name, kind=e.kind, short=short_name(e))
+    return {e.id: EntityInfo(id=e.id, name=e.name, kind=e.kind, short=short_name(e),
+                             local=local_names(e))
             for e in cfg.entities}
 
 
