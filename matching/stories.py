@@ -20,12 +20,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from matching.translit import key
 
 WINDOW = timedelta(days=3)
 THRESHOLD = 5.0
-TEXT_LIMIT = 3000  # characters of body compared: the facts of a news report come first
+TEXT_LIMIT = 1500  # characters of body compared: the facts of a news report come first
 LEAD_LIMIT = 400  # the lead, for the kinds of event
 
 # Kinds of event, by word stems (lowercase prefixes) in each language. A report of a sentence
@@ -165,31 +166,36 @@ class Report:
         return frozenset(t for t in self.features.tokens if t[2:] not in self.names)
 
 
+def _stem_finder(table: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex for every stem of a table, each at a word start ("$": a whole word)."""
+    kinds = {stem.rstrip("$"): kind for kind, stems in table.items() for stem in stems}
+    alts = sorted({s for stems in table.values() for s in stems}, key=len, reverse=True)
+    body = "|".join(re.escape(a.rstrip("$")) + (r"(?!\w)" if a.endswith("$") else "") for a in alts)
+    return re.compile(rf"(?<!\w)(?:{body})"), kinds
+
+
+_EVENT_FINDER = _stem_finder(EVENTS)
+_CONCEPT_FINDER = _stem_finder(CONCEPTS)
+
+
+def _kinds(text: str, finder: tuple[re.Pattern[str], dict[str, str]]) -> frozenset[str]:
+    pattern, kinds = finder
+    return frozenset(kinds[m.group()] for m in pattern.finditer(text.lower()))
+
+
 def events_in(text: str) -> frozenset[str]:
-    low = text.lower()
-    return frozenset(kind for kind, stems in EVENTS.items()
-                     if any(_has_stem(low, s) for s in stems))
+    return _kinds(text, _EVENT_FINDER)
 
 
-def _has_stem(low: str, stem: str) -> bool:
-    """The stem at the start of a word (so "удо" is not found inside "судом"); a stem ending
-    in "$" is a whole word ("freed", not "freedom")."""
-    whole = stem.endswith("$")
-    stem = stem.rstrip("$")
-    i = low.find(stem)
-    while i >= 0:
-        end = i + len(stem)
-        if (i == 0 or not low[i - 1].isalnum()) and not (whole and end < len(low) and low[end].isalnum()):
-            return True
-        i = low.find(stem, i + 1)
-    return False
+_MONTH_STEMS = tuple((stem, n) for stem, n in MONTHS.items() if len(stem) >= 5)
 
 
+@lru_cache(maxsize=1 << 16)
 def _month(word: str) -> int | None:
     if word in MONTHS:
         return MONTHS[word]
-    for stem, n in MONTHS.items():
-        if len(stem) >= 5 and word.startswith(stem):
+    for stem, n in _MONTH_STEMS:
+        if word.startswith(stem):
             return n
     return None
 
@@ -204,8 +210,7 @@ def tokens_of(text: str, language: str, proper: bool = True) -> tuple[frozenset[
     numbers = NUMBER_WORDS.get(language, {})
     out: set[str] = set()
     names: set[str] = set()
-    low = text.lower()
-    out.update(f"c:{c}" for c, stems in CONCEPTS.items() if any(_has_stem(low, st) for st in stems))
+    out.update(f"c:{c}" for c in _kinds(text, _CONCEPT_FINDER))
     matches = list(_WORD.finditer(text))
     words = [m.group().lower() for m in matches]
     for i, m in enumerate(matches):

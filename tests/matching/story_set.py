@@ -18,6 +18,7 @@ from matching.stories import Report, group_reports, name_stems, pairs, story_fea
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = ROOT / "tests" / "fixtures" / "stories" / "groups.yaml"
+HELD_OUT = ROOT / "tests" / "fixtures" / "stories" / "heldout.yaml"  # never tuned on
 DEMO_CONFIG = ROOT / "scheduler" / "demo" / "config.yaml"
 
 
@@ -35,9 +36,9 @@ def _watchlist() -> Any:
     return compile_watchlist(specs)
 
 
-def load() -> list[Labelled]:
+def load(path: Path = GROUPS) -> list[Labelled]:
     wl = _watchlist()
-    data = yaml.safe_load(GROUPS.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out: list[Labelled] = []
     n = 0
     for g in data["groups"]:
