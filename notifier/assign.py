@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from notifier import render
-from notifier.content import DigestPreview, build_groups
+from notifier.content import ArticleRef, DigestPreview, build_groups, split_by_age
 from notifier.select import articles_by_id, unassigned_articles, unassigned_fetched_since
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
 from storage import channel_state, digests, optouts, outbox
@@ -25,8 +25,17 @@ def preview(
     since = digests.last_period_end(session, sub.id)
     # Only subscribers with instant alerts have any: the others pay no query for it.
     before = digests.instant_since(session, sub.id, since) if sub.instant_ids else []
-    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since,
-                         already_sent=before)
+    return build_preview(articles, sub, entities, now, since, before)
+
+
+def build_preview(
+    articles: list[ArticleRef], sub: SubscriberSpec, entities: Mapping[str, EntityInfo],
+    now: datetime, since: datetime | None, already_sent: list[digests.SentBefore] | None = None,
+) -> DigestPreview:
+    """The digest of these articles: recent ones as stories in sections, older ones counted."""
+    recent, older = split_by_age(articles, now, sub.subscriber.digest.max_age_days)
+    return DigestPreview(sub, entities, build_groups(recent, sub, entities), now, since, older,
+                         already_sent=already_sent or [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,7 @@ def render_all(
 ) -> dict[ChannelType, Rendered]:
     v = render.view(p)
     if digest_kind == digests.INSTANT:
-        v = dataclasses.replace(v, subject=render.instant_subject(v.subject), instant=True)
+        v = dataclasses.replace(v, subject=render.instant_subject(v.subject, v.lang), instant=True)
     out: dict[ChannelType, Rendered] = {}
     for kind in dict.fromkeys(k.type for k in channels):
         if kind is ChannelType.WEBHOOK:  # data for programs: the items, not a rendered page
@@ -166,10 +175,12 @@ def write(
             if len(won) < len(items):
                 shown = sub.instant_ids if prep.kind == digests.INSTANT else sub.entity_ids
                 kept = articles_by_id(session, shown, sorted(won))
-                before = (digests.instant_since(session, sub.id, prep.period_start)
-                          if prep.kind == digests.DIGEST and sub.instant_ids else [])
-                p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
-                                  prep.period_start, already_sent=before)
+                if prep.kind == digests.INSTANT:  # new finds: no age bound
+                    p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now, None)
+                else:
+                    before = (digests.instant_since(session, sub.id, prep.period_start)
+                              if sub.instant_ids else [])
+                    p = build_preview(kept, sub, entities, now, prep.period_start, before)
                 if p.is_empty and (prep.kind == digests.INSTANT or not sub.subscriber.digest.send_empty):
                     digests.remove(session, digest_id)
                     return None

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from notifier.i18n import DEFAULT_LANGUAGE, Language
 from storage.types import TimeZone
 
 FROZEN = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -171,6 +172,19 @@ class EntityInfo:
     id: str
     name: str
     kind: str = "person"
+    short: str = ""  # how a subject line names it: a person's surname, an organisation's acronym
+    # (language, name, short) as readers of that language write it: "Амин Елеусинов".
+    local: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+    def name_in(self, lang: str) -> str:
+        return next((n for code, n, _ in self.local if code == lang), self.name)
+
+    def label_in(self, lang: str) -> str:
+        return next((s for code, _, s in self.local if code == lang and s), self.label)
 
 
 def _digest_time(value: Any) -> Any:
@@ -208,6 +222,9 @@ Weekday = Annotated[str, BeforeValidator(_weekday)]
 class DigestSchedule(Frozen):
     time: DigestTime = dt.time(8, 0)
     send_empty: bool = False  # send "nothing new today" rather than nothing
+    # Matches published longer ago than this are counted ("N older matches not shown"), not
+    # listed: a whole-archive rematch must not flood the next digest. None: no bound.
+    max_age_days: int | None = Field(14, ge=1, le=36500)
     every: DigestEvery = DigestEvery.DAY  # a daily or a weekly digest
     day: Weekday | None = None  # the weekly digest's day (local); default Monday
 
@@ -229,6 +246,7 @@ class Subscriber(Frozen):
     id: str = Field(min_length=1)
     name: str = ""
     timezone: TimeZone = "UTC"
+    language: Language = DEFAULT_LANGUAGE  # of the digest's fixed text, dates and subject
     digest: DigestSchedule = DigestSchedule()
     channels: list[ChannelSpec] = Field(min_length=1)
     # watchlist or entity ids whose new articles are also sent at once, after each crawl
@@ -240,11 +258,21 @@ class Subscriber(Frozen):
 
 
 @dataclass(frozen=True, slots=True)
+class DigestOptions:
+    """What every digest shares: how sources are named, whether stories are grouped."""
+
+    source_names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    group_stories: bool = True  # off only to measure what grouping costs (bench/digest.py)
+    lists: tuple[str, ...] = ()  # the subscriber's watchlists, as an empty digest names them
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriberSpec:
-    """One subscriber's digest: who, and the entities they watch in display order."""
+    """One subscriber's digest: who, the entities they watch in display order, how it shows."""
 
     subscriber: Subscriber
     entity_ids: tuple[str, ...]
+    options: DigestOptions = DigestOptions()
     instant_ids: tuple[str, ...] = ()  # the entities whose new articles go out at once
 
     @property

@@ -23,6 +23,18 @@ from storage.types import utcnow
 ERROR_SHOWN = 200  # characters of an error message in the status table
 
 
+def source_names(cfg: Config) -> dict[str, str]:
+    from scheduler.wiring import source_names as names
+
+    return names(cfg)
+
+
+def source_label(cfg: Config, source_id: str) -> str:
+    """A source as a table shows it: its name, and the id commands take ("RFE/RL (en) · rferl-en")."""
+    name = source_names(cfg).get(source_id, source_id)
+    return source_id if name == source_id else f"{name} · {source_id}"
+
+
 def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: bool = False) -> int:
     from scheduler.crawling import SourceSummary, apply_event, crawl_job
     from scheduler.pipeline import crawl_and_match
@@ -64,8 +76,8 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
         table = Table("source", "status", "fetched", "new", "duplicates", "errors", title="crawl")
         for s in result.sources.values():
             colour = {"ok": "green", "partial": "yellow", "skipped": "cyan"}.get(s.status, "red")
-            table.add_row(s.source, f"[{colour}]{s.status}[/]", str(s.fetched), str(s.new),
-                          str(s.duplicates), str(s.errors))
+            table.add_row(escape(source_label(cfg, s.source)), f"[{colour}]{s.status}[/]", str(s.fetched),
+                          str(s.new), str(s.duplicates), str(s.errors))
         console.print(table)
         for s in result.sources.values():
             if s.reason:
@@ -216,14 +228,19 @@ def search_command(cfg: Config, *, query: str | None, entity: str | None, source
         found = search_articles(db, query=query, entity=entity, source=source, window=dates, limit=limit)
     finally:
         db.dispose()
+    names = source_names(cfg)
     if json_out:
-        print_json(found.as_dict())
+        out = found.as_dict()
+        for hit in out["articles"]:
+            hit["source_name"] = names.get(hit["source"], hit["source"])
+        print_json(out)
         return 0
     if not found.hits:
         console.print("no articles found", style="yellow")
     for h in found.hits:
         when = h.published.strftime("%Y-%m-%d") if h.published else "undated"
-        console.print(f"[bold]{escape(h.title)}[/]  [dim]{h.source} · {when} · {h.language or '?'}[/]",
+        console.print(f"[bold]{escape(h.title)}[/]  [dim]{escape(names.get(h.source, h.source))} · {when} · "
+                      f"{h.language or '?'}[/]",
                       highlight=False)
         if h.snippet:
             console.print(f"  {h.snippet_markup()}", highlight=False)
@@ -263,7 +280,9 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     finally:
         db.dispose()
     if json_out:
-        print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
+        names = source_names(cfg)
+        print_json({"sources": [{**h.as_dict(), "name": names.get(h.source, h.source)} for h in health],
+                    "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
                     "scheduler": holder, "opt_outs": [o._asdict() for o in stopped]})
         return 0
@@ -272,7 +291,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     for h in health:
         colour = {"ok": "green", "partial": "yellow"}.get(h.last_status or "", "red")
         table.add_row(
-            h.source,
+            escape(source_label(cfg, h.source)),
             h.last_run.strftime("%Y-%m-%d %H:%M") if h.last_run else "never",
             f"[{colour}]{h.last_status or '-'}[/]",
             h.last_success.strftime("%Y-%m-%d %H:%M") if h.last_success else "never",
