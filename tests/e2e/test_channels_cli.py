@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,8 @@ def test_a_digest_goes_out_by_webhook_and_apprise(
     _, port, api, hooks = servers
     config = _write(tmp_path, db_url, port, api, tmp_path / "out")
     add_article(db, "Larisa Kharkova sentenced", "Larisa Kharkova was sentenced on Friday.",
-                url="https://rights.example/kharkova", language="en", mentions={"kharkova": "Kharkova"})
+                url="https://rights.example/kharkova", language="en", mentions={"kharkova": "Kharkova"},
+                published=datetime.now(UTC) - timedelta(hours=2))  # within digest.max_age_days
 
     run = unionwatch("digest", "--config", str(config), "--json", env=_env(hooks))
     assert run.code == 0, run.stdout + run.stderr
