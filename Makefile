@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo run web test lint bench clean
+.PHONY: help install demo run web test lint bench clean i18n
 
 help:
 	@echo "make demo   - set up, then crawl bundled sites offline and write a digest"
@@ -13,6 +13,7 @@ help:
 	@echo "make web    - set up, then serve the web workspace on 127.0.0.1:8080 (beside make run)"
 	@echo "make lint   - ruff, mypy and the import-layer contracts"
 	@echo "make bench  - ingest, matching, digest, config and extraction benchmarks"
+	@echo "make i18n   - re-extract the digest strings, update and compile the kk/ru/en catalogues"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "unionwatch needs Python >= 3.11")'
@@ -53,3 +54,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out data .pytest_cache .mypy_cache .ruff_cache
+
+# The compiled .mo files are committed (a fresh clone and the wheel need no build step);
+# tests/notifier/test_catalogues.py fails when they are stale or a string lacks a translation.
+I18N_KEYWORDS := -k tr:2 -k ntr:2,3
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output \
+		--project unionwatch --version 0.1 -o notifier/locale/messages.pot .
+	$(BIN)/pybabel update -i notifier/locale/messages.pot -d notifier/locale --no-fuzzy-matching
+	$(BIN)/pybabel compile -d notifier/locale --statistics

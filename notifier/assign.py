@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from notifier import render
-from notifier.content import DigestPreview, build_groups
-from notifier.select import articles_by_id, unassigned_articles
+from notifier.content import ArticleRef, DigestPreview, build_groups, split_by_age
+from notifier.select import articles_by_id, unassigned_articles, unassigned_fetched_since
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
 from storage import channel_state, digests, optouts, outbox
 from storage.database import Session
@@ -21,7 +23,19 @@ def preview(
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
     since = digests.last_period_end(session, sub.id)
-    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since)
+    # Only subscribers with instant alerts have any: the others pay no query for it.
+    before = digests.instant_since(session, sub.id, since) if sub.instant_ids else []
+    return build_preview(articles, sub, entities, now, since, before)
+
+
+def build_preview(
+    articles: list[ArticleRef], sub: SubscriberSpec, entities: Mapping[str, EntityInfo],
+    now: datetime, since: datetime | None, already_sent: list[digests.SentBefore] | None = None,
+) -> DigestPreview:
+    """The digest of these articles: recent ones as stories in sections, older ones counted."""
+    recent, older = split_by_age(articles, now, sub.subscriber.digest.max_age_days)
+    return DigestPreview(sub, entities, build_groups(recent, sub, entities), now, since, older,
+                         already_sent=already_sent or [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +48,8 @@ class Rendered:
 
 def render_channel(channel_type: ChannelType, v: render.DigestView) -> Rendered:
     """The content one Delivery row stores, rendered once at digest time."""
+    if channel_type is ChannelType.APPRISE:  # the services take plain text, each in its own way
+        return Rendered(v.subject, render.email_text(v), "", [])
     if channel_type is ChannelType.TELEGRAM:
         return Rendered(v.subject, "", "", render.telegram_parts(v))
     body_html = render.email_html(v) if channel_type is ChannelType.EMAIL else render.page_html(v)
@@ -75,11 +91,31 @@ class Prepared:
     items: list[tuple[int, list[str]]]  # (article id, entity ids) in display order
     rendered: dict[ChannelType, Rendered]
     period_start: datetime | None  # the end of the subscriber's previous digest
+    kind: str = digests.DIGEST  # or digests.INSTANT
 
 
-def render_all(p: DigestPreview, channels: list[ChannelKey]) -> dict[ChannelType, Rendered]:
+def render_all(
+    p: DigestPreview, channels: list[ChannelKey], digest_kind: str = digests.DIGEST
+) -> dict[ChannelType, Rendered]:
     v = render.view(p)
-    return {kind: render_channel(kind, v) for kind in dict.fromkeys(k.type for k in channels)}
+    if digest_kind == digests.INSTANT:
+        v = dataclasses.replace(v, subject=render.instant_subject(v.subject, v.lang), instant=True)
+    out: dict[ChannelType, Rendered] = {}
+    for kind in dict.fromkeys(k.type for k in channels):
+        if kind is ChannelType.WEBHOOK:  # data for programs: the items, not a rendered page
+            out[kind] = Rendered(v.subject, webhook_payload(p, v.subject, digest_kind), "", [])
+        else:
+            out[kind] = render_channel(kind, v)
+    return out
+
+
+def webhook_payload(p: DigestPreview, subject: str, kind: str = "digest") -> str:
+    """The JSON a webhook delivery stores (its sender adds the id and subject when it posts)."""
+    doc = p.to_json()
+    return json.dumps({"type": kind, "subscriber": doc.pop("subscriber"),
+                       "created_at": p.now.isoformat(),
+                       "since": p.since.isoformat() if p.since else None,
+                       "story_count": p.story_count, **doc}, ensure_ascii=False)
 
 
 def prepare(
@@ -97,6 +133,27 @@ def prepare(
     return Prepared(sub, now, channels, items, render_all(p, channels), p.since)
 
 
+def prepare_instant(
+    session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime,
+    since: datetime,
+) -> Prepared | None:
+    """An instant alert: the subscriber's instant entities' articles first fetched since `since`
+    (the crawl's start) and in no digest of theirs yet; None when there are none."""
+    if not sub.instant_ids:
+        return None
+    channels = usable_channels(session, sub.subscriber.channels, sub.id)
+    if not channels:
+        return None
+    articles = unassigned_fetched_since(session, sub.id, sub.instant_ids, since)
+    if not articles:
+        return None
+    # The articles carry the instant entities' mentions only; the footer still lists all followed.
+    p = DigestPreview(sub, entities, build_groups(articles, sub, entities), now, None)
+    items = [(a.id, a.entity_ids) for a in p.articles]
+    return Prepared(sub, now, channels, items, render_all(p, channels, digests.INSTANT), None,
+                    digests.INSTANT)
+
+
 def write(
     session: Session, prep: Prepared, entities: Mapping[str, EntityInfo], message_domain: str
 ) -> int | None:
@@ -109,21 +166,26 @@ def write(
     digest.
     """
     sub, now, items = prep.subscriber, prep.now, prep.items
-    digest_id = digests.add(session, sub.id, now, len(items), prep.period_start)
+    digest_id = digests.add(session, sub.id, now, len(items), prep.period_start, prep.kind)
     rendered = prep.rendered
     if items:
         inserted = digests.add_items(session, digest_id, sub.id, items)
         if inserted != len(items):  # lost some to another run, or count unknown (-1)
             won = digests.article_ids(session, digest_id)
             if len(won) < len(items):
-                kept = articles_by_id(session, sub.entity_ids, sorted(won))
-                p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
-                                  prep.period_start)
-                if p.is_empty and not sub.subscriber.digest.send_empty:
+                shown = sub.instant_ids if prep.kind == digests.INSTANT else sub.entity_ids
+                kept = articles_by_id(session, shown, sorted(won))
+                if prep.kind == digests.INSTANT:  # new finds: no age bound
+                    p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now, None)
+                else:
+                    before = (digests.instant_since(session, sub.id, prep.period_start)
+                              if sub.instant_ids else [])
+                    p = build_preview(kept, sub, entities, now, prep.period_start, before)
+                if p.is_empty and (prep.kind == digests.INSTANT or not sub.subscriber.digest.send_empty):
                     digests.remove(session, digest_id)
                     return None
                 digests.set_item_count(session, digest_id, len(p.articles))
-                rendered = render_all(p, prep.channels)
+                rendered = render_all(p, prep.channels, prep.kind)
     outbox.add(session, [
         NewDelivery(
             digest_id=digest_id, channel=str(key),

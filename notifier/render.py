@@ -5,31 +5,22 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, Template, select_autoescape
+from jinja2 import Template
 from markupsafe import Markup
 
-from notifier.content import DigestPreview, Group, Story
+from notifier import i18n
+from notifier.content import ArticleRef, DigestPreview, Group, Story
+from notifier.i18n import DEFAULT_LANGUAGE
 from notifier.sentences import Snippet, clip, squash
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units per sendMessage text
 SUBJECT_LIMIT = 150
 MAX_URL = 2048
-
-# Autoescape everything but the plain-text templates: scraped titles reach HTML and Telegram.
-ENV = Environment(
-    loader=PackageLoader("notifier", "templates"),
-    autoescape=select_autoescape(
-        enabled_extensions=("html.j2",), disabled_extensions=("txt.j2",), default=True
-    ),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+SUBJECT_NAMES = 3  # main entities a subject names; "+N more" for the rest
 
 
 @lru_cache(maxsize=65536)
@@ -43,7 +34,7 @@ def safe_url(url: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    source: str
+    source: str  # the source's name, as config.yaml gives it
     url: str | None
 
 
@@ -57,8 +48,10 @@ class StoryView:
     date: str
     language: str
     snippet: Snippet | None
-    entity_names: tuple[str, ...]
-    also_in: tuple[Link, ...]
+    also_names: tuple[str, ...]  # the other watched names the story mentions
+    also_reported: tuple[Link, ...]  # the other outlets' reports and syndicated copies
+    story: int = 0
+    section: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +59,16 @@ class GroupView:
     name: str
     kind: str
     stories: list[StoryView]
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SentView:
+    """An article an instant alert brought already: named in the digest's one line about them."""
+
+    title: str
+    url: str | None
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,108 +80,161 @@ class DigestView:
     story_count: int
     watching: list[str]
     groups: list[GroupView]
+    already_sent: tuple[SentView, ...] = ()  # see templates/_already_sent.*.j2
+    instant: bool = False  # an instant alert, not the scheduled digest
+    lang: str = DEFAULT_LANGUAGE
+    older_count: int = 0  # matches too old to list (digest.max_age_days)
+    max_age_days: int = 0
 
 
-@lru_cache(maxsize=65536)
-def _local_date(dt: datetime | None, tz: ZoneInfo) -> str:
-    return dt.astimezone(tz).strftime("%Y-%m-%d") if dt else ""
+def tr(lang: str, message: str) -> str:
+    """A fixed string of Python code in the subscriber's language (extracted as `tr:2`)."""
+    return i18n.gettext(lang, message)
 
 
-def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo) -> StoryView:
+def ntr(lang: str, singular: str, plural: str, n: int) -> str:
+    """The plural form for n (extracted as `ntr:2,3`); Russian has three, Kazakh two."""
+    return i18n.ngettext(lang, singular, plural, n)
+
+
+def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo, lang: str) -> StoryView:
     art = story.primary
+    others = [e for e in story.entity_ids if e != group.entity.id]
     return StoryView(
         title=squash(art.title),
         url=safe_url(art.url),
-        source=art.source,
-        date=_local_date(art.published or art.fetched, tz),
+        source=squash(preview.source_name(art.source)),
+        date=i18n.short_date(art.published or art.fetched, tz, lang),
         language=(art.language or "").upper(),
         snippet=story.snippet_for(group.entity.id),
-        entity_names=tuple(squash(preview.entity(e).name) for e in story.entity_ids),
-        also_in=tuple(Link(c.source, safe_url(c.url)) for c in story.copies),
+        also_names=tuple(squash(preview.entity(e).name_in(lang)) for e in others),
+        also_reported=tuple(Link(squash(preview.source_name(c.source)), safe_url(c.url))
+                            for c in _distinct_outlets(story)),
+        story=story.id,
+        section=group.entity.id,
     )
 
 
+def _distinct_outlets(story: Story) -> list[ArticleRef]:
+    """One link per other outlet: a source's second report of the story adds nothing."""
+    seen = {story.primary.source}
+    out = []
+    for c in story.copies:
+        if c.source not in seen:
+            seen.add(c.source)
+            out.append(c)
+    return out
+
+
 def subject_line(preview: DigestPreview) -> str:
-    """Say what is inside: '3 new: Eleusinov, Kharkova', or the headline when there is one story."""
-    names = [squash(g.entity.name) for g in preview.groups]
+    """Say what is inside: '5 new: Kushakbayev (3), Eleusinov (2)', or the headline of one story."""
+    lang = preview.subscriber.subscriber.language
     n = preview.story_count
     if n == 0:
-        return "Nothing new today"
+        lists = ", ".join(preview.subscriber.options.lists) or ", ".join(
+            squash(preview.entity(e).label_in(lang)) for e in preview.subscriber.entity_ids[:SUBJECT_NAMES])
+        return clip(tr(lang, "unionwatch · %(lists)s: nothing new today") % {"lists": lists},
+                    SUBJECT_LIMIT)
     if n == 1:
-        title = preview.groups[0].stories[0].primary.title
-        return clip(f"1 new: {names[0]} — {title}", SUBJECT_LIMIT)
-    shown = ", ".join(names[:3]) + (f" +{len(names) - 3} more" if len(names) > 3 else "")
-    return clip(f"{n} new: {shown}", SUBJECT_LIMIT)
+        g = preview.groups[0]
+        return clip(tr(lang, "1 new: %(name)s — %(title)s")
+                    % {"name": squash(g.entity.label_in(lang)), "title": squash(g.stories[0].primary.title)},
+                    SUBJECT_LIMIT)
+    names = [f"{squash(g.entity.label_in(lang))} ({len(g.stories)})" for g in preview.groups]
+    shown = ", ".join(names[:SUBJECT_NAMES])
+    if len(names) > SUBJECT_NAMES:
+        rest = len(names) - SUBJECT_NAMES
+        shown += " " + ntr(lang, "+%(num)d more", "+%(num)d more", rest) % {"num": rest}
+    return clip(ntr(lang, "%(num)d new: %(names)s", "%(num)d new: %(names)s", n)
+                % {"num": n, "names": shown}, SUBJECT_LIMIT)
 
 
 def view(preview: DigestPreview) -> DigestView:
     sub = preview.subscriber
+    lang = sub.subscriber.language
     tz = ZoneInfo(sub.subscriber.timezone)
     return DigestView(
         subscriber=squash(sub.subscriber.display_name),
-        date=_local_date(preview.now, tz),
-        since=preview.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if preview.since else "",
+        date=i18n.local_date(preview.now, tz, lang),
+        since=i18n.local_datetime(preview.since, tz, lang) if preview.since else "",
         subject=subject_line(preview),
         story_count=preview.story_count,
-        watching=[squash(preview.entity(e).name) for e in sub.entity_ids],
+        watching=[squash(preview.entity(e).name_in(lang)) for e in sub.entity_ids],
         groups=[
             GroupView(
-                squash(g.entity.name),
+                squash(g.entity.name_in(lang)),
                 g.entity.kind,
-                [_story_view(preview, g, s, tz) for s in g.stories],
+                [_story_view(preview, g, s, tz, lang) for s in g.stories],
+                g.entity.id,
             )
             for g in preview.groups
         ],
+        lang=lang,
+        older_count=len(preview.older),
+        max_age_days=sub.subscriber.digest.max_age_days or 0,
+        already_sent=tuple(SentView(clip(squash(a.title), ALREADY_SENT_TITLE) or a.url, safe_url(a.url),
+                                    squash(preview.source_name(a.source_id)))
+                           for a in preview.already_sent),
     )
 
 
-@lru_cache(maxsize=8)
-def _template(name: str) -> Template:
-    return ENV.get_template(name)
+ALREADY_SENT_TITLE = 80  # characters of each title in the digest's "already sent" line
+
+
+def instant_subject(subject: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An instant alert's subject: the digest's, marked as an alert."""
+    return clip(tr(lang, "⚡ Alert: %(subject)s") % {"subject": subject}, SUBJECT_LIMIT)
+
+
+@lru_cache(maxsize=32)
+def _template(name: str, lang: str) -> Template:
+    return i18n.environment(lang).get_template(name)
 
 
 # Many subscribers watch the same names, so one story appears in many digests: render each
-# story once and reuse the fragment (a StoryView is immutable and hashable, so it is the key).
+# story once per language and reuse the fragment (a StoryView is immutable and hashable).
 # A real day has hundreds of matching stories; the size covers the 20,000 of bench/digest.py
 # (about 2 KB per story for the three fragments).
 ITEM_CACHE = 32768
 
 
 @lru_cache(maxsize=ITEM_CACHE)
-def _html_item(s: StoryView) -> Markup:
-    fragment: Markup = _template("items.html.j2").module.item(s)  # type: ignore[attr-defined]
+def _html_item(s: StoryView, lang: str) -> Markup:
+    fragment: Markup = _template("items.html.j2", lang).module.item(s)  # type: ignore[attr-defined]
     return fragment  # autoescaped by the template, so already safe
 
 
 @lru_cache(maxsize=ITEM_CACHE)
-def _text_item(s: StoryView) -> str:
-    return str(_template("items.txt.j2").module.item(s)).rstrip()  # type: ignore[attr-defined]
+def _text_item(s: StoryView, lang: str) -> str:
+    return str(_template("items.txt.j2", lang).module.item(s)).rstrip()  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=ITEM_CACHE)
-def _telegram_item(s: StoryView) -> str:
-    return str(_template("telegram.html.j2").module.item(s)).strip()  # type: ignore[attr-defined]
+def _telegram_item(s: StoryView, lang: str) -> str:
+    return str(_template("telegram.html.j2", lang).module.item(s)).strip()  # type: ignore[attr-defined]
 
 
-ENV.globals.update(html_item=_html_item, text_item=_text_item)
+def _item_globals(lang: str) -> dict[str, object]:
+    return {"html_item": lambda s: _html_item(s, lang), "text_item": lambda s: _text_item(s, lang)}
 
 
 def clear_caches() -> None:
-    for fn in (_html_item, _text_item, _telegram_item, _local_date, safe_url):
+    for fn in (_html_item, _text_item, _telegram_item, safe_url):
         fn.cache_clear()
+    i18n.clear_caches()
 
 
 def email_text(v: DigestView) -> str:
-    return _template("email.txt.j2").render(d=v)
+    return _template("email.txt.j2", v.lang).render(d=v, **_item_globals(v.lang))
 
 
 def email_html(v: DigestView) -> str:
-    return _template("email.html.j2").render(d=v)
+    return _template("email.html.j2", v.lang).render(d=v, **_item_globals(v.lang))
 
 
 def page_html(v: DigestView) -> str:
     """The standalone page the file channel writes (and `digest --preview` shows)."""
-    return _template("page.html.j2").render(d=v)
+    return _template("page.html.j2", v.lang).render(d=v, **_item_globals(v.lang))
 
 
 # --- Telegram -------------------------------------------------------------------------------
@@ -214,10 +270,11 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
     Each block is rendered on its own so every message holds only whole, balanced tags; a
     message that starts inside a group repeats the group's heading.
     """
-    mod = _template("telegram.html.j2").make_module({"d": v})
+    mod = _template("telegram.html.j2", v.lang).make_module({"d": v})
     header = _fit(str(mod.header()).strip(), limit)  # type: ignore[attr-defined]
+    footer = _fit(str(mod.footer()).strip(), limit)  # type: ignore[attr-defined]
     if not v.groups:
-        return [header]
+        return [f"{header}\n\n{footer}" if footer else header]
     parts: list[str] = []
     current, size = header, tg_len(header)  # size kept as we go: no re-measuring the message
     for g in v.groups:
@@ -225,7 +282,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
         cont = str(mod.group(g, True)).strip()  # type: ignore[attr-defined]
         first = True
         for s in g.stories:
-            item = _telegram_item(s)
+            item = _telegram_item(s, v.lang)
             piece = _fit(f"{heading}\n\n{item}" if first else item, limit)
             piece_size = tg_len(piece)
             if size + 2 + piece_size <= limit:
@@ -235,5 +292,11 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 current = piece if first else _fit(f"{cont}\n\n{item}", limit)
                 size = tg_len(current)
             first = False
+    if footer:
+        if size + 2 + tg_len(footer) <= limit:
+            current = f"{current}\n\n{footer}"
+        else:
+            parts.append(current)
+            current = footer
     parts.append(current)
     return parts

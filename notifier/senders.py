@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
+from notifier.channels.apprise import AppriseSender
 from notifier.channels.base import Sender
 from notifier.channels.email import EmailSender
 from notifier.channels.file import FileSender
 from notifier.channels.telegram import TelegramSender
+from notifier.channels.webhook import WebhookSender
 from notifier.settings import ChannelType, DeliverySettings
 
 
@@ -25,8 +27,12 @@ def open_senders(settings: DeliverySettings) -> Iterator[dict[ChannelType, Sende
     """
     sender_addr = settings.smtp.relay.sender if settings.smtp else "unionwatch@localhost"
     senders: dict[ChannelType, Sender] = {
-        ChannelType.FILE: FileSender(sender=sender_addr, list_id=settings.list_id)
+        ChannelType.FILE: FileSender(sender=sender_addr, list_id=settings.list_id),
     }
+    if settings.apprise_urls:
+        senders[ChannelType.APPRISE] = AppriseSender(settings.apprise_urls, deadline=settings.send_timeout)
+    if settings.webhooks:
+        senders[ChannelType.WEBHOOK] = WebhookSender(settings.webhooks, deadline=settings.send_timeout)
     if settings.smtp is not None:
         senders[ChannelType.EMAIL] = EmailSender(
             settings.smtp, list_id=settings.list_id, unsubscribe=settings.admin_email,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from enum import StrEnum
@@ -26,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from notifier.i18n import DEFAULT_LANGUAGE, Language
 from notifier.links import WebLinks
 from storage.types import TimeZone
 
@@ -39,6 +41,8 @@ class ChannelType(StrEnum):
     EMAIL = "email"
     TELEGRAM = "telegram"
     FILE = "file"
+    APPRISE = "apprise"  # any service Apprise knows (Slack, Matrix, Discord, ntfy, ...)
+    WEBHOOK = "webhook"  # a signed JSON POST for other systems
 
 
 class ChannelKey(str):
@@ -46,7 +50,8 @@ class ChannelKey(str):
 
     The stored string itself (equal to it, stored and hashed as it), whose parts are read in
     one place. Email targets may list several addresses, comma-separated; Telegram targets are
-    chat ids (negative for groups) or @channel names; file targets are folders.
+    chat ids (negative for groups) or @channel names; file targets are folders; apprise and
+    webhook targets are the name of the environment variable holding the (secret) URL.
     """
 
     __slots__ = ()
@@ -101,7 +106,22 @@ class Frozen(BaseModel):
     model_config = FROZEN
 
 
-_TARGET_FIELD = {ChannelType.EMAIL: "to", ChannelType.TELEGRAM: "chat_id", ChannelType.FILE: "path"}
+_TARGET_FIELD = {ChannelType.EMAIL: "to", ChannelType.TELEGRAM: "chat_id", ChannelType.FILE: "path",
+                 ChannelType.APPRISE: "url_env", ChannelType.WEBHOOK: "url_env"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.fullmatch(value):
+        raise ValueError(f"'{value}' is not an environment variable name")
+    return value
+
+
+EnvVar = Annotated[str | None, AfterValidator(_env_name)]
+
+
+def _a(kind: ChannelType) -> str:
+    return f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
 
 
 class ChannelSpec(Frozen):
@@ -111,15 +131,24 @@ class ChannelSpec(Frozen):
     to: HeaderText | None = None  # email: one address, or several separated by commas
     chat_id: Annotated[str | None, BeforeValidator(_chat_id)] = None
     path: HeaderText | None = None  # file: a folder
+    # apprise, webhook: the environment variable holding the URL (it often embeds a token)
+    url_env: EnvVar = None
+    secret_env: EnvVar = None  # webhook: the environment variable holding the signing key
 
     @model_validator(mode="after")
     def _fields(self) -> ChannelSpec:
         need = _TARGET_FIELD[self.type]
         if getattr(self, need) in (None, ""):
-            raise ValueError(f"a {self.type} channel needs '{need}'")
-        extra = [f for f in _TARGET_FIELD.values() if f != need and getattr(self, f) is not None]
+            raise ValueError(f"{_a(self.type)} channel needs '{need}'")
+        if self.type is ChannelType.WEBHOOK and not self.secret_env:
+            raise ValueError("a webhook channel needs 'secret_env' (the environment variable "
+                             "holding the key its requests are signed with)")
+        fields = [*dict.fromkeys(_TARGET_FIELD.values())]
+        if self.type is not ChannelType.WEBHOOK:
+            fields.append("secret_env")
+        extra = [f for f in fields if f != need and getattr(self, f) is not None]
         if extra:
-            raise ValueError(f"a {self.type} channel takes '{need}', not {', '.join(extra)}")
+            raise ValueError(f"{_a(self.type)} channel takes '{need}', not {', '.join(extra)}")
         if self.type is ChannelType.EMAIL:
             for addr in (self.to or "").split(","):
                 if not _EMAIL.fullmatch(addr.strip()):
@@ -144,6 +173,19 @@ class EntityInfo:
     id: str
     name: str
     kind: str = "person"
+    short: str = ""  # how a subject line names it: a person's surname, an organisation's acronym
+    # (language, name, short) as readers of that language write it: "Амин Елеусинов".
+    local: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name
+
+    def name_in(self, lang: str) -> str:
+        return next((n for code, n, _ in self.local if code == lang), self.name)
+
+    def label_in(self, lang: str) -> str:
+        return next((s for code, _, s in self.local if code == lang and s), self.label)
 
 
 def _digest_time(value: Any) -> Any:
@@ -161,9 +203,42 @@ def _digest_time(value: Any) -> Any:
 DigestTime = Annotated[dt.time, BeforeValidator(_digest_time)]  # local wall-clock time
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DigestEvery(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+
+
+def _weekday(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower()[:3] in WEEKDAYS:
+        return value.strip().lower()[:3]
+    raise ValueError(f"day '{value}' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+
+
+Weekday = Annotated[str, BeforeValidator(_weekday)]
+
+
 class DigestSchedule(Frozen):
     time: DigestTime = dt.time(8, 0)
     send_empty: bool = False  # send "nothing new today" rather than nothing
+    # Matches published longer ago than this are counted ("N older matches not shown"), not
+    # listed: a whole-archive rematch must not flood the next digest. None: no bound.
+    max_age_days: int | None = Field(14, ge=1, le=36500)
+    every: DigestEvery = DigestEvery.DAY  # a daily or a weekly digest
+    day: Weekday | None = None  # the weekly digest's day (local); default Monday
+
+    @model_validator(mode="after")
+    def _day_is_weekly(self) -> DigestSchedule:
+        if self.day is not None and self.every is not DigestEvery.WEEK:
+            raise ValueError(f"day '{self.day}' is for weekly digests: add 'every: week', or remove day")
+        return self
+
+    @property
+    def weekday(self) -> str | None:
+        """The weekly digest's day ("mon".."sun"); None for a daily digest."""
+        return (self.day or "mon") if self.every is DigestEvery.WEEK else None
 
 
 class Subscriber(Frozen):
@@ -172,8 +247,11 @@ class Subscriber(Frozen):
     id: str = Field(min_length=1)
     name: str = ""
     timezone: TimeZone = "UTC"
+    language: Language = DEFAULT_LANGUAGE  # of the digest's fixed text, dates and subject
     digest: DigestSchedule = DigestSchedule()
     channels: list[ChannelSpec] = Field(min_length=1)
+    # watchlist or entity ids whose new articles are also sent at once, after each crawl
+    instant: list[str] = Field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -181,11 +259,22 @@ class Subscriber(Frozen):
 
 
 @dataclass(frozen=True, slots=True)
+class DigestOptions:
+    """What every digest shares: how sources are named, whether stories are grouped."""
+
+    source_names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    group_stories: bool = True  # off only to measure what grouping costs (bench/digest.py)
+    lists: tuple[str, ...] = ()  # the subscriber's watchlists, as an empty digest names them
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriberSpec:
-    """One subscriber's digest: who, and the entities they watch in display order."""
+    """One subscriber's digest: who, the entities they watch in display order, how it shows."""
 
     subscriber: Subscriber
     entity_ids: tuple[str, ...]
+    options: DigestOptions = DigestOptions()
+    instant_ids: tuple[str, ...] = ()  # the entities whose new articles go out at once
 
     @property
     def id(self) -> str:
@@ -234,6 +323,10 @@ class TelegramApi(Frozen):
 
     api_base: str = "https://api.telegram.org"
     timeout: float = Field(20.0, gt=0)
+    # The service answers /start, /stop and /status by long-polling getUpdates (one poller per
+    # token). Off when another program reads this bot's updates (or a webhook is set).
+    self_service: bool = True
+    poll_timeout: int = Field(25, ge=1, le=50)  # seconds one getUpdates long poll may wait
 
     @field_validator("api_base")
     @classmethod
@@ -263,9 +356,20 @@ SEND_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """A webhook's URL and signing key, read from the environment variables the config names."""
+
+    url: str = field(repr=False)
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class DeliverySettings:
     smtp: SmtpSettings | None = None
     telegram: TelegramSettings | None = None
+    # apprise channels: url_env -> the Apprise URL read from it
+    apprise_urls: Mapping[str, str] = field(default_factory=dict, repr=False)
+    webhooks: Mapping[str, WebhookTarget] = field(default_factory=dict, repr=False)  # by url_env
     admin_email: str | None = None  # also the List-Unsubscribe mailto target
     list_id: str = "digest.unionwatch.localhost"
     admins: tuple[ChannelSpec, ...] = ()

@@ -61,6 +61,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 DRY_RUN_HELP = "Show what would be sent; mark nothing."
 TEXT_HELP = "Text to test the watchlists on; - reads standard input."
 PREVIEW_HELP = "Write the HTML digest(s) to this file; send nothing."
+TEST_HELP = ("Send a marked test message to each channel of SUBSCRIBER now (not through the outbox) "
+             "and show what each server answered; exit 1 if any failed.")
 DEMO_PORT = 8780  # `demo --serve`: one port across restarts, so out/demo/config.yaml stays valid
 ALIAS_HELP = "Try ENTITY=FORM as one more alias of the entity (repeatable); config.yaml is not changed."
 STORED_HELP = "With --alias: try it on the stored articles and show what it would add."
@@ -134,6 +136,7 @@ def digest(
     subscriber: Annotated[str | None, typer.Option(help="Only this subscriber.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     preview: Annotated[Path | None, typer.Option(help=PREVIEW_HELP)] = None,
+    test: Annotated[str | None, typer.Option("--test", metavar="SUBSCRIBER", help=TEST_HELP)] = None,
     json_out: JsonOpt = False,
     verbose: VerboseOpt = 0,
 ) -> None:
@@ -141,6 +144,13 @@ def digest(
     from scheduler.commands import digest_command
 
     _logging(verbose)
+    if test is not None:
+        from scheduler.probing import probe_command
+
+        if subscriber or dry_run or preview:
+            fail("--test sends a test message only: give it alone, without --subscriber, --dry-run "
+                 "or --preview", 2)
+        raise typer.Exit(probe_command(_config(config), test, json_out=json_out))
     cfg = _config(config, require_secrets=not (dry_run or preview))
     raise typer.Exit(digest_command(cfg, subscriber, dry_run=dry_run, preview=preview, json_out=json_out))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,18 @@ from storage.migrate import NotReady
 from storage.types import utcnow
 
 ERROR_SHOWN = 200  # characters of an error message in the status table
+
+
+def source_names(cfg: Config) -> dict[str, str]:
+    from scheduler.wiring import source_names as names
+
+    return names(cfg)
+
+
+def source_label(cfg: Config, source_id: str) -> str:
+    """A source as a table shows it: its name, and the id commands take ("RFE/RL (en) · rferl-en")."""
+    name = source_names(cfg).get(source_id, source_id)
+    return source_id if name == source_id else f"{name} · {source_id}"
 
 
 def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: bool = False) -> int:
@@ -48,7 +61,9 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
             progress.update(tasks[ev.source], description=(
                 f"{s.source}: {state} · {s.fetched} pages · {s.new} new · {s.errors} errors"))
 
+        started = utcnow()
         outcome = crawl_and_match(cfg, job, on_event=on_event)
+    alerts = _instant_alerts(cfg, started)
     result = outcome.crawl
     rows = [s.as_dict() for s in result.sources.values()]
     if quiet:
@@ -56,13 +71,13 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
     elif json_out:
         print_json({"sources": rows, "matched": outcome.matched_articles,
                     "mentions": outcome.mentions, "exit_code": result.exit_code,
-                    "killed": result.killed})
+                    "killed": result.killed, "instant_alerts": alerts})
     else:
         table = Table("source", "status", "fetched", "new", "duplicates", "errors", title="crawl")
         for s in result.sources.values():
             colour = {"ok": "green", "partial": "yellow", "skipped": "cyan"}.get(s.status, "red")
-            table.add_row(s.source, f"[{colour}]{s.status}[/]", str(s.fetched), str(s.new),
-                          str(s.duplicates), str(s.errors))
+            table.add_row(escape(source_label(cfg, s.source)), f"[{colour}]{s.status}[/]", str(s.fetched),
+                          str(s.new), str(s.duplicates), str(s.errors))
         console.print(table)
         for s in result.sources.values():
             if s.reason:
@@ -71,6 +86,8 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
                 console.print(f"  [dim]{s.source}: {escape(sample)}[/]", highlight=False)
         console.print(f"matched {outcome.matched_articles} new articles: "
                       f"{outcome.mentions} mentions of watched names", highlight=False)
+        for sub_id in alerts:
+            console.print(f"instant alert for {sub_id} queued and sent", highlight=False)
     if not result.ok:
         tail = result.stderr_tail.strip().splitlines()[-5:]
         err_console.print("crawl process failed" + (" (killed at its time limit)" if result.killed
@@ -79,6 +96,20 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
             err_console.print(f"  {line}", highlight=False, markup=False)
         return 1
     return 1 if any(s.status == CrawlStatus.FAILED for s in result.sources.values()) else 0
+
+
+def _instant_alerts(cfg: Config, since: datetime) -> dict[str, int]:
+    """The crawl's instant alerts, queued and sent (none unless subscribers ask for them)."""
+    if not any(s.instant for s in cfg.subscribers):
+        return {}
+    from scheduler.instant import send_instant_alerts
+    from scheduler.wiring import open_database
+
+    db = open_database(cfg)
+    try:
+        return send_instant_alerts(cfg, db, since)
+    finally:
+        db.dispose()
 
 
 def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Path | None,
@@ -197,14 +228,19 @@ def search_command(cfg: Config, *, query: str | None, entity: str | None, source
         found = search_articles(db, query=query, entity=entity, source=source, window=dates, limit=limit)
     finally:
         db.dispose()
+    names = source_names(cfg)
     if json_out:
-        print_json(found.as_dict())
+        out = found.as_dict()
+        for hit in out["articles"]:
+            hit["source_name"] = names.get(hit["source"], hit["source"])
+        print_json(out)
         return 0
     if not found.hits:
         console.print("no articles found", style="yellow")
     for h in found.hits:
         when = h.published.strftime("%Y-%m-%d") if h.published else "undated"
-        console.print(f"[bold]{escape(h.title)}[/]  [dim]{h.source} · {when} · {h.language or '?'}[/]",
+        console.print(f"[bold]{escape(h.title)}[/]  [dim]{escape(names.get(h.source, h.source))} · {when} · "
+                      f"{h.language or '?'}[/]",
                       highlight=False)
         if h.snippet:
             console.print(f"  {h.snippet_markup()}", highlight=False)
@@ -246,7 +282,9 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     finally:
         db.dispose()
     if json_out:
-        print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
+        names = source_names(cfg)
+        print_json({"sources": [{**h.as_dict(), "name": names.get(h.source, h.source)} for h in health],
+                    "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
                     "scheduler": holder, "evidence": archive.as_dict(),
                     "opt_outs": [o._asdict() for o in stopped]})
@@ -256,7 +294,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
     for h in health:
         colour = {"ok": "green", "partial": "yellow"}.get(h.last_status or "", "red")
         table.add_row(
-            h.source,
+            escape(source_label(cfg, h.source)),
             h.last_run.strftime("%Y-%m-%d %H:%M") if h.last_run else "never",
             f"[{colour}]{h.last_status or '-'}[/]",
             h.last_success.strftime("%Y-%m-%d %H:%M") if h.last_success else "never",

@@ -334,12 +334,30 @@ def _cross_checks(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
             if wid not in known:
                 out.append((("subscribers", si, "watchlists", wi2),
                             f"unknown watchlist '{wid}' (known: {', '.join(sorted(known))})"))
+    for si, s in enumerate(cfg.subscribers):
+        own = {e.id for e in cfg.entities_of(s)}
+        for ii, ref in enumerate(s.instant):
+            if ref in s.watchlists or ref in own:
+                continue
+            what = ("a watchlist this subscriber does not follow" if ref in known
+                    else "an entity of a watchlist this subscriber does not follow"
+                    if ref in seen_entities else "neither a watchlist nor an entity id")
+            out.append((("subscribers", si, "instant", ii),
+                        f"'{ref}' is {what} (instant takes ids from: {', '.join(s.watchlists)} "
+                        "or their entities)"))
     # Said at the first channel that needs the section: a missing section has no line of its own.
     needs = {ChannelType.EMAIL: ("smtp", "an email channel needs a delivery.smtp section (host, port, "
                                  "sender): add it at the top level, under delivery:"),
              ChannelType.TELEGRAM: ("telegram", "a telegram channel needs a delivery.telegram section "
                                     "(token_env: the environment variable holding the bot token): "
                                     "add it at the top level, under delivery:")}
+    secrets_of: dict[str, str | None] = {}
+    for loc in _channels_of_type(cfg, ChannelType.WEBHOOK):
+        c = (cfg.subscribers if loc[0] == "subscribers" else cfg.admins)[int(loc[1])].channels[int(loc[3])]
+        if c.url_env in secrets_of and secrets_of[c.url_env] != c.secret_env:
+            out.append(((*loc[:4], "secret_env"), f"webhook {c.url_env} is signed with "
+                        f"{secrets_of[c.url_env]} elsewhere: one URL, one key"))
+        secrets_of.setdefault(str(c.url_env), c.secret_env)
     for kind, (section, what) in needs.items():
         if getattr(cfg.delivery, section) is None:
             first = next(iter(_channels_of_type(cfg, kind)), None)
@@ -367,6 +385,15 @@ def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
     if ChannelType.TELEGRAM in used and tg and not os.environ.get(tg.token_env):
         out.append((("delivery", "telegram", "token_env"),
                     f"environment variable {tg.token_env} is not set (the Telegram bot token)"))
+    owners = [("subscribers", i, s.channels) for i, s in enumerate(cfg.subscribers)]
+    owners += [("admins", i, a.channels) for i, a in enumerate(cfg.admins)]
+    for section, i, channels in owners:
+        for j, c in enumerate(channels):
+            for key, what in (("url_env", f"the {c.type.value} URL"), ("secret_env", "the signing key")):
+                name = getattr(c, key)
+                if name and not os.environ.get(name):
+                    out.append(((section, i, "channels", j, key),
+                                f"environment variable {name} is not set ({what})"))
     return out
 
 

@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from matching import Watchlist
 from scheduler.config import Config, load_config
 from scheduler.crawling import crawl_job, stop_all_crawls
+from scheduler.instant import send_instant_alerts
 from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
 from scheduler.reloading import SETTLE_S, SettledFile, Stopped, dropped_everything, load_unless_stopped
@@ -119,12 +120,18 @@ class Service:
         cfg, wl = self.cfg, self.watchlist
         if source_id not in {s.id for s in cfg.sources}:
             return  # removed by a reload while queued
+        started = utcnow()
         try:
             outcome = crawl_and_match(cfg, crawl_job(cfg, [source_id]), wl=wl, sync=False)
         except DatabaseError as exc:
             log.warning("crawl %s: database unreachable (%s); it runs again at its next time",
                         source_id, _reason(exc))
             return
+        try:
+            send_instant_alerts(cfg, self.db, started)
+        except DatabaseError as exc:  # what they would hold waits for the scheduled digest
+            log.warning("instant alerts after crawl %s: database unreachable (%s)", source_id,
+                        _reason(exc))
         s = outcome.crawl.sources.get(source_id)
         if not outcome.crawl.ok:
             log.error("crawl child for %s %s:\n%s", source_id,
@@ -326,7 +333,8 @@ class Service:
         present = {j.id for j in sched.get_jobs()}
         try:
             last_crawl = crawl_runs.last_started(self.db)
-            served = digest_runs.last_due(self.db, now - SERVED_LOOK_BACK)
+            weekly = any(s.digest.weekday for s in self.cfg.subscribers)
+            served = digest_runs.last_due(self.db, now - SERVED_LOOK_BACK * (4 if weekly else 1))
         except DatabaseError as exc:  # placing jobs must not fail: new ones run as if never run
             log.warning("could not read when jobs last ran (%s); new crawls start soon", _reason(exc))
             last_crawl, served = {}, {}
@@ -339,7 +347,8 @@ class Service:
         for sub in self.cfg.subscribers:
             job_id = f"digest:{sub.id}"
             wanted[job_id] = _Job(self.digest, [sub.id], digest_trigger(sub),
-                                  ("digest", sub.digest.time, sub.timezone), 6 * 3600,
+                                  ("digest", sub.digest.time, sub.timezone, sub.digest.weekday),
+                                  6 * 3600,
                                   since=served.get(sub.id) if job_id in present else None)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
@@ -412,6 +421,14 @@ class Service:
         if sched is not None:
             sched.shutdown(wait=False)
 
+    def _stop_poller(self, poller: Any, thread: threading.Thread) -> None:
+        """The poller ends after its long poll; its lease is let go now, so a successor need not wait."""
+        thread.join(timeout=2)
+        try:
+            leases.release(self.db, poller.lease, self.owner)
+        except DatabaseError as exc:
+            log.warning("could not release the Telegram poll lease (%s)", _reason(exc))
+
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
             log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
@@ -420,6 +437,9 @@ class Service:
 
     def serve(self) -> int:
         """Hold or wait for the lease, run the jobs, stop cleanly when asked."""
+        from scheduler.telegram_self import start_poller
+
+        bot = start_poller(self.cfg, lambda: self.cfg, self.db, self.owner, self.stop_event)
         try:
             while not self.stop_event.is_set():
                 self.tend_lease()
@@ -427,6 +447,8 @@ class Service:
                 self.stop_event.wait(TICK_S)
         finally:
             log.info("stopping: ending crawls and jobs")
+            if bot is not None:
+                self._stop_poller(*bot)
             stop_all_crawls()
             sched, self.scheduler = self.scheduler, None
             if sched is not None:

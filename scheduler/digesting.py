@@ -25,7 +25,7 @@ from notifier.settings import ChannelType, DeliverySettings
 from scheduler.config import Config, SubscriberConfig
 from scheduler.output import console, print_json
 from scheduler.pipeline import refresh_matches
-from scheduler.triggers import digest_trigger, last_fire_time
+from scheduler.triggers import digest_look_back, digest_trigger, last_fire_time
 from scheduler.wiring import delivery_settings, entity_infos, open_database, subscriber_spec
 from storage import articles, digest_runs, mentions, outbox
 from storage.database import Database
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 BATCH_WORKERS_FROM = 500
 # Further back than any daily digest's latest due time: what was served before does not matter.
 MISSED_LOOK_BACK = timedelta(days=3)
+WEEKLY_LOOK_BACK = timedelta(days=10)  # the same, with weekly digests in the config
 Clock = Callable[[], float]
 
 
@@ -107,7 +108,7 @@ def last_due(sub: SubscriberConfig, now: datetime) -> datetime | None:
 
     Asked of the very trigger the service schedules the digest with.
     """
-    return last_fire_time(digest_trigger(sub), now)
+    return last_fire_time(digest_trigger(sub), now, digest_look_back(sub))
 
 
 def missed_digests(
@@ -121,7 +122,8 @@ def missed_digests(
     """
     if down_since is None:
         return {}
-    served = digest_runs.last_due(db, now - MISSED_LOOK_BACK)
+    weekly = any(s.digest.weekday for s in cfg.subscribers)
+    served = digest_runs.last_due(db, now - (WEEKLY_LOOK_BACK if weekly else MISSED_LOOK_BACK))
     out = {}
     for sub in cfg.subscribers:
         due, last = last_due(sub, now), served.get(sub.id)

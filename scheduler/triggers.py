@@ -50,9 +50,19 @@ def _second_pass(moment: datetime) -> bool:
 
 
 def digest_trigger(sub: Subscriber) -> OncePerLocalDay:
-    """The subscriber's digest time, on their local wall clock, once per local day."""
+    """The subscriber's digest time, on their local wall clock, once per local day (or on their
+    weekly digest's day only)."""
     t = sub.digest.time
+    day = sub.digest.weekday
+    if day is not None:
+        return OncePerLocalDay(day_of_week=day, hour=t.hour, minute=t.minute,
+                               timezone=ZoneInfo(sub.timezone))
     return OncePerLocalDay(hour=t.hour, minute=t.minute, timezone=ZoneInfo(sub.timezone))
+
+
+def digest_look_back(sub: Subscriber) -> timedelta:
+    """How far back the subscriber's last digest time surely lies: two days, or a week and two."""
+    return _LOOK_BACK + (timedelta(days=7) if sub.digest.weekday else timedelta())
 
 
 def last_fire_time(trigger: BaseTrigger, now: datetime, look_back: timedelta = _LOOK_BACK) -> datetime | None:

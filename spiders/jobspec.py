@@ -115,6 +115,8 @@ class SourceSpec(JobModel):
     """One source to crawl: where its articles are listed and how to read them."""
 
     id: Ident
+    # What people read wherever the source appears ("Radio Azattyq (kk)"); the id stays the key.
+    name: Annotated[str, Field(max_length=120)] = ""
     type: SourceType
     urls: Annotated[list[str], Field(min_length=1)]
     language: Language = Language.AUTO

@@ -47,3 +47,8 @@ def disable(session: Session, channel: str, reason: str, at: datetime) -> None:
 def redirect(session: Session, channel: str, to: str, at: datetime) -> None:
     """From now on, what was sent to `channel` goes to `to`."""
     _upsert(session, channel, at, replaced_by=to)
+
+
+def moved_here(session: Session, channel: str) -> list[str]:
+    """The channels whose deliveries now go to `channel` (a group that became this supergroup)."""
+    return list(session.scalars(select(ChannelState.channel).where(ChannelState.replaced_by == channel)))

@@ -114,6 +114,17 @@ def unassigned(session: Session, subscriber_id: str, entity_ids: Sequence[str]) 
     return [Evidence._make(r) for r in session.execute(_UNASSIGNED, params).tuples()]
 
 
+def unassigned_fetched_since(
+    session: Session, subscriber_id: str, entity_ids: Sequence[str], since: datetime
+) -> list[Evidence]:
+    """unassigned(), of articles first fetched at or after `since` (one crawl's finds)."""
+    if not entity_ids:
+        return []
+    params = {"entity_ids": list(entity_ids), "subscriber_id": subscriber_id}
+    stmt = _UNASSIGNED.where(Article.fetched_at >= since)
+    return [Evidence._make(r) for r in session.execute(stmt, params).tuples()]
+
+
 def in_articles(session: Session, entity_ids: Sequence[str], article_ids: Sequence[int]) -> list[Evidence]:
     """Mentions of these entities in these articles."""
     out: list[Evidence] = []

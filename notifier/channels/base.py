@@ -38,6 +38,8 @@ class SendResult:
     migrated_to: ChannelKey | None = None
     # the plain-text fallback had to be used (Telegram rejected our HTML)
     degraded: bool = False
+    # what the server said when it took the message, for `digest --test` ("250 OK queued")
+    answer: str = ""
 
 
 class DeliveryError(Exception):

@@ -8,6 +8,7 @@ import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import Any
 
 from notifier.channels.base import Outgoing, PermanentError, SendResult, TransientError
 from notifier.channels.deadline import BoundedSocket, BoundedSSLSocket, cut, within
@@ -30,6 +31,13 @@ class _SMTP(smtplib.SMTP):
         # Not in typeshed, but the documented seam: SMTP_SSL overrides it the same way.
         sock = super()._get_socket(host, port, cut(timeout))  # type: ignore[misc]
         return BoundedSocket.adopt(sock)
+
+    last_reply = ""  # the server's answer to the last DATA: "250 2.0.0 Ok: queued as ..."
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        code, reply = super().data(msg)
+        self.last_reply = f"{code} {_reply_text(reply)}"
+        return code, reply
 
 
 class _SMTPSSL(smtplib.SMTP_SSL, _SMTP):
@@ -163,7 +171,9 @@ class EmailSender:
             # Failing before a session even began is the server's trouble, not the message's.
             raise TransientError(f"SMTP connection failed: {type(exc).__name__}: {exc}",
                                  server=connecting) from None
-        return SendResult(refused={a: (c, _reply_text(t)) for a, (c, t) in refused.items()})
+        answer = getattr(self._conn, "last_reply", "") if self._conn is not None else ""
+        return SendResult(refused={a: (c, _reply_text(t)) for a, (c, t) in refused.items()},
+                          answer=f"{relay.host}:{relay.port} answered {answer}" if answer else "")
 
     def _reset(self) -> None:
         """After a refused transaction the session is still usable once RSET."""

@@ -57,7 +57,7 @@ class FileSender:
             raise PermanentError(f"cannot write to {folder}: {exc.strerror}") from None
         except OSError as exc:  # disk full, folder on a missing mount: may heal
             raise TransientError(f"cannot write to {folder}: {exc.strerror}") from None
-        return SendResult()
+        return SendResult(answer=f"written: {folder / stem}.html and .eml")
 
     def close(self) -> None:
         pass

@@ -235,6 +235,9 @@ class TelegramSender:
             self.pacer.wait(chat)
             status, data = self._post(payload, end)
             if data.get("ok") is True:
+                sent = data.get("result")
+                mid = sent.get("message_id") if isinstance(sent, dict) else None
+                result.answer = f"ok: message {mid} in chat {chat}" if mid is not None else "ok"
                 return result
             error_code = data.get("error_code")
             code = error_code if type(error_code) is int else status

@@ -18,13 +18,18 @@ from scheduler.demo.sources import demo_sources
 from scheduler.output import console, err_console, fail, print_json
 
 CONFIG = Path(__file__).with_name("config.yaml")
+READERS = Path(__file__).with_name("readers.yaml")
 
 
-def demo_config(workdir: Path, base_url: str, database_url: str | None = None) -> Path:
-    """Write the demo's config.yaml for the loopback site and return its path."""
+def demo_config(workdir: Path, base_url: str, database_url: str | None = None, *,
+                readers: bool = False) -> Path:
+    """Write the demo's config.yaml for the loopback site and return its path; with readers,
+    the Russian and Kazakh subscribers of readers.yaml too."""
     data: dict[str, Any] = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     data["database"] = {"url": database_url or f"sqlite:///{(workdir / 'unionwatch.db').resolve()}"}
     data["sources"] = demo_sources(base_url)
+    if readers:
+        data["subscribers"] += yaml.safe_load(READERS.read_text(encoding="utf-8"))
     for sub in data["subscribers"]:
         for ch in sub["channels"]:
             if ch["type"] == "file":
@@ -81,7 +86,7 @@ def _demo(site: DemoServer, workdir: Path, *, json_out: bool, serving: bool) -> 
     shutil.rmtree(workdir / "data" / "evidence", ignore_errors=True)  # its captures went with the database
     workdir.mkdir(parents=True, exist_ok=True)
 
-    config_path = demo_config(workdir, site.base_url)
+    config_path = demo_config(workdir, site.base_url, readers=True)
     cfg = load_config(config_path)
     if not json_out:
         console.rule("[bold]unionwatch demo")

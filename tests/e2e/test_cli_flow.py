@@ -6,6 +6,7 @@ import email
 from datetime import timedelta
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -61,8 +62,19 @@ def test_crawl_twice_then_digest_twice(config_path: Path, db_url: str, tmp_path:
     titles = [i["title"] for i in plan["items"]]
     for t in EXPECTED:
         assert t in titles
-    assert all(set(i) == {"url", "title", "source", "published", "entities"} for i in plan["items"])
-    assert all(i["entities"] for i in plan["items"])
+    assert all(set(i) == {"url", "title", "source", "source_name", "language", "published", "entities",
+                          "section", "story", "primary"} for i in plan["items"])
+    assert all(i["entities"] and i["section"] in i["entities"] for i in plan["items"])
+    # One story across outlets and languages: Kharkova's sentence in Kazakh (Azattyq) and Russian
+    # (Vestnik) share a story id and a section; the other reports of the story are not primary.
+    stories: dict[int, list[dict[str, Any]]] = {}
+    for i in plan["items"]:
+        stories.setdefault(i["story"], []).append(i)
+    crossing = [s for s in stories.values() if len({i["language"] for i in s}) > 1]
+    assert crossing, stories
+    for s in stories.values():
+        assert [i["primary"] for i in s].count(True) == 1 and len({i["section"] for i in s}) == 1
+    assert {i["source_name"] for i in plan["items"]} >= {"Radio Azattyq (kk)", "Vestnik (ru)"}
     assert rows(db_url, Digest) == 0 and rows(db_url, DigestItem) == 0, "dry run marks nothing"
 
     sent = unionwatch("digest", "--config", str(config_path), "--json")
@@ -72,8 +84,10 @@ def test_crawl_twice_then_digest_twice(config_path: Path, db_url: str, tmp_path:
     files = sorted((tmp_path / "digests").iterdir())
     assert [f.suffix for f in files] == [".eml", ".html"]
     html = files[1].read_text(encoding="utf-8")
-    for t in EXPECTED:
-        assert t in html
+    by_title = {i["title"]: i for i in plan["items"]}
+    for t in EXPECTED:  # a story's first report by its title, the others as "also reported by" links
+        item = by_title[t]
+        assert (t in html) if item["primary"] else (f'href="{item["url"]}"' in html and t not in html)
     msg: Message = email.message_from_bytes(files[0].read_bytes())
     assert msg.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in msg.get_payload()] == ["text/plain", "text/html"]  # type: ignore[union-attr]

@@ -88,9 +88,17 @@ def test_demo_runs_offline_and_writes_the_digest(tmp_path: Path) -> None:
     assert set(res["languages"]) == {"kk", "ru", "en"}
     assert all(res["entities"][e] > 0 for e in ("eleusinov", "kushakbayev", "kharkova", "knprk"))
     files = [Path(f) for f in res["digests"]]
-    assert sorted(f.suffix for f in files) == [".eml", ".html"]
-    html = next(f for f in files if f.suffix == ".html").read_text(encoding="utf-8")
-    assert "Әмин Елеусінов" in html and "<mark" in html
+    assert sorted(f.suffix for f in files) == [".eml", ".eml", ".eml", ".html", ".html", ".html"]
+    pages = {f.stem: f.read_text(encoding="utf-8") for f in files if f.suffix == ".html"}
+    # Three readers, three languages of chrome, the same sections by subject.
+    en, ru, kk = (next(p for name, p in pages.items() if name.endswith(who))
+                  for who in ("kibhr-desk", "almaty-bureau-ru", "aqtau-union-kk"))
+    assert '<html lang="en">' in en and "You follow:" in en and "also reported by" in en
+    assert '<html lang="ru">' in ru and "Вы следите за:" in ru and "также сообщили:" in ru
+    assert '<html lang="kk">' in kk and "Сіз бақылайтындар:" in kk and "сондай-ақ хабарлағандар:" in kk
+    for page in (en, ru, kk):
+        assert "Әмин Елеусінов</mark>" in page and "Харькова" in page
+        assert "Radio Azattyq (kk)" in page  # sources by name
     # The written config works with the other commands on the demo data.
     cfg = res["config"]
     status = unionwatch("status", "--config", cfg, "--json")

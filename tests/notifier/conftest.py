@@ -372,6 +372,16 @@ class FakeBotApi:
         self.missing: set[str] = set()
         self.migrated: dict[str, int] = {}
         self.server: ThreadingHTTPServer | None = None
+        # getUpdates: updates users sent, the long polls made, and their scripted failures
+        self.username = "unionwatch_test_bot"
+        self.updates: list[dict[str, Any]] = []
+        self.next_update_id = 100
+        self.polls: list[tuple[int | None, int]] = []  # (offset, timeout) of every getUpdates
+        self.poll_script: list[tuple[int, dict[str, Any]]] = []
+        self.conflicts = 0  # getUpdates ended by a newer one (two pollers on one token)
+        self.changed = threading.Condition(self.lock)
+        self._poll_generation = 0
+        self.closing = False
 
     # scripting
     def then(self, chat: str, status: int, description: str, **parameters: Any) -> None:
@@ -387,12 +397,74 @@ class FakeBotApi:
     def texts(self, chat: str) -> list[str]:
         return [r.text for r in self.received if r.chat_id == chat]
 
+    def say(self, chat_id: int, text: str, *, chat_type: str = "private",
+            username: str | None = None) -> int:
+        """A user writes to the bot in chat_id: an update for getUpdates; its update_id."""
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if username:
+            chat["username"] = username
+        with self.changed:
+            uid = self.next_update_id
+            self.next_update_id += 1
+            kind = "channel_post" if chat_type == "channel" else "message"
+            self.updates.append({"update_id": uid, kind: {
+                "message_id": uid, "date": int(time.time()), "chat": chat, "text": text,
+                "from": {"id": chat_id, "is_bot": False, "first_name": "Test"}}})
+            self.changed.notify_all()
+        return uid
+
+    def wait_for_texts(self, chat: str, n: int, timeout: float = 20.0) -> list[str]:
+        """The first n messages the bot sent to chat, once they are there (bounded wait)."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: len(self.texts(chat)) >= n, timeout), \
+                f"{len(self.texts(chat))} of {n} messages to {chat} arrived: {self.texts(chat)}"
+            return self.texts(chat)[:n]
+
+    def flood_polls(self, retry_after: int) -> None:
+        self.poll_script.append((429, {"ok": False, "error_code": 429,
+                                       "parameters": {"retry_after": retry_after},
+                                       "description": f"Too Many Requests: retry after {retry_after}"}))
+
+    def conflict_polls(self) -> None:
+        self.poll_script.append((409, {"ok": False, "error_code": 409, "description":
+                                       "Conflict: can't use getUpdates method while webhook is active"}))
+
+    def _get_updates(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Long poll as Telegram does: updates from `offset` on (those below it are forgotten),
+        waiting up to `timeout` s for one; a newer call ends a waiting one with 409."""
+        offset = body.get("offset")
+        timeout = min(float(body.get("timeout") or 0), 50.0)
+        with self.changed:
+            self.polls.append((offset, int(timeout)))
+            if self.poll_script:
+                return self.poll_script.pop(0)
+            self._poll_generation += 1
+            mine = self._poll_generation
+            self.changed.notify_all()
+            if isinstance(offset, int):
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+            def ready() -> bool:
+                return bool(self.updates) or mine != self._poll_generation or self.closing
+
+            self.changed.wait_for(ready, timeout)
+            if mine != self._poll_generation:
+                self.conflicts += 1
+                return 409, {"ok": False, "error_code": 409, "description": "Conflict: terminated by "
+                             "other getUpdates request; make sure that only one bot instance is running"}
+            return 200, {"ok": True, "result": list(self.updates)}
+
     @property
     def api_base(self) -> str:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def reply(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path == f"/bot{self.token}/getUpdates":
+            return self._get_updates(body)
+        if path == f"/bot{self.token}/getMe":
+            return 200, {"ok": True, "result": {"id": int(self.token.split(":")[0]), "is_bot": True,
+                                                "first_name": "unionwatch", "username": self.username}}
         if path != f"/bot{self.token}/sendMessage":
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         chat = str(body.get("chat_id"))
@@ -422,6 +494,7 @@ class FakeBotApi:
         with self.lock:
             self.received.append(Received(time.monotonic(), chat, text, body.get("parse_mode")))
             n = len(self.received)
+            self.changed.notify_all()
         return 200, {"ok": True, "result": {"message_id": n, "chat": {"id": int(chat)},
                                             "date": int(time.time()), "text": text}}
 
@@ -452,6 +525,9 @@ def serving(api: FakeBotApi) -> Iterator[FakeBotApi]:
     try:
         yield api
     finally:
+        with api.changed:  # long polls in flight answer now, so the server can close
+            api.closing = True
+            api.changed.notify_all()
         server.shutdown()
         server.server_close()
 

@@ -104,15 +104,22 @@ def test_dry_run_preview_marks_nothing_and_has_the_script_shape(db: Database) ->
     assert data == again
     assert data == {
         "subscriber": "almaty-bureau",
+        "language": "en",
         "items": [
             {
                 "url": "https://rus.azattyq.org/a/1",
                 "title": "Бюро шақырды",
                 "source": "azattyq",
+                "source_name": "azattyq",
+                "language": "kk",
                 "published": (NOW - dt.timedelta(hours=5)).isoformat(),
                 "entities": ["eleusinov", "kushakbayev"],
+                "section": "eleusinov",
+                "story": a1,
+                "primary": True,
             }
         ],
+        "older_not_shown": 0,
     }
     assert create_digest(db, sub, ENTITIES, NOW) is not None  # still there to be sent
     with db.read() as s:
@@ -149,7 +156,7 @@ def test_story_grouping_folds_syndicated_copies_and_multi_entity_articles(db: Da
         assert sorted(assigned) == sorted([orig, copy, other])
         page = s.scalars(select(Delivery.body_html)).one()
     assert page.count("Суд в Актау") == 1  # the syndicated copy is not shown as its own story
-    assert "Also in: " in page and ">vlast</a>" in page
+    assert "also reported by " in page and ">vlast</a>" in page
 
 
 def test_send_empty_sends_a_nothing_new_digest_only_when_asked(db: Database) -> None:
@@ -162,7 +169,7 @@ def test_send_empty_sends_a_nothing_new_digest_only_when_asked(db: Database) -> 
     assert digest_id is not None
     with db.read() as s:
         d = s.scalars(select(Delivery)).one()
-        assert d.subject == "Nothing new today"
+        assert d.subject == "unionwatch · Әмин Елеусінов, Nurbek Kushakbayev, Kharkova: nothing new today"
         assert "No new articles" in d.body_text and "No new articles" in d.body_html
         assert s.get(Digest, digest_id).item_count == 0  # type: ignore[union-attr]
 
