@@ -255,3 +255,27 @@ class Heartbeat(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     owner: Mapped[str] = mapped_column(String(128))
     beat_at: Mapped[datetime]
+
+
+class CaptureTimestamp(Base):
+    """The RFC 3161 token of a capture (evidence.timestamp), or why it is still owed.
+
+    A row is queued when the capture's article is matched; the stamp job fills in the TSA's
+    reply, or counts the attempt and when to try again. The capture never depends on it.
+    """
+
+    __tablename__ = "capture_timestamp"
+    __table_args__ = (Index("ix_capture_timestamp_state_next", "state", "next_attempt_at"),)
+
+    capture_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # storage.timestamps.StampState
+    imprint: Mapped[str | None] = mapped_column(String(64))  # hex SHA-256 of what was stamped
+    tsa_url: Mapped[str | None] = mapped_column(Text)
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)  # the TSA's reply (TimeStampResp, DER)
+    gen_time: Mapped[datetime | None]  # the time the TSA vouches for
+    serial: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stamped_at: Mapped[datetime | None]
