@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -257,6 +258,34 @@ class Heartbeat(Base):
     beat_at: Mapped[datetime]
 
 
+class Capture(Base):
+    """One HTTP exchange as fetched, archived as WARC records: where they lie and their digests.
+
+    The records (response, then request) are `length` bytes at `offset` of `file` (relative
+    to evidence.dir), each record its own gzip member, so the range reads and copies alone.
+    """
+
+    __tablename__ = "capture"
+    __table_args__ = (Index("ix_capture_file_offset", "file", "offset"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # NULL until an article of this URL is stored (storage.captures.link_articles).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="crawl")  # "crawl", "recheck"
+    file: Mapped[str] = mapped_column(String(512))
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    record_id: Mapped[str] = mapped_column(String(64))  # the response record's WARC-Record-ID
+    payload_digest: Mapped[str] = mapped_column(String(80))  # "sha256:" + base32, as in the record
+    block_digest: Mapped[str] = mapped_column(String(80))
+    payload_length: Mapped[int] = mapped_column(BigInteger)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+
+
 class CaptureTimestamp(Base):
     """The RFC 3161 token of a capture (evidence.timestamp), or why it is still owed.
 
@@ -267,7 +296,7 @@ class CaptureTimestamp(Base):
     __tablename__ = "capture_timestamp"
     __table_args__ = (Index("ix_capture_timestamp_state_next", "state", "next_attempt_at"),)
 
-    capture_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(BigId, ForeignKey("capture.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # storage.timestamps.StampState
     imprint: Mapped[str | None] = mapped_column(String(64))  # hex SHA-256 of what was stamped
     tsa_url: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,7 @@
 """capture_timestamp: the RFC 3161 token of each matched capture, or when to ask again (issue 13)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("queued_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("stamped_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["capture_id"], ["capture.id"], name=op.f("fk_capture_timestamp_capture_id_capture"),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("capture_id", name=op.f("pk_capture_timestamp")),
     )
     op.create_index("ix_capture_timestamp_state_next", "capture_timestamp", ["state", "next_attempt_at"],
