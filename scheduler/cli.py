@@ -27,6 +27,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+evidence_app = typer.Typer(help="Evidence: packages of archived captures that others can check, and "
+                           "trusted time-stamps.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(evidence_app, name="evidence")
 
 def _print_version(wanted: bool) -> None:
     if wanted:
@@ -323,6 +326,50 @@ def db_backup(
 
     raise typer.Exit(backup_command(_config(config, require_secrets=False), target, force=force,
                                     json_out=json_out))
+
+
+@evidence_app.command("export")
+def evidence_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The package file to write (.wacz).")],
+    article: Annotated[int | None, typer.Option(help="The article with this id.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Every article naming this watched entity.")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"],
+        help="With --entity: articles dated on or after this day (YYYY-MM-DD).")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write an evidence package (WACZ): every capture of the articles, their SHA-256 digests,
+    RFC 3161 tokens and the chain of custody."""
+    from scheduler.evidence_commands import export_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(export_command(cfg, article=article, entity=entity,
+                                    since=since.date() if since else None, out=out, json_out=json_out))
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    file: Annotated[Path, typer.Argument(help="The package (.wacz) to check.")],
+    ca: Annotated[Path | None, typer.Option(
+        help="CA certificate(s) (PEM) the TSA's tokens must chain to.")] = None,
+    tsa_cert: Annotated[Path | None, typer.Option(help="The TSA's own certificate, to pin.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a package: every file, digest and time-stamp token; exit 1 naming what was changed.
+
+    Needs no config or database: anyone with the file (and the TSA's CA) can run it."""
+    from scheduler.evidence_commands import verify_command
+
+    raise typer.Exit(verify_command(file, ca=ca, tsa_cert=tsa_cert, json_out=json_out))
+
+
+@evidence_app.command("stamp")
+def evidence_stamp(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
+    """Ask the time-stamping authority now for the tokens still owed (the service does it by itself)."""
+    from scheduler.evidence_commands import stamp_command
+
+    raise typer.Exit(stamp_command(_config(config, require_secrets=False), json_out=json_out))
 
 
 def _given(args: list[str], flag: str) -> bool:

@@ -49,6 +49,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
                 f"{s.source}: {state} · {s.fetched} pages · {s.new} new · {s.errors} errors"))
 
         outcome = crawl_and_match(cfg, job, on_event=on_event)
+        stamps = _stamp_after_crawl(cfg, progress)
     result = outcome.crawl
     rows = [s.as_dict() for s in result.sources.values()]
     if quiet:
@@ -56,7 +57,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
     elif json_out:
         print_json({"sources": rows, "matched": outcome.matched_articles,
                     "mentions": outcome.mentions, "exit_code": result.exit_code,
-                    "killed": result.killed})
+                    "killed": result.killed, **({"timestamps": stamps} if stamps is not None else {})})
     else:
         table = Table("source", "status", "fetched", "new", "duplicates", "errors", title="crawl")
         for s in result.sources.values():
@@ -71,6 +72,10 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
                 console.print(f"  [dim]{s.source}: {escape(sample)}[/]", highlight=False)
         console.print(f"matched {outcome.matched_articles} new articles: "
                       f"{outcome.mentions} mentions of watched names", highlight=False)
+        if stamps is not None:
+            console.print(f"time-stamped {stamps['stamped']} captures"
+                          + (f"; {stamps['failed']} asked again later ({escape(stamps['errors'][0])})"
+                             if stamps["failed"] else ""), highlight=False)
     if not result.ok:
         tail = result.stderr_tail.strip().splitlines()[-5:]
         err_console.print("crawl process failed" + (" (killed at its time limit)" if result.killed
@@ -79,6 +84,21 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
             err_console.print(f"  {line}", highlight=False, markup=False)
         return 1
     return 1 if any(s.status == CrawlStatus.FAILED for s in result.sources.values()) else 0
+
+
+def _stamp_after_crawl(cfg: Config, progress: Progress) -> dict[str, Any] | None:
+    """Trusted time for the newly matched captures, when a TSA is configured (else None)."""
+    from scheduler.stamping import stamp_now
+    from scheduler.wiring import open_database
+
+    if not cfg.evidence.timestamp.tsa_url:
+        return None
+    progress.add_task("time-stamping the matched captures", total=None)
+    db = open_database(cfg)
+    try:
+        return stamp_now(cfg, db).as_dict()
+    finally:
+        db.dispose()
 
 
 def match_command(cfg: Config, *, text: str | None, file: Path | None, jsonl: Path | None,

@@ -24,6 +24,7 @@ from notifier.settings import (
     TelegramApi,
 )
 from scheduler import includes
+from scheduler.timestamp_config import TimestampConfig
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S, check_url
@@ -88,6 +89,20 @@ class MatchingConfig(Strict):
     # No longer used: an added or changed entity is matched against the whole archive. Still
     # accepted, so that configs written for earlier releases load; `check` says to remove it.
     backfill_days: int | None = Field(None, ge=0, le=3650)
+
+
+class EvidenceConfig(Strict):
+    """Archived captures of the article pages fetched (issue 13): where and how long."""
+
+    enabled: bool = True
+    # Relative to the folder of config.yaml (load_config makes it absolute).
+    dir: Path = Path("data/evidence")
+    max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
+    rotate_daily: bool = True  # and at the end of each UTC day
+    # Captures of articles that name no watched entity are kept this long, so that a name
+    # added later still finds its evidence; matched articles' captures stay with the article.
+    keep_unmatched_days: int = Field(30, ge=0, le=36500)
+    timestamp: TimestampConfig = TimestampConfig()
 
 
 class UnknownSource(KeyError):
@@ -198,6 +213,7 @@ class Config(Strict):
     crawl: CrawlConfig = CrawlConfig()
     matching: MatchingConfig = MatchingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     admins: list[AdminConfig] = Field(default_factory=list)
     sources: list[SourceConfig] = Field(default_factory=list)
     watchlists: list[WatchlistConfig] = Field(min_length=1)
@@ -369,6 +385,7 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
         problems.extend(_pydantic_problems(exc))
     if cfg is not None:
         problems.extend(_cross_checks(cfg))
+        problems.extend(_certificate_files(cfg, src.path))
         if require_secrets and not problems:
             problems.extend(missing_secrets(cfg))
     if problems:
@@ -378,7 +395,37 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
                     or loc not in secret_locs]
         raise ConfigError([f"{_place(src, included, loc)}: {msg}" for loc, msg in problems])
     assert cfg is not None
-    return cfg
+    return _resolved(cfg, src.path)
+
+
+def _resolved(cfg: Config, config_path: Path) -> Config:
+    """Paths of the config made absolute against the folder of config.yaml."""
+    ev = cfg.evidence
+    ts = ev.timestamp
+    ts = ts.model_copy(update={k: config_path.parent / getattr(ts, k) for k in ("ca_file", "tsa_cert_file")
+                               if getattr(ts, k) is not None and not getattr(ts, k).is_absolute()})
+    ev = ev.model_copy(update={"timestamp": ts})
+    if not ev.dir.is_absolute():
+        ev = ev.model_copy(update={"dir": config_path.parent / ev.dir})
+    return cfg.model_copy(update={"evidence": ev})
+
+
+def _certificate_files(cfg: Config, config_path: Path) -> list[tuple[tuple[str | int, ...], str]]:
+    """The TSA's certificate files, read now: a typo is a config error, not a failed stamp later."""
+    from scheduler.tsa import load_certificates
+
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    ts = cfg.evidence.timestamp
+    for key in ("ca_file", "tsa_cert_file"):
+        path = getattr(ts, key)
+        if path is not None:
+            try:
+                load_certificates(path if path.is_absolute() else config_path.parent / path)
+            except ValueError as exc:
+                out.append((("evidence", "timestamp", key), str(exc)))
+    if (ts.ca_file or ts.tsa_cert_file) and not ts.tsa_url:
+        out.append((("evidence", "timestamp", "tsa_url"), "certificates are given but no tsa_url to ask"))
+    return out
 
 
 # watchlist index -> (index of its first included entity, the included file)

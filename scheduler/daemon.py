@@ -48,6 +48,7 @@ LEASE_TTL = timedelta(seconds=60)
 LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
 TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
+STAMP_POLL_S = 300.0  # owed time-stamps are asked for this often (and after every crawl)
 MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
 # A rescheduled digest counts from the last one served within this span (else from now).
@@ -137,6 +138,29 @@ class Service:
                           sources=[source_id])
         except DatabaseError as exc:
             log.warning("source health of %s: database unreachable (%s)", source_id, _reason(exc))
+        self._stamp_soon()
+
+    def stamp(self) -> None:
+        """Trusted time for the captures of matched articles (evidence.timestamp.tsa_url)."""
+        from scheduler.stamping import stamp_now
+
+        if not self.cfg.evidence.timestamp.tsa_url:
+            return
+        try:
+            summary = stamp_now(self.cfg, self.db)
+        except DatabaseError as exc:
+            log.warning("time-stamps: database unreachable (%s); they are asked for again in %.0f s",
+                        _reason(exc), STAMP_POLL_S)
+            return
+        if summary.stamped or summary.failed:
+            log.info("time-stamps: %d captures stamped, %d to ask again later",
+                     summary.stamped, summary.failed)
+
+    def _stamp_soon(self) -> None:
+        """Run the stamp job now: a crawl has just matched new articles."""
+        sched = self.scheduler
+        if sched is not None and sched.get_job("stamp") is not None:
+            sched.modify_job("stamp", next_run_time=datetime.now(UTC))
 
     def digest(self, subscriber_id: str, due: datetime | None = None) -> None:
         """The digest due at `due` (None: the scheduled time just passed), recorded as served.
@@ -322,6 +346,9 @@ class Service:
                                   since=served.get(sub.id) if job_id in present else None)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
+        if self.cfg.evidence.timestamp.tsa_url:
+            wanted["stamp"] = _Job(self.stamp, [], IntervalTrigger(seconds=STAMP_POLL_S), ("stamp",),
+                                   MISFIRE_S, soon_if_new=True)
         for job in sched.get_jobs():
             # One-off catch-ups stay: a reload must not cancel a digest that is owed.
             if job.id not in wanted and not job.id.startswith("catchup:"):

@@ -224,8 +224,9 @@ def write_package(
                 except CaptureUnreadable as exc:
                     summary.missing.append(f"capture {cap.id} ({cap.url}): {exc}")
                     custody.append((iso(cap.fetched_at) or "", order, {
-                        "event": "fetched", "capture_id": cap.id, "article_id": cap.article_id, "url": cap.url,
-                        "ip": cap.ip, "status": cap.status, "note": f"records not in the package: {exc}"}))
+                        "event": "fetched", "capture_id": cap.id, "article_id": cap.article_id,
+                        "url": cap.url, "ip": cap.ip, "status": cap.status,
+                        "note": f"records not in the package: {exc}"}))
                     continue
                 offset = dst.tell()
                 dst.write(stored)

@@ -110,7 +110,8 @@ def _check_files(zf: zipfile.ZipFile, report: VerifyReport) -> None:
         digest = json.loads(_read(zf, "datapackage-digest.json"))
         ok = digest.get("hash") == "sha256:" + hashlib.sha256(package_bytes).hexdigest()
         report.files.append({"path": "datapackage.json", "ok": ok,
-                             "problem": None if ok else "its SHA-256 is not the one datapackage-digest.json gives"})
+                             "problem": None if ok else
+                             "its SHA-256 is not the one datapackage-digest.json gives"})
     except KeyError:
         report.files.append({"path": "datapackage-digest.json", "ok": False, "problem": "missing"})
     except (zipfile.BadZipFile, ValueError, OSError, AttributeError) as exc:
@@ -120,7 +121,8 @@ def _check_files(zf: zipfile.ZipFile, report: VerifyReport) -> None:
         path = str(res.get("path", ""))
         listed.add(path)
         if path not in names:
-            report.files.append({"path": path, "ok": False, "problem": "listed in datapackage.json but missing"})
+            report.files.append({"path": path, "ok": False,
+                                 "problem": "listed in datapackage.json but missing"})
             continue
         try:
             got, size = _sha256_of_member(zf, path)
@@ -130,7 +132,8 @@ def _check_files(zf: zipfile.ZipFile, report: VerifyReport) -> None:
         want = str(res.get("hash", ""))
         ok = want == f"sha256:{got}" and res.get("bytes", size) == size
         report.files.append({"path": path, "ok": ok,
-                             "problem": None if ok else f"SHA-256 {got} is not the {want} datapackage.json gives"})
+                             "problem": None if ok else
+                             f"SHA-256 {got} is not the {want} datapackage.json gives"})
     for extra in sorted(names - listed - {"datapackage.json", "datapackage-digest.json"}):
         if not extra.endswith("/"):
             report.files.append({"path": extra, "ok": False, "problem": "not listed in datapackage.json"})
@@ -255,13 +258,14 @@ def verify_package(path: Path, *, ca: Path | None = None, tsa_cert: Path | None 
             report.problems.append(f"{MANIFEST} is missing or unreadable: {exc}")
             return report
         if manifest.get("format") != FORMAT:
-            report.problems.append(f"{MANIFEST} is not of the format {FORMAT} (it says {manifest.get('format')!r})")
+            report.problems.append(f"{MANIFEST} is not of the format {FORMAT} "
+                                   f"(it says {manifest.get('format')!r})")
         if CUSTODY not in zf.namelist():
             report.problems.append(f"{CUSTODY}, the chain of custody, is missing")
         trust, report.trust = _trust(zf, ca, tsa_cert, manifest)
         for entry in entries:
-            rep = RecordReport(entry.get("capture_id", "?"), str(entry.get("url", "?")), entry.get("fetched_at"),
-                               entry.get("ip"), entry.get("sha256"))
+            rep = RecordReport(entry.get("capture_id", "?"), str(entry.get("url", "?")),
+                               entry.get("fetched_at"), entry.get("ip"), entry.get("sha256"))
             _check_record(zf, entry, trust, rep)
             report.records.append(rep)
         if not entries:

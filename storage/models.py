@@ -296,7 +296,8 @@ class CaptureTimestamp(Base):
     __tablename__ = "capture_timestamp"
     __table_args__ = (Index("ix_capture_timestamp_state_next", "state", "next_attempt_at"),)
 
-    capture_id: Mapped[int] = mapped_column(BigId, ForeignKey("capture.id", ondelete="CASCADE"), primary_key=True)
+    capture_id: Mapped[int] = mapped_column(BigId, ForeignKey("capture.id", ondelete="CASCADE"),
+                                            primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # storage.timestamps.StampState
     imprint: Mapped[str | None] = mapped_column(String(64))  # hex SHA-256 of what was stamped
     tsa_url: Mapped[str | None] = mapped_column(Text)

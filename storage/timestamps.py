@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import dialect_insert
-from storage.models import CaptureTimestamp
+from storage.models import Capture, CaptureTimestamp, Mention
 
 
 class StampState(StrEnum):
@@ -54,6 +54,20 @@ def queue(session: Session, capture_ids: Sequence[int], now: datetime) -> int:
         [{"capture_id": i, "state": StampState.PENDING.value, "attempts": 0, "queued_at": now}
          for i in dict.fromkeys(capture_ids)])
     stmt = stmt.on_conflict_do_nothing(index_elements=["capture_id"]).returning(CaptureTimestamp.capture_id)
+    return len(session.execute(stmt).all())
+
+
+def queue_matched(session: Session, now: datetime) -> int:
+    """Owe a stamp to every capture of a matched article (one that names a watched entity)
+    that has none yet: crawl captures and re-check captures alike; how many were queued."""
+    owed = (select(Capture.id, literal(StampState.PENDING.value), literal(0),
+                   literal(now, CaptureTimestamp.queued_at.type))
+            .where(Capture.article_id.is_not(None),
+                   exists().where(Mention.article_id == Capture.article_id),
+                   ~exists().where(CaptureTimestamp.capture_id == Capture.id)))
+    stmt = (dialect_insert(session)(CaptureTimestamp)
+            .from_select(["capture_id", "state", "attempts", "queued_at"], owed)
+            .on_conflict_do_nothing(index_elements=["capture_id"]).returning(CaptureTimestamp.capture_id))
     return len(session.execute(stmt).all())
 
 
@@ -108,12 +122,13 @@ class StampCounts:
 
 
 def counts(session: Session) -> StampCounts:
-    by_state = dict(session.execute(select(CaptureTimestamp.state, func.count()).group_by(CaptureTimestamp.state))
-                    .tuples().all())
+    by_state = dict(session.execute(select(CaptureTimestamp.state, func.count())
+                                    .group_by(CaptureTimestamp.state)).tuples().all())
     pending = CaptureTimestamp.state == StampState.PENDING.value
     failing = int(session.scalar(select(func.count()).where(pending, CaptureTimestamp.attempts > 0)) or 0)
     oldest = session.scalar(select(func.min(CaptureTimestamp.queued_at)).where(pending))
-    last_error = session.scalar(select(CaptureTimestamp.last_error).where(pending, CaptureTimestamp.attempts > 0)
+    last_error = session.scalar(select(CaptureTimestamp.last_error)
+                                .where(pending, CaptureTimestamp.attempts > 0)
                                 .order_by(CaptureTimestamp.next_attempt_at.desc()).limit(1))
     return StampCounts(int(by_state.get(StampState.STAMPED.value, 0)),
                        int(by_state.get(StampState.PENDING.value, 0)), failing, oldest, last_error)

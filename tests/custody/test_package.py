@@ -51,7 +51,8 @@ def package(tmp_path: Path, tsa: FakeTsa, tsa_pki: TsaPki) -> Path:
                            ip="127.0.0.2", kind="recheck")
     pending = TimestampRow(13, "pending", None, tsa.url, None, None, None, 3, T0, "the TSA answered HTTP 500",
                            T0, None)
-    article = ArticleEntry(5, URL, "Амин Елеусинов", "rus-azattyq", T0 - timedelta(hours=2), T0, ("eleusinov",))
+    article = ArticleEntry(5, URL, "Амин Елеусинов", "rus-azattyq", T0 - timedelta(hours=2), T0,
+                           ("eleusinov",))
     out = tmp_path / "out" / "article-5.wacz"
     summary = write_package(
         out, evidence_dir=evidence, articles=[article], captures=[first, second],
@@ -90,7 +91,8 @@ def test_the_package_holds_the_captures_byte_for_byte_with_tokens_and_custody(
     assert token_path(13) not in names  # still owed: said in the manifest, not invented
     records = {r["capture_id"]: r for r in manifest["records"]}
     assert set(records) == {11, 13}  # the other article's capture in the same file stays out
-    assert records[13]["timestamp"] is None and records[13]["timestamp_state"].startswith("pending (3 attempts")
+    assert records[13]["timestamp"] is None
+    assert records[13]["timestamp_state"].startswith("pending (3 attempts")
     # byte for byte: the stored gzip members, copied
     src = (tmp_path / "evidence" / "2026/12/01/a.warc.gz").read_bytes()
     r = records[11]
@@ -153,7 +155,8 @@ def _rewrite(src: Path, dst: Path, change: dict[str, bytes]) -> None:
         res["hash"], res["bytes"] = "sha256:" + hashlib.sha256(data).hexdigest(), len(data)
     members["datapackage.json"] = json.dumps(package).encode()
     members["datapackage-digest.json"] = json.dumps(
-        {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(members["datapackage.json"]).hexdigest()}
+        {"path": "datapackage.json",
+         "hash": "sha256:" + hashlib.sha256(members["datapackage.json"]).hexdigest()}
     ).encode()
     with zipfile.ZipFile(dst, "w") as zout:
         for name, data in members.items():
@@ -163,7 +166,8 @@ def _rewrite(src: Path, dst: Path, change: dict[str, bytes]) -> None:
 def test_a_forged_copy_with_consistent_hashes_still_fails_on_the_token(
         package: Path, tmp_path: Path, tsa_pki: TsaPki) -> None:
     evidence = tmp_path / "forged-evidence"
-    forged = write_capture(evidence, "f.warc.gz", 11, 5, URL, BODY_V1.replace("Суд".encode(), "Сад".encode()), T0)
+    altered = BODY_V1.replace("Суд".encode(), "Сад".encode())
+    forged = write_capture(evidence, "f.warc.gz", 11, 5, URL, altered, T0)
     with zipfile.ZipFile(package) as zf:
         manifest = json.loads(zf.read(MANIFEST))
         warc = zf.read(WARC_PATH)

@@ -59,7 +59,7 @@ def test_a_stranger_is_accepted_only_without_trust_anchors(tsa: FakeTsa) -> None
 def test_a_tsa_that_stalls_is_given_up_after_the_timeout(tsa: FakeTsa, tsa_pki: TsaPki) -> None:
     tsa.mode = "stall"
     started = time.monotonic()
-    with httpx.Client() as client, pytest.raises(StampError, match="did not answer within 0.5 s"):
+    with httpx.Client() as client, pytest.raises(StampError, match=r"did not answer within 0\.5 s"):
         request_stamp(MESSAGE, tsa.url, _trust(tsa_pki), client, timeout=0.5)
     assert time.monotonic() - started < 10
 
@@ -83,7 +83,7 @@ def test_a_pinned_tsa_certificate_must_be_the_signer(tsa: FakeTsa, tsa_pki: TsaP
 def test_certificate_files_that_are_not_certificates_say_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "ca.pem"
     bad.write_text("hello")
-    with pytest.raises(ValueError, match="no X.509 certificate"):
+    with pytest.raises(ValueError, match=r"no X\.509 certificate"):
         load_certificates(bad)
     with pytest.raises(ValueError, match="cannot read"):
         load_certificates(tmp_path / "missing.pem")

@@ -16,7 +16,8 @@ HOLD = timedelta(minutes=10)
 def _captures(db: Database, n: int) -> list[int]:
     with db.write() as s:
         return captures.add(s, [NewCapture(f"https://example.org/{i}", "a.warc.gz", 1000 * i, 1000,
-                                           f"<urn:uuid:{i}>", "sha256:X", "sha256:Y", 10, T0, "127.0.0.1", 200)
+                                           f"<urn:uuid:{i}>", "sha256:X", "sha256:Y", 10, T0, "127.0.0.1",
+                                           200)
                                 for i in range(n)])
 
 
