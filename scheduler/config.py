@@ -402,7 +402,8 @@ def _resolved(cfg: Config, config_path: Path) -> Config:
     """Paths of the config made absolute against the folder of config.yaml."""
     ev = cfg.evidence
     ts = ev.timestamp
-    ts = ts.model_copy(update={k: config_path.parent / getattr(ts, k) for k in ("ca_file", "tsa_cert_file")
+    ts = ts.model_copy(update={k: config_path.parent / getattr(ts, k)
+                               for k in ("ca_file", "tsa_cert_file")
                                if getattr(ts, k) is not None and not getattr(ts, k).is_absolute()})
     ev = ev.model_copy(update={"timestamp": ts})
     if not ev.dir.is_absolute():

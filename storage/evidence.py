@@ -56,7 +56,14 @@ RENAMED_HEADERS = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
 
 
 class CaptureFailed(Exception):
-    """An exchange could not be archived (disk full, permissions); nothing of it is indexed."""
+    """Exchanges could not be archived (disk full, permissions); nothing of them is indexed.
+
+    `urls`: the exchanges lost (a failed flush loses its whole batch; empty: the one written).
+    """
+
+    def __init__(self, message: str, urls: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.urls = list(urls)
 
 
 class CaptureGone(Exception):
@@ -275,14 +282,15 @@ class CaptureWriter:
             os.fsync(f.fileno())
         except OSError as exc:
             self._cut_back(f, self._synced_end)
-            raise CaptureFailed(f"syncing {self._name}: {exc.strerror or exc}; "
-                                f"{len(pending)} captures not kept") from exc
+            raise CaptureFailed(f"syncing {self._name}: {exc.strerror or exc}",
+                                [p.url for p in pending]) from exc
         try:
             with self.db.write() as s:
                 ids = captures.add(s, pending)
         except Exception as exc:
             self._cut_back(f, self._synced_end)
-            raise CaptureFailed(f"indexing {len(pending)} captures: {type(exc).__name__}: {exc}") from exc
+            raise CaptureFailed(f"indexing the capture: {type(exc).__name__}: {exc}",
+                                [p.url for p in pending]) from exc
         self._synced_end = f.tell()
         self.written.extend(ids)
         return ids
@@ -522,6 +530,10 @@ class Reclaimed:
     files_deleted: int = 0
     files_compacted: int = 0
     bytes_freed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"dropped": self.dropped, "files_deleted": self.files_deleted,
+                "files_compacted": self.files_compacted, "bytes_freed": self.bytes_freed}
 
 
 def apply_retention(db: Database, root: Path, keep_unmatched_days: int, *,
