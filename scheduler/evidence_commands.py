@@ -105,7 +105,8 @@ def _print_report(report: VerifyReport) -> None:
         stamp = {"verified": f"time-stamped {r.gen_time} (signature checked)",
                  "imprint only": f"time-stamped {r.gen_time} (signature not checked)",
                  "pending": "no time-stamp yet (it was still owed at export)",
-                 "none": "no time-stamp", "failed": "time-stamp FAILED"}[r.timestamp]
+                 "none": "no time-stamp", "failed": "time-stamp FAILED",
+                 "unchecked": "time-stamp not checked (the records cannot be read)"}[r.timestamp]
         console.print(f"{mark} capture {r.capture_id} {escape(r.url)}: {when}; sha256 {r.sha256}; {stamp}",
                       highlight=False, soft_wrap=True)
         for p in r.problems:

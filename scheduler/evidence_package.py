@@ -283,7 +283,13 @@ def write_package(
                                             encoding="utf-8")
         if ca_pem:
             (logs / "tsa-ca.pem").write_bytes(ca_pem)
-        _wacz(work / "package.wacz", warc, logs, articles)
+        titles = {a.id: a.title for a in articles}
+        pages = work / "pages.jsonl"  # where a replay tool (ReplayWeb.page) opens: each capture
+        pages.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in [
+            {"format": "json-pages-1.0", "id": "pages", "title": "Captures"},
+            *({"url": r["url"], "ts": r["fetched_at"], "title": f"{titles.get(r['article_id']) or r['url']} "
+               f"({r['kind']}, {r['fetched_at']})"} for r in records)]), encoding="utf-8")
+        _wacz(work / "package.wacz", warc, logs, pages, articles)
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")
         shutil.copyfile(work / "package.wacz", partial)
@@ -291,10 +297,10 @@ def write_package(
     return summary
 
 
-def _wacz(target: Path, warc: Path, logs: Path, articles: Sequence[ArticleEntry]) -> None:
+def _wacz(target: Path, warc: Path, logs: Path, pages: Path, articles: Sequence[ArticleEntry]) -> None:
     from wacz.main import main as wacz_main
 
-    args = ["create", "-o", str(target), str(warc), "--detect-pages", "--hash-type", "sha256",
+    args = ["create", "-o", str(target), str(warc), "--pages", str(pages), "--hash-type", "sha256",
             "--log-directory", str(logs), "--title", "unionwatch evidence package"]
     if len(articles) == 1:
         args += ["--desc", f"{articles[0].title} ({articles[0].url})"]

@@ -44,7 +44,7 @@ class RecordReport:
     sha256: str | None
     ok: bool = True
     problems: list[str] = field(default_factory=list)
-    timestamp: str = "none"  # "verified", "imprint only", "none", "pending", "failed"
+    timestamp: str = "none"  # "verified", "imprint only", "none", "pending", "failed", "unchecked"
     gen_time: str | None = None
     tsa: str | None = None
 
@@ -217,6 +217,8 @@ def _check_record(zf: zipfile.ZipFile, entry: dict[str, Any], trust: Trust, rep:
         return
     except (CaptureUnreadable, zipfile.BadZipFile, OSError, EOFError) as exc:
         rep.fail(f"its WARC records are unreadable: {exc}")
+        if entry.get("timestamp"):
+            rep.timestamp = "unchecked"  # a token for records that cannot be read proves nothing here
         return
     digest = hashlib.sha256(message).digest()
     if digest.hex() != rep.sha256:
