@@ -221,6 +221,31 @@ def search(
 
 
 @app.command()
+def recheck(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    every: Annotated[bool, typer.Option("--all", help="Every matched article, whatever its age.")] = False,
+    json_out: JsonOpt = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Fetch matched articles again at their ages (evidence.recheck_after): unchanged, changed, removed."""
+    from scheduler.evidence_commands import recheck_command
+
+    _logging(verbose)
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(recheck_command(cfg, every=every, json_out=json_out))
+
+
+@app.command()
+def wayback(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False, verbose: VerboseOpt = 0) -> None:
+    """Submit newly matched articles to the Wayback Machine (Save Page Now) and record the snapshots."""
+    from scheduler.evidence_commands import wayback_command
+
+    _logging(verbose)
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(wayback_command(cfg, json_out=json_out))
+
+
+@app.command()
 def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
     """Health of every source, the outbox and the scheduler."""
     from scheduler.commands import status_command

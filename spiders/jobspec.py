@@ -139,10 +139,22 @@ class SourceSpec(JobModel):
         return self
 
 
+class RecheckSpec(JobModel):
+    """A stored article to fetch again (spiders/recheck.py), read as its source reads pages."""
+
+    article_id: StrictInt
+    url: str
+    source_id: str
+    language: Language = Language.AUTO
+    timezone: TimeZone | None = None
+
+
 class CrawlJob(JobModel):
     database_url: Annotated[str, Field(min_length=1)]
     settings: CrawlSettings = CrawlSettings()
     sources: list[SourceSpec] = Field(default_factory=list)
+    # Re-checks of stored articles, crawled by host like sources, after them.
+    rechecks: list[RecheckSpec] = Field(default_factory=list)
 
     @field_validator("sources")
     @classmethod
