@@ -73,12 +73,13 @@ class RecheckSpider(scrapy.Spider):
         final = response.url if response.meta.get("redirect_urls") else None
         base = Found(spec.article_id, at, response.status, final,
                      capture_id=response.meta.get(CAPTURE_ID))
-        if response.status in GONE:
-            self.store(spec, base._replace(removed=GONE[response.status]))
-            return
         moved = removal_by_redirect(spec.url, response.url)
         if moved is not None:
-            self.store(spec, base._replace(removed=moved))
+            gone = f", which answered {response.status}" if response.status in GONE else ""
+            self.store(spec, base._replace(removed=moved + gone))
+            return
+        if response.status in GONE:
+            self.store(spec, base._replace(removed=GONE[response.status]))
             return
         if not isinstance(response, TextResponse):
             self.store(spec, base._replace(failed="the page is no longer text/HTML"))
