@@ -259,7 +259,8 @@ def _failed(db: Database, sub: Submission, exc: Exception, run: WaybackRun, now:
         log.warning("wayback: SPN2 refused %s: %s", sub.url, message)
         return
     if isinstance(exc, Spn2Error) and (exc.rate_limited or exc.retry_after is not None):
-        wait = exc.retry_after or (DAILY_BACKOFF if exc.status_ext == DAILY_LIMIT else SESSION_BACKOFF)
+        wait = exc.retry_after if exc.retry_after is not None else (
+            DAILY_BACKOFF if exc.status_ext == DAILY_LIMIT else SESSION_BACKOFF)
         until = now + wait
         with db.write() as s:
             if not keep_job:
