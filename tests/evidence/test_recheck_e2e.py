@@ -122,7 +122,7 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     text = _text_of(emls[-1])
     assert "== Updates ==" in text
     assert text.count("Removed on ") == 2 and text.count("Changed on ") == 1
-    assert "(not found (404))" in text and "redirected to the home page" in text
+    assert ": not found (404);" in text and ": redirected to the home page" in text
     assert f"+{news.EDITED_NEW}" in text and f"-{news.EDITED_OLD}" in text
     assert "flaky" not in text.split("== Updates ==")[1].split("--")[0]
     html = sorted(out.glob("*.html"), key=lambda p: int(p.name.split("-")[0]))[-1].read_text(encoding="utf-8")

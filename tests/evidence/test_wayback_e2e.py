@@ -88,7 +88,8 @@ def test_spn2_rate_limits_errors_and_snapshots(tmp_path: Path, db_url: str, site
     out = second.json()
     assert out["stopped"] is None and out["archived"], (out, second.stderr)
     assert sorted(a["snapshot"] for a in out["archived"]) == sorted(
-        f"https://web.archive.org/web/{spn2.timestamp_of(url[s])}/{url[s]}" for s in ("edited", "same", "moved"))
+        f"https://web.archive.org/web/{spn2.timestamp_of(url[s])}/{url[s]}"
+        for s in ("edited", "same", "moved"))
     assert [e["error"] for e in out["refused"]] == ["error:blocked-url: blocked"]
     assert [e["error"] for e in out["retrying"]] == ["error:browsing-timeout: browser timeout"]
     assert all(n == 3 for n in spn2.polls.values()), spn2.polls  # pending, pending, then the outcome
@@ -133,7 +134,8 @@ def test_spn2_rate_limits_errors_and_snapshots(tmp_path: Path, db_url: str, site
     assert page.count("Archived copy:") == 4  # not the refused one
 
 
-def test_missing_keys_and_disabled_are_one_line_errors(tmp_path: Path, db_url: str, site: FixtureSite) -> None:
+def test_missing_keys_and_disabled_are_one_line_errors(tmp_path: Path, db_url: str,
+                                                       site: FixtureSite) -> None:
     cfg = str(news.config(tmp_path, db_url, site.base_url))
     off = unionwatch("wayback", "--config", cfg)
     assert off.code == 2 and "evidence.wayback.enabled is false" in off.stderr
