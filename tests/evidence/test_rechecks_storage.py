@@ -11,6 +11,8 @@ from storage.mentions import NewMention
 from storage.rechecks import Found, RecheckState
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+BODY = "Amin Eleusinov was sentenced. The union appealed."
+EDITED = "Amin Eleusinov was sentenced. The union will appeal on Monday.\nA second paragraph."
 AGES = [timedelta(days=1), timedelta(days=7), timedelta(days=30)]
 
 
@@ -46,9 +48,8 @@ def test_due_at_each_age_once_and_never_unmatched(db: Database) -> None:
     assert _due(db, NOW, every=True) == [young, day2, old]
     assert unmatched not in _due(db, NOW, every=True)
 
-    _record(db, Found(day2, NOW, 200, title="Title day2",
-                      body="Amin Eleusinov was sentenced. The union appealed."))
-    _record(db, Found(old, NOW, 200, title="Title old", body="Amin Eleusinov was sentenced. The union appealed."))
+    _record(db, Found(day2, NOW, 200, title="Title day2", body=BODY))
+    _record(db, Found(old, NOW, 200, title="Title old", body=BODY))
     # The 40-day-old one was checked once for all its ages; the 2-day-old one waits for day 7.
     assert _due(db, NOW + timedelta(days=1)) == [young]
     assert _due(db, NOW - timedelta(days=2) + timedelta(days=7, minutes=1)) == [young, day2]
@@ -79,12 +80,10 @@ def test_changes_make_versions_compared_against_the_latest(db: Database) -> None
     same_but_spaced = _record(db, Found(aid, NOW, 200, title="Title  v",
                                         body="Amin Eleusinov was sentenced.\n The union appealed."))
     assert same_but_spaced.state is RecheckState.UNCHANGED
-    v2 = _record(db, Found(aid, NOW, 200, title="Title v", body="Amin Eleusinov was sentenced. "
-                           "The union will appeal on Monday.\nA second paragraph."))
+    v2 = _record(db, Found(aid, NOW, 200, title="Title v", body=EDITED))
     assert v2.state is RecheckState.CHANGED and v2.version == 2 and v2.is_update
-    assert _record(db, Found(aid, NOW, 200, title="Title v", body="Amin Eleusinov was sentenced. "
-                             "The union will appeal on Monday.\nA second paragraph.")).state is RecheckState.UNCHANGED
-    v3 = _record(db, Found(aid, NOW, 200, title="Title v, updated", body="Amin Eleusinov was sentenced."))
+    assert _record(db, Found(aid, NOW, 200, title="Title v", body=EDITED)).state is RecheckState.UNCHANGED
+    v3 = _record(db, Found(aid, NOW, 200, title="Title v, updated", body="Amin Eleusinov was sentenced"))
     assert v3.version == 3
     with db.read() as s:
         vs = versions.of_article(s, aid)
