@@ -27,6 +27,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
+evidence_app = typer.Typer(help="The evidence archive: WARC captures of the articles fetched.",
+                           no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(evidence_app, name="evidence")
 
 def _print_version(wanted: bool) -> None:
     if wanted:
@@ -252,6 +255,28 @@ def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> Non
 
     cfg = _config(config, require_secrets=False)
     raise typer.Exit(status_command(cfg, json_out=json_out))
+
+
+@evidence_app.command("prune")
+def evidence_prune(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
+    """Drop unmatched captures past evidence.keep_unmatched_days and reclaim their space now
+    (the service does this by itself every few hours)."""
+    from scheduler.evidencing import apply_retention
+    from scheduler.wiring import open_database
+
+    cfg = _config(config, require_secrets=False)
+    db = open_database(cfg)
+    try:
+        done = apply_retention(cfg, db)
+    finally:
+        db.dispose()
+    if json_out:
+        print_json(done.as_dict())
+    else:
+        console.print(f"{done.dropped} captures dropped, {done.files_deleted} files deleted, "
+                      f"{done.files_compacted} compacted, {done.bytes_freed / 1e6:.1f} MB freed",
+                      highlight=False)
+    raise typer.Exit(0)
 
 
 @app.command()

@@ -225,6 +225,7 @@ def _open_to_read(cfg: Config) -> Database:
 
 
 def status_command(cfg: Config, *, json_out: bool) -> int:
+    from scheduler.evidencing import GONE_SHOWN, evidence_health
     from scheduler.health import (
         RECENT_ERRORS,
         outbox_counts,
@@ -239,12 +240,13 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         outbox = outbox_counts(db)
         stuck = unsettled_deliveries(db)
         holder = scheduler_holder(db)
+        archive = evidence_health(db, cfg)
     finally:
         db.dispose()
     if json_out:
         print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
-                    "scheduler": holder})
+                    "scheduler": holder, "evidence": archive.as_dict()})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
                   "why", title="sources")
@@ -278,6 +280,14 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
                       f"{escape(d.subscriber_id)} → {escape(d.channel)} (attempt {d.attempts}, {when}): "
                       f"{escape((d.last_error or '')[:ERROR_SHOWN])}", highlight=False, soft_wrap=True)
     console.print("scheduler: " + (f"running ({holder['owner']})" if holder else "not running"))
+    console.print(escape(archive.describe()), style="red" if archive.gone else None, highlight=False,
+                  soft_wrap=True)
+    for p in archive.gone[:GONE_SHOWN]:
+        article = f"article {p.article_id}" if p.article_id is not None else "no article"
+        console.print(f"  [red]gone[/] capture {p.capture_id} ({article}) {escape(p.url)}: "
+                      f"{escape(p.reason)}", highlight=False, soft_wrap=True)
+    if len(archive.gone) > GONE_SHOWN:
+        console.print(f"  and {len(archive.gone) - GONE_SHOWN} more (status --json lists them all)")
     return 0
 
 

@@ -224,6 +224,16 @@ class WaybackConfig(Strict):
 
 
 class EvidenceConfig(Strict):
+    """Archived captures of the article pages fetched (issue 13): where and how long."""
+
+    enabled: bool = True
+    # Relative to the folder of config.yaml (load_config makes it absolute).
+    dir: Path = Path("data/evidence")
+    max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
+    rotate_daily: bool = True  # and at the end of each UTC day
+    # Captures of articles that name no watched entity are kept this long, so that a name
+    # added later still finds its evidence; matched articles' captures stay with the article.
+    keep_unmatched_days: int = Field(30, ge=0, le=36500)
     # Ages after the first fetch at which a matched article is fetched again.
     recheck_after: list[Interval] = Field(default_factory=lambda: ["1d", "7d", "30d"])
     recheck_every: Interval = "1h"  # how often the daemon looks for articles due
@@ -239,11 +249,11 @@ class Config(Strict):
     crawl: CrawlConfig = CrawlConfig()
     matching: MatchingConfig = MatchingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     admins: list[AdminConfig] = Field(default_factory=list)
     sources: list[SourceConfig] = Field(default_factory=list)
     watchlists: list[WatchlistConfig] = Field(min_length=1)
     subscribers: list[SubscriberConfig] = Field(default_factory=list)
-    evidence: EvidenceConfig = EvidenceConfig()
 
     def source(self, source_id: str) -> SourceConfig:
         for s in self.sources:
@@ -425,7 +435,15 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
                     or loc not in secret_locs]
         raise ConfigError([f"{_place(src, included, loc)}: {msg}" for loc, msg in problems])
     assert cfg is not None
-    return cfg
+    return _resolved(cfg, src.path)
+
+
+def _resolved(cfg: Config, config_path: Path) -> Config:
+    """Paths of the config made absolute against the folder of config.yaml."""
+    ev = cfg.evidence
+    if ev.dir.is_absolute():
+        return cfg
+    return cfg.model_copy(update={"evidence": ev.model_copy(update={"dir": config_path.parent / ev.dir})})
 
 
 # watchlist index -> (index of its first included entity, the included file)

@@ -25,7 +25,7 @@ from spiders.events import (
     Start,
     read_events,
 )
-from spiders.jobspec import CrawlJob, CrawlPolicy, CrawlSettings, SourceSpec
+from spiders.jobspec import CrawlJob, CrawlPolicy, CrawlSettings, EvidenceSpec, SourceSpec
 from storage.crawl_runs import CrawlStatus
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
         sources = [cfg.source(s) for s in source_ids]
     else:
         sources = [s for s in cfg.sources if s.enabled]
-    c = cfg.crawl
+    c, ev = cfg.crawl, cfg.evidence
     for s in sources:
         if s.obey_robots is False and c.obey_robots:
             log.warning("source %s ignores robots.txt (per-source override in config)", s.id)
@@ -85,6 +85,8 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
             database_busy_timeout=cfg.database.busy_timeout_seconds,
         ),
         sources=[SourceSpec.part_of(s) for s in sources],
+        evidence=EvidenceSpec(dir=str(ev.dir.resolve()), max_file_bytes=ev.max_file_mb << 20,
+                              rotate_daily=ev.rotate_daily) if ev.enabled else None,
     )
 
 

@@ -48,6 +48,7 @@ LEASE_TTL = timedelta(seconds=60)
 LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
 TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
+EVIDENCE_RETENTION_EVERY_S = 6 * 3600  # unmatched captures expire by the day: a few passes a day
 MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
 # A rescheduled digest counts from the last one served within this span (else from now).
@@ -224,6 +225,17 @@ class Service:
             log.warning("outbox: database unreachable (%s); it runs again in %.0f s",
                         _reason(exc), OUTBOX_POLL_S)
 
+    def evidence_retention(self) -> None:
+        """Drop expired unmatched captures and reclaim their space (evidence.keep_unmatched_days)."""
+        from scheduler.evidencing import apply_retention
+
+        try:
+            apply_retention(self.cfg, self.db)
+        except DatabaseError as exc:
+            log.warning("evidence retention: database unreachable (%s); it runs again later", _reason(exc))
+        except OSError as exc:
+            log.error("evidence retention: %s", exc)
+
     def tend_lease(self) -> None:
         """Renew the lease (leader) or try to take it (standby), when that is due."""
         now = self.clock()
@@ -361,6 +373,9 @@ class Service:
                                      soon_if_new=True)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
+        wanted["evidence-retention"] = _Job(self.evidence_retention, [],
+                                            IntervalTrigger(seconds=EVIDENCE_RETENTION_EVERY_S),
+                                            ("evidence-retention",), 3600, soon_if_new=True)
         for job in sched.get_jobs():
             # One-off catch-ups stay: a reload must not cancel a digest that is owed.
             if job.id not in wanted and not job.id.startswith("catchup:"):

@@ -14,6 +14,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders import signals
+from spiders.capture import CAPTURE
 from spiders.context import CrawlContext
 from spiders.events import PageKind
 from spiders.extract import ExtractionError, extract_article
@@ -128,7 +129,7 @@ class SourceSpider(scrapy.Spider, ABC):
             self.context.claimed.add(key)
             self.counts.inc("articles_requested")
             yield scrapy.Request(
-                url, callback=self.parse_article, errback=self.on_error, meta={HINTS: hints}
+                url, callback=self.parse_article, errback=self.on_error, meta={HINTS: hints, CAPTURE: True}
             )
 
     def known(self, urls: list[str]) -> set[str]:

@@ -10,6 +10,7 @@ from scrapy.exceptions import NotConfigured
 
 from spiders.events import EventWriter
 from storage.database import Database
+from storage.evidence import CaptureWriter
 
 SETTING = "UNIONWATCH_CONTEXT"
 SOURCE_ID = "UNIONWATCH_SOURCE_ID"
@@ -24,6 +25,8 @@ class CrawlContext:
     # URL keys already requested by any source of this child: one article linked from a
     # feed and a sitemap is fetched once per run.
     claimed: set[str] = field(default_factory=set)
+    # Archives each article fetch (spiders/capture.py); None: evidence capture is off.
+    evidence: CaptureWriter | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlContext:
         return self  # Scrapy deep-copies settings for each crawler; all must share this one

@@ -149,9 +149,18 @@ class RecheckSpec(JobModel):
     timezone: TimeZone | None = None
 
 
+class EvidenceSpec(JobModel):
+    """Where the child archives each article fetch as WARC records (storage/evidence.py)."""
+
+    dir: Annotated[str, Field(min_length=1)]
+    max_file_bytes: Annotated[StrictInt, Field(ge=1024)] = 1 << 30
+    rotate_daily: StrictBool = True
+
+
 class CrawlJob(JobModel):
     database_url: Annotated[str, Field(min_length=1)]
     settings: CrawlSettings = CrawlSettings()
+    evidence: EvidenceSpec | None = None  # None: no capture
     sources: list[SourceSpec] = Field(default_factory=list)
     # Re-checks of stored articles, crawled by host like sources, after them.
     rechecks: list[RecheckSpec] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from spiders.capture import CAPTURE
 from spiders.context import CrawlContext
 from spiders.events import Rechecked
 from spiders.extract import ExtractionError, extract_article
@@ -23,14 +25,13 @@ from spiders.failures import describe
 from spiders.jobspec import Language, RecheckSpec
 from spiders.soft_errors import SoftErrorCheck
 from storage import rechecks
+from storage.evidence import CaptureFailed
 from storage.rechecks import Found, RecheckState
 from storage.types import utcnow
 from storage.urls import url_key
 
 logger = logging.getLogger(__name__)
 SPEC = "uw_recheck"
-# Set by evidence capture on the response it wrote (the WARC record's index row), if any.
-CAPTURE_ID = "uw_capture_id"
 GONE = {404: "not found (404)", 410: "gone (410)", 451: "unavailable for legal reasons (451)"}
 EVENT_SOURCE = "recheck"
 
@@ -64,7 +65,8 @@ class RecheckSpider(scrapy.Spider):
             yield scrapy.Request(
                 spec.url, callback=self.parse_page, errback=self.on_error, dont_filter=True,
                 # Gone pages must reach the callback; 5xx stay errors (RetryMiddleware retries them).
-                meta={SPEC: spec, "handle_httpstatus_list": sorted(GONE)},
+                # CAPTURE: the evidence middleware archives every answer of the chain.
+                meta={SPEC: spec, "handle_httpstatus_list": sorted(GONE), CAPTURE: True},
             )
 
     def parse_page(self, response: Response) -> Iterator[Any]:
@@ -72,7 +74,7 @@ class RecheckSpider(scrapy.Spider):
         at = utcnow()
         final = response.url if response.meta.get("redirect_urls") else None
         base = Found(spec.article_id, at, response.status, final,
-                     capture_id=response.meta.get(CAPTURE_ID))
+                     capture_id=self.capture_of(response.url, at))
         moved = removal_by_redirect(spec.url, response.url)
         if moved is not None:
             gone = f", which answered {response.status}" if response.status in GONE else ""
@@ -101,6 +103,21 @@ class RecheckSpider(scrapy.Spider):
             return
         self.store(spec, base._replace(title=ex.title, body=ex.body))
         yield from ()
+
+    def capture_of(self, url: str, at: datetime) -> int | None:
+        """Index what the evidence middleware wrote so far; the id of this answer's capture."""
+        writer = self.context.evidence
+        if writer is None:
+            return None
+        try:
+            writer.flush()  # one fsync per re-checked page: they are few, and each is evidence
+            with self.context.db.read() as s:
+                return rechecks.capture_before(s, url, at)
+        except CaptureFailed as exc:
+            logger.error("recheck: capture of %s not archived: %s", url, exc)
+        except Exception:
+            logger.exception("recheck: finding the capture of %s", url)
+        return None
 
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -38,6 +38,7 @@ from spiders.settings import REACTOR, base_settings, source_settings
 from spiders.source_spiders import spider_for
 from storage import crawl_runs, leases, migrate
 from storage.database import BUSY_TIMEOUT_S, Database
+from storage.evidence import CaptureFailed, CaptureWriter, Settings
 
 logger = logging.getLogger("spiders.run")
 LEASE_TTL = timedelta(minutes=5)
@@ -123,7 +124,9 @@ class JobRunner:
     def __init__(self, job: CrawlJob, db: Database, events: EventWriter, watch_parent: bool = False) -> None:
         self.job = job
         self.db = db
-        self.context = CrawlContext(db, events)
+        ev = job.evidence
+        writer = CaptureWriter(db, Settings(Path(ev.dir), ev.max_file_bytes, ev.rotate_daily)) if ev else None
+        self.context = CrawlContext(db, events, evidence=writer)
         self.owner = owner_id()
         self.stopping = False
         self.crashed = False
@@ -142,8 +145,22 @@ class JobRunner:
         if self.watch_parent:
             parent.on_parent_death(self._parent_gone_soon)
             parent.watch_stdin(sys.stdin, self._parent_gone_soon)
-        self.process.start(stop_after_crawl=False)
+        try:
+            self.process.start(stop_after_crawl=False)
+        finally:
+            self._close_evidence()
         return EXIT_FATAL if self.crashed else EXIT_OK
+
+    def _close_evidence(self) -> None:
+        writer = self.context.evidence
+        if writer is None:
+            return
+        try:
+            writer.close()
+        except CaptureFailed as exc:  # every source's run is recorded already: the log says it
+            logger.error("evidence: %d captures not archived: %s", len(exc.urls), exc)
+        except Exception:
+            logger.exception("closing the evidence archive")
 
     def _on_shutdown(self) -> None:
         self.stopping = True

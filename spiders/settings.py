@@ -20,6 +20,8 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.conditional.ConditionalGetMiddleware": 560,
     # After decompression (590), before meta-refresh (580) reads the text.
     "spiders.decoding.EncodingFixMiddleware": 585,
+    # Below decompression, redirects and retries: every answer as the server sent it.
+    "spiders.capture.CaptureMiddleware": 950,
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -257,6 +258,34 @@ class Heartbeat(Base):
     beat_at: Mapped[datetime]
 
 
+class Capture(Base):
+    """One HTTP exchange as fetched, archived as WARC records: where they lie and their digests.
+
+    The records (response, then request) are `length` bytes at `offset` of `file` (relative
+    to evidence.dir), each record its own gzip member, so the range reads and copies alone.
+    """
+
+    __tablename__ = "capture"
+    __table_args__ = (Index("ix_capture_file_offset", "file", "offset"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # NULL until an article of this URL is stored (storage.captures.link_articles).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="crawl")  # "crawl", "recheck"
+    file: Mapped[str] = mapped_column(String(512))
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    record_id: Mapped[str] = mapped_column(String(64))  # the response record's WARC-Record-ID
+    payload_digest: Mapped[str] = mapped_column(String(80))  # "sha256:" + base32, as in the record
+    block_digest: Mapped[str] = mapped_column(String(80))
+    payload_length: Mapped[int] = mapped_column(BigInteger)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+
+
 class ArticleVersion(Base):
     """A text of an article as a re-check found it; version 1 is the text first stored."""
 
@@ -271,7 +300,7 @@ class ArticleVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
     # The WARC capture of the fetch that found this text (evidence capture), when there is one.
-    capture_id: Mapped[int | None] = mapped_column(BigId)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="SET NULL"))
 
 
 class Recheck(Base):
@@ -291,6 +320,8 @@ class Recheck(Base):
     final_url: Mapped[str | None] = mapped_column(Text)  # where a redirect ended
     detail: Mapped[str | None] = mapped_column(Text)  # why removed, or the failure
     version_id: Mapped[int | None] = mapped_column(ForeignKey("article_version.id", ondelete="SET NULL"))
+    # The WARC capture of this re-fetch's answer (a 404 page is evidence of the removal too).
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="SET NULL"))
     # A change or a new removal: what admins and subscribers are told about.
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
     alerted_at: Mapped[datetime | None]  # when the admins' alert took it

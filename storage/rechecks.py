@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage import versions
+from storage import captures, versions
 from storage.database import dialect_insert
 from storage.models import Article, DigestItem, DigestUpdate, Mention, Recheck
 from storage.text import clean_line, clean_text
@@ -105,6 +105,12 @@ def due(session: Session, ages: Sequence[timedelta], now: datetime, *, every: bo
     return out
 
 
+def capture_before(session: Session, url: str, at: datetime) -> int | None:
+    """The newest capture of this URL made by `at`: the record of the fetch that just ended."""
+    made = [c for c in captures.for_url(session, url) if c.fetched_at <= at]
+    return made[-1].id if made else None
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
@@ -143,7 +149,7 @@ def record(session: Session, found: Found) -> Outcome | None:
         state is RecheckState.REMOVED and _last_state(session, found.article_id) != RecheckState.REMOVED)
     row = Recheck(article_id=found.article_id, at=found.at, state=state.value,
                   status_code=found.status_code, final_url=found.final_url, detail=detail,
-                  version_id=version_id, is_update=is_update)
+                  version_id=version_id, is_update=is_update, capture_id=found.capture_id)
     session.add(row)
     session.flush()
     return Outcome(row.id, found.article_id, state, found.at, is_update, version_no)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage import versions
+from storage import captures, evidence, versions
 from storage.database import Database
 from storage.models import Article, ArticleVersion, DigestUpdate, Recheck
 from tests.e2e.conftest import unionwatch
@@ -99,6 +99,17 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
             # The article row keeps the text first stored: the mentions' offsets point into it.
             assert news.EDITED_OLD in (s.get(Article, edited_id) or Article()).body
             assert s.scalar(select(ArticleVersion.id).where(ArticleVersion.article_id != edited_id)) is None
+            # Each re-fetch's answer is archived (evidence capture), the 404 page too.
+            assert vs[1].capture_id is not None and vs[0].capture_id is None
+            edited_capture = captures.get(s, vs[1].capture_id)
+            assert edited_capture is not None and edited_capture.status == 200
+            gone_capture = s.scalar(select(Recheck.capture_id).join(Article, Article.id == Recheck.article_id)
+                                    .where(Article.url.like("%/gone.html")))
+            assert gone_capture is not None
+            gone_row = captures.get(s, gone_capture)
+            assert gone_row is not None and gone_row.status == 404
+        record = evidence.read(tmp_path / "data" / "evidence", edited_capture)
+        assert news.EDITED_NEW.encode() in record.payload
     finally:
         db.dispose()
 

@@ -222,6 +222,17 @@ def soft_errors_feed(base: str) -> bytes:
             + "</channel></rss>").encode()
 
 
+# /faults/feed/evidence links these; /faults/encoded/<how>/<path> serves <path>'s file
+# gzip-encoded (Content-Encoding: gzip, gzip.compress(mtime=0)) or with chunked transfer.
+EVIDENCE_PATHS = ("/rferl/a/29220970.html", "/faults/encoded/gzip/rferl/a/28490992.html",
+                  "/faults/encoded/chunked/azattyq/a/28652001.html")
+
+
+def encoded(how: str, body: bytes) -> bytes:
+    """What /faults/encoded/<how>/... puts on the wire as the payload (chunking aside)."""
+    return gzip.compress(body, mtime=0) if how == "gzip" else body
+
+
 def feeds(base: str) -> dict[str, tuple[bytes, str]]:
     """Fault feeds: name -> (body, content type)."""
     rss = "application/rss+xml"
@@ -284,7 +295,11 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
                  + "<item><title>Port</title><link>http://127.0.0.1:99999/a/2.html</link></item>\n"
                  + _items(base, [("/vestnik/doc/7715101", "fine too")])
                  + "</channel></rss>").encode()
+    # Evidence capture: one article as is, one gzip-encoded on the wire, one sent chunked.
+    evidence = (_FEED_HEAD.format(enc="utf-8", title="Evidence", base=base)
+                + _items(base, [(p, "evidence") for p in EVIDENCE_PATHS]) + "</channel></rss>").encode()
     return {
+        "evidence": (evidence, rss),
         "soft-errors": (soft_errors_feed(base), rss),
         "hostile": (hostile_feed(base), rss),
         "charref-guid": (charref, rss),
@@ -395,6 +410,23 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
         )
         h.send_bytes(200, f"<html><body><ul>{links}</ul></body></html>".encode(),
                      "text/html; charset=utf-8")
+    elif name == "encoded" and arg in ("gzip", "chunked"):
+        found = h.site.content("/" + "/".join(parts[2:]), query)
+        if found is None:
+            h.send_bytes(404, b"<html><body>no such file</body></html>", "text/html")
+            return
+        body, ctype = found
+        if arg == "gzip":
+            h.send_bytes(200, encoded(arg, body), ctype, {"Content-Encoding": "gzip"})
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", ctype)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        for i in range(0, len(body), 1000):
+            piece = body[i:i + 1000]
+            h.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        h.wfile.write(b"0\r\n\r\n")
     elif name == "feed" and arg in (table := feeds(base)):
         body, ctype = table[arg]
         h.send_bytes(200, body, ctype)

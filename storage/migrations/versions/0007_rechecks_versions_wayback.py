@@ -1,7 +1,7 @@
 """Re-checks of matched articles, their versions, updates shown in digests, Wayback submissions
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -32,6 +32,8 @@ def upgrade() -> None:
         sa.Column("capture_id", ID, nullable=True),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"],
                                 name=op.f("fk_article_version_article_id_article"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["capture_id"], ["capture.id"],
+                                name=op.f("fk_article_version_capture_id_capture"), ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_article_version")),
         sa.UniqueConstraint("article_id", "version", name="uq_article_version_article_version"),
     )
@@ -47,6 +49,9 @@ def upgrade() -> None:
         sa.Column("version_id", ID, nullable=True),
         sa.Column("is_update", sa.Boolean(), nullable=False),
         sa.Column("alerted_at", WHEN, nullable=True),
+        sa.Column("capture_id", ID, nullable=True),
+        sa.ForeignKeyConstraint(["capture_id"], ["capture.id"],
+                                name=op.f("fk_recheck_capture_id_capture"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"],
                                 name=op.f("fk_recheck_article_id_article"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["version_id"], ["article_version.id"],
