@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from notifier import render
 from notifier.content import DigestPreview, build_groups
 from notifier.select import articles_by_id, unassigned_articles
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
-from storage import channel_state, digests, outbox
+from notifier.updates import UpdateItem, evidence_links
+from notifier.updates import pending as pending_updates
+from storage import channel_state, digests, outbox, rechecks
 from storage.database import Session
 from storage.outbox import NewDelivery
 
@@ -21,7 +23,17 @@ def preview(
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
     since = digests.last_period_end(session, sub.id)
-    return DigestPreview(sub, entities, build_groups(articles, sub, entities), now, since)
+    return with_evidence(session, DigestPreview(sub, entities, build_groups(articles, sub, entities),
+                                                now, since))
+
+
+def with_evidence(session: Session, p: DigestPreview,
+                  updates: list[UpdateItem] | None = None) -> DigestPreview:
+    """The preview with its Updates section and each item's archived copy (notifier/updates.py)."""
+    p.updates = updates if updates is not None else pending_updates(session, p.subscriber.id,
+                                                                    p.subscriber.entity_ids)
+    p.evidence = evidence_links(session, [a.id for a in p.articles])
+    return p
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,7 @@ class Prepared:
     items: list[tuple[int, list[str]]]  # (article id, entity ids) in display order
     rendered: dict[ChannelType, Rendered]
     period_start: datetime | None  # the end of the subscriber's previous digest
+    updates: list[UpdateItem] = field(default_factory=list)  # shown in it, recorded with it
 
 
 def render_all(p: DigestPreview, channels: list[ChannelKey]) -> dict[ChannelType, Rendered]:
@@ -88,7 +101,7 @@ def prepare(
     if p.is_empty and not sub.subscriber.digest.send_empty:
         return None
     items = [(a.id, a.entity_ids) for a in p.articles]
-    return Prepared(sub, now, channels, items, render_all(p, channels), p.since)
+    return Prepared(sub, now, channels, items, render_all(p, channels), p.since, p.updates)
 
 
 def write(
@@ -105,14 +118,15 @@ def write(
     sub, now, items = prep.subscriber, prep.now, prep.items
     digest_id = digests.add(session, sub.id, now, len(items), prep.period_start)
     rendered = prep.rendered
+    rechecks.add_to_digest(session, digest_id, sub.id, [u.recheck_id for u in prep.updates])
     if items:
         inserted = digests.add_items(session, digest_id, sub.id, items)
         if inserted != len(items):  # lost some to another run, or count unknown (-1)
             won = digests.article_ids(session, digest_id)
             if len(won) < len(items):
                 kept = articles_by_id(session, sub.entity_ids, sorted(won))
-                p = DigestPreview(sub, entities, build_groups(kept, sub, entities), now,
-                                  prep.period_start)
+                p = with_evidence(session, DigestPreview(sub, entities, build_groups(kept, sub, entities),
+                                                         now, prep.period_start), prep.updates)
                 if p.is_empty and not sub.subscriber.digest.send_empty:
                     digests.remove(session, digest_id)
                     return None

@@ -9,6 +9,7 @@ from typing import Any
 
 from notifier.sentences import Snippet
 from notifier.settings import EntityInfo, SubscriberSpec
+from notifier.updates import UpdateItem
 
 
 @dataclass(slots=True)
@@ -61,6 +62,8 @@ class DigestPreview:
     groups: list[Group]
     now: datetime
     since: datetime | None = None  # when the subscriber's previous digest was made
+    updates: list[UpdateItem] = field(default_factory=list)  # re-checks' changes and removals
+    evidence: dict[int, str] = field(default_factory=dict)  # article id -> its archived copy
 
     @property
     def articles(self) -> list[ArticleRef]:
@@ -73,7 +76,7 @@ class DigestPreview:
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups
+        return not self.groups and not self.updates
 
     def entity(self, entity_id: str) -> EntityInfo:
         return self.entities.get(entity_id) or EntityInfo(entity_id, entity_id)

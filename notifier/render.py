@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from notifier.content import DigestPreview, Group, Story
 from notifier.sentences import Snippet, clip, squash
+from notifier.updates import UpdateView, update_subject
+from notifier.updates import views as update_views
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units per sendMessage text
 SUBJECT_LIMIT = 150
@@ -59,6 +61,7 @@ class StoryView:
     snippet: Snippet | None
     entity_names: tuple[str, ...]
     also_in: tuple[Link, ...]
+    evidence_url: str | None = None  # the archived copy (Wayback snapshot), when there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class DigestView:
     story_count: int
     watching: list[str]
     groups: list[GroupView]
+    updates: tuple[UpdateView, ...] = ()  # notifier/updates.py
 
 
 @lru_cache(maxsize=65536)
@@ -95,6 +99,7 @@ def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo
         snippet=story.snippet_for(group.entity.id),
         entity_names=tuple(squash(preview.entity(e).name) for e in story.entity_ids),
         also_in=tuple(Link(c.source, safe_url(c.url)) for c in story.copies),
+        evidence_url=safe_url(preview.evidence.get(art.id, "")),
     )
 
 
@@ -102,6 +107,8 @@ def subject_line(preview: DigestPreview) -> str:
     """Say what is inside: '3 new: Eleusinov, Kharkova', or the headline when there is one story."""
     names = [squash(g.entity.name) for g in preview.groups]
     n = preview.story_count
+    if n == 0 and preview.updates:
+        return clip(update_subject(preview.updates), SUBJECT_LIMIT)
     if n == 0:
         return "Nothing new today"
     if n == 1:
@@ -129,6 +136,7 @@ def view(preview: DigestPreview) -> DigestView:
             )
             for g in preview.groups
         ],
+        updates=update_views(preview.updates, tz, safe_url),
     )
 
 
@@ -216,7 +224,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """
     mod = _template("telegram.html.j2").make_module({"d": v})
     header = _fit(str(mod.header()).strip(), limit)  # type: ignore[attr-defined]
-    if not v.groups:
+    if not v.groups and not v.updates:
         return [header]
     parts: list[str] = []
     current, size = header, tg_len(header)  # size kept as we go: no re-measuring the message
@@ -235,5 +243,21 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 current = piece if first else _fit(f"{cont}\n\n{item}", limit)
                 size = tg_len(current)
             first = False
+    for block in _telegram_updates(v.updates):
+        piece = _fit(block, limit)
+        if size + 2 + tg_len(piece) <= limit:
+            current, size = f"{current}\n\n{piece}", size + 2 + tg_len(piece)
+        else:
+            parts.append(current)
+            current, size = piece, tg_len(piece)
     parts.append(current)
     return parts
+
+
+def _telegram_updates(updates: tuple[UpdateView, ...]) -> list[str]:
+    """The Updates section's Telegram pieces: the heading with the first, then one per update."""
+    mod = _template("_updates.telegram.j2").module
+    blocks = [str(mod.update(u)).strip() for u in updates]  # type: ignore[attr-defined]
+    if blocks:
+        blocks[0] = f"{str(mod.heading()).strip()}\n\n{blocks[0]}"  # type: ignore[attr-defined]
+    return blocks

@@ -225,6 +225,31 @@ def search(
 
 
 @app.command()
+def recheck(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    every: Annotated[bool, typer.Option("--all", help="Every matched article, whatever its age.")] = False,
+    json_out: JsonOpt = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Fetch matched articles again at their ages (evidence.recheck_after): unchanged, changed, removed."""
+    from scheduler.evidence_commands import recheck_command
+
+    _logging(verbose)
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(recheck_command(cfg, every=every, json_out=json_out))
+
+
+@app.command()
+def wayback(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False, verbose: VerboseOpt = 0) -> None:
+    """Submit newly matched articles to the Wayback Machine (Save Page Now) and record the snapshots."""
+    from scheduler.evidence_commands import wayback_command
+
+    _logging(verbose)
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(wayback_command(cfg, json_out=json_out))
+
+
+@app.command()
 def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
     """Health of every source, the outbox and the scheduler."""
     from scheduler.commands import status_command
@@ -364,7 +389,7 @@ def evidence_export(
 ) -> None:
     """Write an evidence package (WACZ): every capture of the articles, their SHA-256 digests,
     RFC 3161 tokens and the chain of custody."""
-    from scheduler.evidence_commands import export_command
+    from scheduler.custody_commands import export_command
 
     cfg = _config(config, require_secrets=False)
     raise typer.Exit(export_command(cfg, article=article, entity=entity,
@@ -382,7 +407,7 @@ def evidence_verify(
     """Check a package: every file, digest and time-stamp token; exit 1 naming what was changed.
 
     Needs no config or database: anyone with the file (and the TSA's CA) can run it."""
-    from scheduler.evidence_commands import verify_command
+    from scheduler.custody_commands import verify_command
 
     raise typer.Exit(verify_command(file, ca=ca, tsa_cert=tsa_cert, json_out=json_out))
 
@@ -390,7 +415,7 @@ def evidence_verify(
 @evidence_app.command("stamp")
 def evidence_stamp(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
     """Ask the time-stamping authority now for the tokens still owed (the service does it by itself)."""
-    from scheduler.evidence_commands import stamp_command
+    from scheduler.custody_commands import stamp_command
 
     raise typer.Exit(stamp_command(_config(config, require_secrets=False), json_out=json_out))
 

@@ -91,20 +91,6 @@ class MatchingConfig(Strict):
     backfill_days: int | None = Field(None, ge=0, le=3650)
 
 
-class EvidenceConfig(Strict):
-    """Archived captures of the article pages fetched (issue 13): where and how long."""
-
-    enabled: bool = True
-    # Relative to the folder of config.yaml (load_config makes it absolute).
-    dir: Path = Path("data/evidence")
-    max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
-    rotate_daily: bool = True  # and at the end of each UTC day
-    # Captures of articles that name no watched entity are kept this long, so that a name
-    # added later still finds its evidence; matched articles' captures stay with the article.
-    keep_unmatched_days: int = Field(30, ge=0, le=36500)
-    timestamp: TimestampConfig = TimestampConfig()
-
-
 class UnknownSource(KeyError):
     """Source ids that config.yaml does not define (a KeyError, for lookups by id)."""
 
@@ -206,6 +192,58 @@ class DeliveryConfig(Strict):
                 f"({self.send_timeout:g} s), or a slow send could go out twice"
             )
         return self
+
+
+def _interval(value: str) -> str:
+    if not INTERVAL.match(value):
+        raise ValueError(f"'{value}' is not an interval (30m, 6h, 1d, 30d)")
+    return value
+
+
+Interval = Annotated[str, AfterValidator(_interval)]
+
+
+class WaybackConfig(Strict):
+    """Save Page Now 2 (the Wayback Machine): each newly matched article's URL is archived."""
+
+    enabled: bool = False
+    api_base: str = "https://web.archive.org"
+    access_key_env: EnvName = "UNIONWATCH_WAYBACK_ACCESS_KEY"
+    secret_key_env: EnvName = "UNIONWATCH_WAYBACK_SECRET_KEY"  # noqa: S105 - a variable's name
+    min_interval: Interval = "1d"  # never the same URL twice within this
+    every: Interval = "5m"  # how often the daemon submits and polls
+    poll_interval: float = Field(5.0, ge=0, le=600)  # between status polls of one job
+    max_wait: float = Field(600.0, gt=0, le=7200)  # a job still pending after this is polled next run
+    timeout: float = Field(60.0, gt=0, le=600)
+    batch: int = Field(20, ge=1, le=1000)  # submissions per run
+
+    @model_validator(mode="after")
+    def _http(self) -> WaybackConfig:
+        if not re.match(r"^https?://[^/\s]+", self.api_base):
+            raise ValueError(f"api_base '{self.api_base}' is not an http(s) URL")
+        return self
+
+
+class EvidenceConfig(Strict):
+    """Archived captures of the article pages fetched (issue 13): where and how long."""
+
+    enabled: bool = True
+    # Relative to the folder of config.yaml (load_config makes it absolute).
+    dir: Path = Path("data/evidence")
+    max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
+    rotate_daily: bool = True  # and at the end of each UTC day
+    # Captures of articles that name no watched entity are kept this long, so that a name
+    # added later still finds its evidence; matched articles' captures stay with the article.
+    keep_unmatched_days: int = Field(30, ge=0, le=36500)
+    # Ages after the first fetch at which a matched article is fetched again.
+    recheck_after: list[Interval] = Field(default_factory=lambda: ["1d", "7d", "30d"])
+    recheck_every: Interval = "1h"  # how often the daemon looks for articles due
+    recheck_batch: int = Field(500, ge=1, le=100_000)  # articles per run at most
+    wayback: WaybackConfig = WaybackConfig()
+    timestamp: TimestampConfig = TimestampConfig()
+
+    def recheck_ages(self) -> list[timedelta]:
+        return sorted(parse_interval(a) for a in self.recheck_after)
 
 
 class Config(Strict):
@@ -347,6 +385,11 @@ def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
     if ChannelType.TELEGRAM in used and tg and not os.environ.get(tg.token_env):
         out.append((("delivery", "telegram", "token_env"),
                     f"environment variable {tg.token_env} is not set (the Telegram bot token)"))
+    wb = cfg.evidence.wayback
+    for key, env in (("access_key_env", wb.access_key_env), ("secret_key_env", wb.secret_key_env)):
+        if wb.enabled and not os.environ.get(env):
+            out.append((("evidence", "wayback", key),
+                        f"environment variable {env} is not set (the Wayback Machine's S3-like key)"))
     return out
 
 

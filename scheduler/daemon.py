@@ -29,7 +29,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from matching import Watchlist
-from scheduler.config import Config, load_config
+from scheduler.config import Config, load_config, parse_interval
 from scheduler.crawling import crawl_job, stop_all_crawls
 from scheduler.matchjob import rematch_total, sync_entities
 from scheduler.pipeline import crawl_and_match
@@ -209,6 +209,37 @@ class Service:
                      ", ".join(summary.backfilled_entities), summary.backfilled_articles,
                      summary.mentions)
 
+    def recheck(self) -> None:
+        """Re-check the matched articles that are due; one admin alert for what changed."""
+        from scheduler.rechecking import run_rechecks
+
+        try:
+            run = run_rechecks(self.cfg, self.db, notify=self._alert_admins)
+        except DatabaseError as exc:
+            log.warning("re-check: database unreachable (%s); it runs again at its next time", _reason(exc))
+            return
+        if run.skipped:
+            log.info("re-check: %s", run.skipped)
+        elif run.due:
+            states = [r.state for r in run.results]
+            log.info("re-check: %d due, %s", run.due,
+                     ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states))) or "none done")
+
+    def archive(self) -> None:
+        """Submit newly matched articles to the Wayback Machine and poll its jobs."""
+        from scheduler.wayback import run_wayback
+
+        if not self.cfg.evidence.wayback.enabled:
+            return
+        try:
+            run = run_wayback(self.cfg, self.db, stop=self.stop_event)
+        except (DatabaseError, RuntimeError) as exc:
+            log.warning("wayback: %s; it runs again at its next time", _reason(exc))
+            return
+        if run.archived or run.retrying or run.refused:
+            log.info("wayback: %d archived, %d pending, %d to retry, %d refused", len(run.archived),
+                     run.pending, len(run.retrying), len(run.refused))
+
     def deliver(self) -> None:
         from scheduler.digesting import deliver_outbox
 
@@ -356,6 +387,14 @@ class Service:
             wanted[job_id] = _Job(self.digest, [sub.id], digest_trigger(sub),
                                   ("digest", sub.digest.time, sub.timezone), 6 * 3600,
                                   since=served.get(sub.id) if job_id in present else None)
+        ev = self.cfg.evidence
+        every = IntervalTrigger(seconds=parse_interval(ev.recheck_every).total_seconds())
+        wanted["recheck"] = _Job(self.recheck, [], every, ("recheck", ev.recheck_every), MISFIRE_S,
+                                 soon_if_new=True)
+        if ev.wayback.enabled:
+            every = IntervalTrigger(seconds=parse_interval(ev.wayback.every).total_seconds())
+            wanted["wayback"] = _Job(self.archive, [], every, ("wayback", ev.wayback.every), MISFIRE_S,
+                                     soon_if_new=True)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
         if self.cfg.evidence.timestamp.tsa_url:

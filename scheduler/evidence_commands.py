@@ -1,159 +1,85 @@
-"""`unionwatch evidence export | verify | stamp`: packages others can check, and trusted time now."""
+"""`unionwatch recheck` and `unionwatch wayback`: re-check matched articles, archive them now."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from importlib.metadata import version
-from pathlib import Path
+from contextlib import nullcontext
 
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
 
 from scheduler.config import Config
-from scheduler.evidence_package import (
-    ArticleEntry,
-    CaptureUnreadable,
-    CustodyEvent,
-    Selection,
-    write_package,
-)
-from scheduler.evidence_verify import VerifyReport, verify_package
 from scheduler.output import console, err_console, fail, print_json
-from scheduler.stamping import stamp_now
 from scheduler.wiring import open_database
-from storage import captures, custody, timestamps
-from storage.captures import CaptureRow
-from storage.types import utcnow
+from spiders.events import Rechecked
 
 
-def software() -> str:
-    return f"unionwatch {version('unionwatch')}"
+def recheck_command(cfg: Config, *, every: bool, json_out: bool) -> int:
+    from scheduler.digesting import alert_admins
+    from scheduler.rechecking import run_rechecks
 
-
-def export_command(cfg: Config, *, article: int | None, entity: str | None, since: date | None,
-                   out: Path, json_out: bool) -> int:
-    if (article is None) == (entity is None):
-        fail("give --article ID or --entity ID (one of them)", 2)
-    if since is not None and entity is None:
-        fail("--since goes with --entity", 2)
-    if entity is not None and entity not in {e.id for e in cfg.entities}:
-        fail(f"unknown entity {entity} (known: {', '.join(e.id for e in cfg.entities) or 'none'})", 2)
-    if out.exists() and out.is_dir():
-        fail(f"--out {out} is a folder; name the package file (e.g. {out / 'evidence.wacz'})", 2)
-    after = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
     db = open_database(cfg)
     try:
-        with db.read() as s:
-            if article is not None:
-                one = custody.article(s, article)
-                if one is None:
-                    fail(f"no article {article} in {cfg.database.url}", 2)
-                infos = [one]
-            else:
-                assert entity is not None
-                infos = custody.articles_of_entity(s, entity, after)
-            caps: list[CaptureRow] = [c for a in infos for c in captures.for_article(s, a.id)]
-            stamps = timestamps.of(s, [c.id for c in caps])
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err_console, transient=True, disable=json_out) as progress:
+            task = progress.add_task("re-checking", total=None)
+
+            def on_result(ev: Rechecked) -> None:
+                progress.update(task, advance=1, description=f"re-checking · {ev.state}: {ev.url[:80]}")
+
+            run = run_rechecks(cfg, db, every=every, on_result=on_result,
+                               notify=lambda subject, text: alert_admins(cfg, subject, text))
     finally:
         db.dispose()
-    if not infos:
-        fail(f"no article names {entity}" + (f" since {since}" if since else ""))
-    if not caps:
-        what = f"article {article}" if article is not None else f"the articles naming {entity}"
-        fail(f"no captures of {what} are in the evidence archive "
-             "(were they fetched before evidence capture was on?)")
-    articles = [ArticleEntry(a.id, a.url, a.title, a.source_id, a.published_at, a.fetched_at, a.entities)
-                for a in infos]
-    # Re-checks of the same page are captures of kind "recheck": the log shows each fetch.
-    events: list[CustodyEvent] = []
-    ca = cfg.evidence.timestamp.ca_file
-    selection = Selection(article=article, entity=entity, since=since.isoformat() if since else None)
-    with Progress(TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                  transient=True, disable=json_out) as bar:
-        task = bar.add_task("export", total=len(caps))
-        try:
-            summary = write_package(
-                out, evidence_dir=cfg.evidence.dir, articles=articles, captures=caps, stamps=dict(stamps),
-                events=events, selection=selection, software=software(), exported_at=utcnow(),
-                ca_pem=ca.read_bytes() if ca and ca.is_file() else None,
-                progress=lambda n: bar.advance(task, n))
-        except CaptureUnreadable as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"cannot write {out}: {exc.strerror or exc}")
-    result = {"package": str(out), "articles": summary.articles, "captures": summary.captures,
-              "stamped": summary.stamped, "not_included": summary.missing}
+    if run.skipped:
+        fail(run.skipped)
+    rows = [{"url": r.url, "article_id": r.article_id, "state": r.state, "at": r.at}
+            | ({"status": r.status} if r.status is not None else {})
+            | ({"detail": r.detail} if r.detail else {}) for r in run.results]
     if json_out:
-        print_json(result)
+        print_json(rows)
     else:
-        console.print(f"wrote {out}: {summary.articles} article(s), {summary.captures} capture(s), "
-                      f"{summary.stamped} with a trusted time-stamp", highlight=False, markup=False)
-        for missing in summary.missing:
-            err_console.print(f"[yellow]not included:[/] {escape(missing)}", highlight=False, soft_wrap=True)
-        console.print(f"check it with: unionwatch evidence verify {out}", highlight=False, markup=False)
-    return 1 if summary.missing else 0
+        table = Table("article", "state", "status", "url", "detail", title=f"re-check: {run.due} due")
+        colour = {"unchanged": "green", "changed": "yellow", "removed": "red", "failed": "magenta"}
+        for r in run.results:
+            table.add_row(str(r.article_id), f"[{colour.get(r.state, 'white')}]{r.state}[/]",
+                          str(r.status or ""), escape(r.url), escape(r.detail or ""))
+        console.print(table)
+        failed = sum(r.state == "failed" for r in run.results)
+        if failed:
+            console.print(f"{failed} could not be fetched; they are tried again at the next run "
+                          "(a failure is never taken for a removal)", highlight=False)
+        if run.alerted:
+            console.print(f"admins alerted of {len(run.alerted)} update(s)", highlight=False)
+    if not run.ok and run.crawl is not None:
+        tail = run.crawl.stderr_tail.strip().splitlines()[-3:]
+        err_console.print(escape("re-check child failed: " + " | ".join(tail)), highlight=False)
+        return 1
+    return 0
 
 
-def _print_report(report: VerifyReport) -> None:
-    for f in report.files:
-        if not f["ok"]:
-            console.print(f"[red]✗[/] file {escape(f['path'])}: {escape(f['problem'] or '')}",
-                          highlight=False, soft_wrap=True)
-    for r in report.records:
-        mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
-        when = f"fetched {r.fetched_at}" + (f" from {r.ip}" if r.ip else "")
-        stamp = {"verified": f"time-stamped {r.gen_time} (signature checked)",
-                 "imprint only": f"time-stamped {r.gen_time} (signature not checked)",
-                 "pending": "no time-stamp yet (it was still owed at export)",
-                 "none": "no time-stamp", "failed": "time-stamp FAILED",
-                 "unchecked": "time-stamp not checked (the records cannot be read)"}[r.timestamp]
-        console.print(f"{mark} capture {r.capture_id} {escape(r.url)}: {when}; sha256 {r.sha256}; {stamp}",
-                      highlight=False, soft_wrap=True)
-        for p in r.problems:
-            console.print(f"    {escape(p)}", highlight=False, soft_wrap=True)
-    for p in report.problems:
-        console.print(f"[red]✗[/] {escape(p)}", highlight=False, soft_wrap=True)
-    console.print(f"time-stamp signatures checked against {escape(report.trust)}", highlight=False,
-                  soft_wrap=True)
-    if report.ok:
-        console.print(f"[green]verified[/]: {len(report.records)} record(s), every file and digest intact",
-                      highlight=False)
-    else:
-        what = ", ".join(report.failed_names()) or "; ".join(report.problems)
-        err_console.print("[bold red]error:[/] verification failed: " + escape(what), highlight=False,
-                          soft_wrap=True)
+def wayback_command(cfg: Config, *, json_out: bool) -> int:
+    from scheduler.wayback import run_wayback
 
-
-def verify_command(file: Path, *, ca: Path | None, tsa_cert: Path | None, json_out: bool) -> int:
-    if not file.is_file():
-        fail(f"no such file: {file}", 2)
-    try:
-        report = verify_package(file, ca=ca, tsa_cert=tsa_cert)
-    except ValueError as exc:  # a certificate file given that cannot be read
-        fail(str(exc), 2)
-    if json_out:
-        print_json(report.as_dict())
-    else:
-        _print_report(report)
-    return 0 if report.ok else 1
-
-
-def stamp_command(cfg: Config, *, json_out: bool) -> int:
-    if not cfg.evidence.timestamp.tsa_url:
-        fail("no time-stamping authority configured (evidence.timestamp.tsa_url)", 2)
+    if not cfg.evidence.wayback.enabled:
+        fail("evidence.wayback.enabled is false in config.yaml: nothing is sent to the Wayback Machine", 2)
     db = open_database(cfg)
     try:
-        summary = stamp_now(cfg, db)
-        with db.read() as s:
-            counts = timestamps.counts(s)
+        with err_console.status("submitting to the Wayback Machine") if not json_out else nullcontext():
+            run = run_wayback(cfg, db)
+    except RuntimeError as exc:
+        fail(str(exc))
     finally:
         db.dispose()
-    result = {**summary.as_dict(), "owed": counts.pending, "stamped_total": counts.stamped}
     if json_out:
-        print_json(result)
+        print_json(run.as_dict())
     else:
-        console.print(f"time-stamped {summary.stamped} capture(s); {counts.pending} still owed",
-                      highlight=False, markup=False)
-        for e in summary.errors:
-            err_console.print(f"[yellow]retrying later:[/] {escape(e)}", highlight=False, soft_wrap=True)
-    return 1 if summary.failed and not summary.stamped else 0
+        console.print(f"queued {run.queued} · archived {len(run.archived)} · pending {run.pending} · "
+                      f"retrying {len(run.retrying)} · refused {len(run.refused)}", highlight=False)
+        for _, snap in run.archived:
+            console.print(f"  {escape(snap)}", highlight=False)
+        for _, error in run.retrying + run.refused:
+            console.print(f"  [dim]{escape(error)}[/]", highlight=False)
+        if run.stopped:
+            console.print(escape(run.stopped), highlight=False)
+    return 0

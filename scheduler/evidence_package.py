@@ -204,13 +204,18 @@ def _timestamp_entry(capture_id: int, stamp: StampLike | None) -> tuple[dict[str
 def write_package(
     out: Path, *, evidence_dir: Path, articles: Sequence[ArticleEntry],
     captures: Sequence[CaptureLike], stamps: dict[int, StampLike], events: Sequence[CustodyEvent],
-    selection: Selection, software: str, exported_at: datetime, ca_pem: bytes | None = None,
+    selection: Selection, versions: dict[int, int] | None = None, software: str, exported_at: datetime,
+    ca_pem: bytes | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PackageSummary:
     """Write the WACZ package to `out` (atomically: a temporary file renamed at the end)."""
     summary = PackageSummary(out, articles=len(articles))
     records: list[dict[str, Any]] = []
     custody: list[tuple[str, int, dict[str, Any]]] = []
+    first_crawl: dict[int | None, int] = {}
+    for order, cap in enumerate(captures):
+        if cap.kind == "crawl":
+            first_crawl.setdefault(cap.article_id, order)
     with tempfile.TemporaryDirectory(prefix="unionwatch-export-") as tmp:
         work = Path(tmp)
         logs = work / "logs"
@@ -242,6 +247,10 @@ def write_package(
                     "length": len(stored), "sha256": hashlib.sha256(message).hexdigest(),
                     "payload_digest": cap.payload_digest, "block_digest": cap.block_digest,
                     "timestamp": ts, "timestamp_state": ts_state,
+                    # The article version the capture holds: 1 for the first fetch, a re-check's
+                    # new version when it found a change; None for a re-check that found none.
+                    "version": (versions or {}).get(
+                        cap.id, 1 if order == first_crawl.get(cap.article_id) else None),
                 })
                 custody.append((iso(cap.fetched_at) or "", order, {
                     "event": "fetched", "capture_id": cap.id, "article_id": cap.article_id, "kind": cap.kind,

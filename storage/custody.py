@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Mention
+from storage.models import Article, ArticleVersion, Mention, Recheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +56,36 @@ def articles_of_entity(session: Session, entity_id: str, since: datetime | None 
         stmt = stmt.join(Article, Article.id == Mention.article_id).where(
             func.coalesce(Article.published_at, Article.fetched_at) >= since)
     return _infos(session, list(session.scalars(stmt)))
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckEvent:
+    article_id: int
+    at: datetime
+    state: str  # unchanged, changed, removed, failed
+    status_code: int | None
+    final_url: str | None
+    detail: str | None
+    capture_id: int | None
+    version: int | None  # the version a change created
+
+
+def rechecks_of(session: Session, article_ids: Sequence[int]) -> list[RecheckEvent]:
+    """Every re-check of these articles, oldest first, with its capture and any new version."""
+    if not article_ids:
+        return []
+    stmt = (select(Recheck.article_id, Recheck.at, Recheck.state, Recheck.status_code, Recheck.final_url,
+                   Recheck.detail, Recheck.capture_id, ArticleVersion.version)
+            .outerjoin(ArticleVersion, ArticleVersion.id == Recheck.version_id)
+            .where(Recheck.article_id.in_(list(article_ids))).order_by(Recheck.at, Recheck.id))
+    return [RecheckEvent(*r) for r in session.execute(stmt).tuples()]
+
+
+def versions_by_capture(session: Session, article_ids: Sequence[int]) -> dict[int, int]:
+    """Which article version each capture holds, where a re-check recorded one."""
+    if not article_ids:
+        return {}
+    rows = session.execute(select(ArticleVersion.capture_id, ArticleVersion.version)
+                           .where(ArticleVersion.article_id.in_(list(article_ids)),
+                                  ArticleVersion.capture_id.is_not(None)))
+    return {int(c): int(v) for c, v in rows.tuples() if c is not None}
