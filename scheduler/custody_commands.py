@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -64,6 +65,9 @@ def export_command(cfg: Config, *, article: int | None, entity: str | None, sinc
         what = f"article {article}" if article is not None else f"the articles naming {entity}"
         fail(f"no captures of {what} are in the evidence archive "
              "(were they fetched before evidence capture was on?)")
+    # A re-check's capture is the one its recheck row names, whatever kind the writer gave it.
+    by_recheck = {r.capture_id for r in rechecks if r.capture_id is not None}
+    caps = [replace(c, kind="recheck") if c.id in by_recheck else c for c in caps]
     articles = [ArticleEntry(a.id, a.url, a.title, a.source_id, a.published_at, a.fetched_at, a.entities)
                 for a in infos]
     events = [CustodyEvent(r.at, "rechecked", r.article_id, {

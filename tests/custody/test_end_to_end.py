@@ -146,3 +146,45 @@ def test_a_tsa_that_is_down_delays_the_stamp_and_the_capture_stays(
         assert all(done[c.id].token for c in caps)
     finally:
         db.dispose()
+
+
+def test_an_edited_and_a_removed_article_export_every_version_with_its_stamp(
+        tmp_path: Path, db_url: str, tsa: FakeTsa, tsa_pki: TsaPki) -> None:
+    from tests.evidence import site as news
+
+    with FixtureSite(roots=(news.build(tmp_path / "site"),)) as newsite:
+        cfg = str(news.config(tmp_path, db_url, newsite.base_url,
+                              timestamp={"tsa_url": tsa.url, "ca_file": str(tsa_pki.ca_cert)}))
+        crawl = unionwatch("crawl", "--config", cfg, "--json")
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        root = tmp_path / "site" / "news"
+        (root / "gone.html").unlink()
+        (root / "edited.html").write_text(news.page("edited", news.EDITED_NEW), encoding="utf-8")
+        run = unionwatch("recheck", "--config", cfg, "--all", "--json")
+        assert run.returncode == 0, run.stderr[-3000:]
+        ids = {r["url"].rsplit("/", 1)[1].removesuffix(".html"): r["article_id"]
+               for r in json.loads(run.stdout)}
+    stamp = unionwatch("evidence", "stamp", "--config", cfg, "--json")
+    assert stamp.returncode == 0, stamp.stderr
+    assert json.loads(stamp.stdout)["owed"] == 0
+
+    for slug, state, versions in (("edited", "changed", [1, 2]), ("gone", "removed", [1, None])):
+        package = tmp_path / f"{slug}.wacz"
+        export = unionwatch("evidence", "export", "--article", str(ids[slug]), "--out", str(package),
+                            "--config", cfg, "--json")
+        assert export.returncode == 0, export.stderr
+        with zipfile.ZipFile(package) as zf:
+            manifest = json.loads(zf.read("logs/manifest.json"))
+            custody_log = [json.loads(line) for line in zf.read("logs/custody.jsonl").decode().splitlines()]
+        records = manifest["records"]
+        assert [r["kind"] for r in records] == ["crawl", "recheck"]
+        assert [r["version"] for r in records] == versions
+        assert all(r["timestamp_state"] == "stamped" for r in records)
+        rechecked = [c for c in custody_log if c["event"] == "rechecked"]
+        assert [c["state"] for c in rechecked] == [state]
+        assert rechecked[0]["capture_id"] == records[1]["capture_id"]
+        if slug == "gone":
+            assert records[1]["status"] == 404 and rechecked[0]["status"] == 404
+        verify = unionwatch("evidence", "verify", str(package), "--ca", str(tsa_pki.ca_cert), "--json")
+        assert verify.returncode == 0, verify.stdout[-2000:]
+        assert [r["timestamp"] for r in json.loads(verify.stdout)["records"]] == ["verified", "verified"]
