@@ -253,6 +253,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         source_health,
         unsettled_deliveries,
     )
+    from scheduler.stamping import describe_health, stamp_health
 
     db = _open_to_read(cfg)
     try:
@@ -261,12 +262,13 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         stuck = unsettled_deliveries(db)
         holder = scheduler_holder(db)
         archive = evidence_health(db, cfg)
+        stamps = stamp_health(cfg, db)
     finally:
         db.dispose()
     if json_out:
         print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
-                    "scheduler": holder, "evidence": archive.as_dict()})
+                    "scheduler": holder, "evidence": archive.as_dict(), "timestamps": stamps})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
                   "why", title="sources")
@@ -308,6 +310,8 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
                       f"{escape(p.reason)}", highlight=False, soft_wrap=True)
     if len(archive.gone) > GONE_SHOWN:
         console.print(f"  and {len(archive.gone) - GONE_SHOWN} more (status --json lists them all)")
+    console.print(escape(describe_health(stamps)), style="yellow" if stamps["failing"] else None,
+                  highlight=False, soft_wrap=True)
     return 0
 
 

@@ -115,3 +115,24 @@ def stamp_due(db: Database, root: Path, settings: TimestampConfig, *, now: datet
 def stamp_now(cfg: Config, db: Database, *, now: datetime | None = None) -> StampSummary:
     """The stamp job as the config sets it up (nothing when no TSA is configured)."""
     return stamp_due(db, cfg.evidence.dir, cfg.evidence.timestamp, now=now)
+
+
+def stamp_health(cfg: Config, db: Database) -> dict[str, Any]:
+    """What `status` says of trusted time: the TSA, how many tokens are held and owed, why not."""
+    with db.read() as s:
+        c = timestamps.counts(s)
+    return {"tsa_url": cfg.evidence.timestamp.tsa_url, "stamped": c.stamped, "owed": c.pending,
+            "failing": c.failing, "oldest_owed": c.oldest_pending, "last_error": c.last_error}
+
+
+def describe_health(h: dict[str, Any]) -> str:
+    if not h["tsa_url"]:
+        head = "time-stamps: no TSA configured (evidence.timestamp.tsa_url)"
+        earlier = f"; {h['stamped']} stamped earlier, {h['owed']} owed" if h["stamped"] or h["owed"] else ""
+        return head + earlier
+    line = f"time-stamps ({h['tsa_url']}): {h['stamped']} stamped, {h['owed']} owed"
+    if h["failing"]:
+        since = h["oldest_owed"].strftime("%Y-%m-%d %H:%M UTC") if h["oldest_owed"] else "?"
+        line += (f" ({h['failing']} after failed attempts, the oldest since {since}; "
+                 f"last error: {h['last_error']})")
+    return line

@@ -121,6 +121,12 @@ def test_a_tsa_that_is_down_delays_the_stamp_and_the_capture_stays(
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     stamps = json.loads(crawl.stdout)["timestamps"]
     assert stamps["stamped"] == 0 and stamps["failed"] >= 1 and "HTTP 500" in stamps["errors"][0]
+    status = unionwatch("status", "--config", str(cfg_path), "--json")
+    assert status.returncode == 0, status.stderr
+    owed = json.loads(status.stdout)["timestamps"]
+    assert (owed["owed"], owed["stamped"]) == (len(ARTICLES), 0) and "HTTP 500" in owed["last_error"]
+    text = unionwatch("status", "--config", str(cfg_path))
+    assert f"time-stamps ({tsa.url}): 0 stamped, {len(ARTICLES)} owed" in text.stdout
 
     cfg = load_config(cfg_path, require_secrets=False)
     db = Database(db_url)
