@@ -192,3 +192,11 @@ def test_a_file_that_is_no_package_is_said_to_be_so(tmp_path: Path) -> None:
     report = verify_package(junk)
     assert not report.ok and "not a readable WACZ" in report.problems[0]
     shutil.copy(junk, tmp_path / "copy")
+
+
+def test_the_package_is_a_wacz_the_wacz_tool_accepts(package: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from wacz.main import main as wacz_main
+
+    assert wacz_main(["validate", "-f", str(package)]) == 0
+    assert "Validation succeeded" in capsys.readouterr().out
