@@ -122,6 +122,9 @@ def _print_report(report: VerifyReport) -> None:
             console.print(f"    {escape(p)}", highlight=False, soft_wrap=True)
     for p in report.problems:
         console.print(f"[red]✗[/] {escape(p)}", highlight=False, soft_wrap=True)
+    for m in report.not_included:
+        console.print(f"[yellow]note:[/] the export could not include {escape(m)}", highlight=False,
+                      soft_wrap=True)
     console.print(f"time-stamp signatures checked against {escape(report.trust)}", highlight=False,
                   soft_wrap=True)
     if report.ok:

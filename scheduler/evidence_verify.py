@@ -64,6 +64,7 @@ class VerifyReport:
     files: list[dict[str, Any]] = field(default_factory=list)
     records: list[RecordReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # of the package as a whole
+    not_included: list[str] = field(default_factory=list)  # captures the export said it could not read
 
     @property
     def ok(self) -> bool:
@@ -75,6 +76,7 @@ class VerifyReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"package": self.package, "ok": self.ok, "trust": self.trust, "problems": self.problems,
+                "not_included": self.not_included,
                 "failed": self.failed_names(), "files": self.files,
                 "records": [{**asdict(r), "ok": r.ok} for r in self.records]}
 
@@ -259,6 +261,7 @@ def verify_package(path: Path, *, ca: Path | None = None, tsa_cert: Path | None 
         except (KeyError, TypeError, ValueError, zipfile.BadZipFile, OSError, EOFError) as exc:
             report.problems.append(f"{MANIFEST} is missing or unreadable: {exc}")
             return report
+        report.not_included = [str(m) for m in manifest.get("not_included") or []]
         if manifest.get("format") != FORMAT:
             report.problems.append(f"{MANIFEST} is not of the format {FORMAT} "
                                    f"(it says {manifest.get('format')!r})")

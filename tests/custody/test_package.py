@@ -200,3 +200,23 @@ def test_the_package_is_a_wacz_the_wacz_tool_accepts(package: Path,
 
     assert wacz_main(["validate", "-f", str(package)]) == 0
     assert "Validation succeeded" in capsys.readouterr().out
+
+
+def test_a_capture_whose_file_is_gone_is_named_and_the_rest_exported(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence"
+    kept = write_capture(evidence, "a.warc.gz", 21, 9, URL, BODY_V1, T0)
+    lost = write_capture(evidence, "b.warc.gz", 22, 9, URL, BODY_V2, T0 + timedelta(days=1), kind="recheck")
+    (evidence / "b.warc.gz").unlink()
+    article = ArticleEntry(9, URL, "t", "s", None, T0)
+    out = tmp_path / "p.wacz"
+    summary = write_package(out, evidence_dir=evidence, articles=[article], captures=[kept, lost], stamps={},
+                            events=[], selection=Selection(article=9), software="unionwatch test",
+                            exported_at=T0 + timedelta(days=2))
+    assert summary.captures == 1 and len(summary.missing) == 1 and "capture 22" in summary.missing[0]
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read(MANIFEST))
+    assert [r["capture_id"] for r in manifest["records"]] == [21]
+    assert "b.warc.gz" in manifest["not_included"][0]
+    report = verify_package(out)
+    assert report.ok and report.records[0].timestamp == "none"
+    assert len(report.not_included) == 1 and "capture 22" in report.not_included[0]
