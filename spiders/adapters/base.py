@@ -40,9 +40,9 @@ class Page:
         """Whether any element has this class: one walk of the tree for every adapter's
         markers, cheaper than a CSS search or a scan of the text per marker."""
         if self._classes is None:
-            self._classes = frozenset(
-                c for el in self.root.iter() if (v := el.get("class")) for c in v.split()
-            )
+            # Every class attribute of the tree, gathered by libxml2 in one XPath walk (a
+            # Python loop over the elements cost ~0.5 ms a page).
+            self._classes = frozenset(" ".join(self.root.xpath("//@class")).split())
         return name in self._classes
 
     @property
