@@ -13,7 +13,9 @@ cost) and once on the full feed:
   (b) traf     the same spider running trafilatura.bare_extraction on each page inline
   (c) ours     `unionwatch crawl` end to end into a temporary SQLite database: the crawl
                child (Pangea adapter, decoding and SSRF middlewares, robots.txt, batched
-               inserts) and then matching the new articles against the shipped watchlist
+               inserts, evidence capture: each article fetch written as WARC records) and
+               then matching the new articles against the shipped watchlist
+  (e) nocap    (c) with `evidence.enabled: false`: what capture costs is (c) over (e)
   (d) child    `python -m spiders.run` alone, the crawl child without the matching
 
 CPU-ms per article = (child CPU on N pages - child CPU on the empty feed) / N, from
@@ -21,8 +23,9 @@ resource.getrusage(RUSAGE_CHILDREN) deltas (for (c) that is the CLI, its crawl c
 the matching). Articles/s = N / (wall time on N pages - wall time on the empty feed), so
 process start-up does not count but everything a page costs does, matching included. All use the same
 concurrency (8 per host and 8 in total: with 16 in total bare Scrapy stalled ~1 s on short
-runs), no delay. Prints medians over rounds and the ratios (c)/(a) and (c)/(b); the target
-(docs/crawling.md, "Ingest cost") is (c) CPU <= 1.25 x ((a) + trafilatura alone).
+runs), no delay. Prints medians over rounds and the ratios (c)/(a) and (c)/(b); the targets:
+(c) at least 2x the throughput of (b) (issue 12), capture overhead (c) over (e) at most 15 %
+and the WARC bytes per 1,000 articles (issue 13).
 """
 
 from __future__ import annotations
@@ -198,6 +201,7 @@ class Sample:
     cpu_s: float
     wall_s: float
     fetched: int
+    warc_bytes: int = 0
 
 
 def children_cpu() -> float:
@@ -208,7 +212,8 @@ def children_cpu() -> float:
 def run_variant(mode: str, server: BenchServer, size: int, workdir: Path) -> Sample:
     feed = f"{server.base}/feed/{size}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if mode == "ours":
+    warc_bytes = 0
+    if mode in ("ours", "nocap"):
         import yaml
 
         from storage import migrate
@@ -221,6 +226,8 @@ def run_variant(mode: str, server: BenchServer, size: int, workdir: Path) -> Sam
                                allow_private_networks=True)
         config["sources"] = [{"id": "bench", "type": "feed", "url": feed, "language": "en"}]
         config.pop("subscribers", None)
+        evidence_dir = workdir / f"evidence-{time.monotonic_ns()}"
+        config["evidence"] = {"enabled": mode == "ours", "dir": str(evidence_dir)}
         cfg_file = workdir / "config.yaml"
         cfg_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         db = Database(config["database"]["url"])
@@ -254,16 +261,19 @@ def run_variant(mode: str, server: BenchServer, size: int, workdir: Path) -> Sam
     cpu = children_cpu() - before
     if proc.returncode != 0:
         raise SystemExit(f"{mode} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    if mode == "ours" and size:
+    if mode in ("ours", "nocap") and size:
         new = sum(s["new"] for s in json.loads(proc.stdout)["sources"])
         if new != size:
-            raise SystemExit(f"ours stored {new} of {size} articles:\n{proc.stderr[-3000:]}")
+            raise SystemExit(f"{mode} stored {new} of {size} articles:\n{proc.stderr[-3000:]}")
+        warc_bytes = sum(p.stat().st_size for p in evidence_dir.glob("*.warc.gz"))
+        if mode == "ours" and not warc_bytes:
+            raise SystemExit("ours archived nothing")
     if mode == "child" and size:
         done = [json.loads(x) for x in proc.stdout.splitlines() if '"done"' in x]
         new = done[0]["stats"]["new"] if done else 0
         if new != size:
             raise SystemExit(f"ours stored {new} of {size} articles:\n{proc.stderr[-3000:]}")
-    return Sample(cpu, wall, server.count)
+    return Sample(cpu, wall, server.count, warc_bytes)
 
 
 def main() -> None:
@@ -277,7 +287,7 @@ def main() -> None:
         child(*args.child)
         return
     pages, rounds = (30, 1) if args.quick else (args.pages, args.rounds)
-    modes = ("bare", "traf", "ours", "child")
+    modes = ("bare", "traf", "ours", "nocap", "child")
     server = BenchServer(pages)
     results: dict[str, list[tuple[Sample, Sample]]] = {m: [] for m in modes}
     try:
@@ -315,6 +325,15 @@ def main() -> None:
     print(f"(c)/(b): CPU {cpu_ms('ours') / cpu_ms('traf'):.2f}x, throughput {ratio_b:.2f}x "
           f"(target >= 2.00x: {'PASS' if ratio_b >= 2.0 else 'FAIL'})")
     print(f"(d)/(b): crawl child alone, throughput {rate('child') / rate('traf'):.2f}x")
+    overhead = rate("nocap") / rate("ours") - 1
+    cpu_overhead = cpu_ms("ours") / cpu_ms("nocap") - 1
+    print(f"evidence capture: (c) over (e) {overhead:+.1%} wall per article, {cpu_overhead:+.1%} CPU "
+          f"(target <= 15 %: {'PASS' if overhead <= 0.15 else 'FAIL'}); (e)/(b) throughput "
+          f"{rate('nocap') / rate('traf'):.2f}x")
+    per_1000 = statistics.median(f.warc_bytes for _, f in results["ours"]) / pages * 1000
+    raw = statistics.median(len(p) for p in server.pages.values()) if server.pages else 0
+    print(f"evidence space: {per_1000 / 1e6:.2f} MB of WARC (gzip) per 1,000 Pangea articles "
+          f"(pages ~{raw / 1000:.0f} kB each uncompressed)")
 
 
 if __name__ == "__main__":

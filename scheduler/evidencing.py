@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -46,9 +47,14 @@ class EvidenceHealth:
 def evidence_health(db: Database, cfg: Config) -> EvidenceHealth:
     """What the archive holds, and which indexed captures their files no longer hold."""
     root = cfg.evidence.dir.resolve()
-    files = list(evidence.iter_files(root))
-    h = EvidenceHealth(cfg.evidence.enabled, str(root), files=len(files),
-                       bytes=sum(f.stat().st_size for f in files))
+    sizes = []
+    try:
+        for f in evidence.iter_files(root):
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile (a compaction)
+                sizes.append(f.stat().st_size)
+    except OSError as exc:  # an unreadable folder: every capture in it reads as gone below
+        log.warning("evidence folder %s: %s", root, exc)
+    h = EvidenceHealth(cfg.evidence.enabled, str(root), files=len(sizes), bytes=sum(sizes))
     h.captures, h.gone = evidence.check(db, root)
     return h
 

@@ -26,6 +26,8 @@ from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 CAPTURE = "uw_capture"  # meta: archive this request's responses (article pages)
+# meta, set here: the response is archived, so the article row need not keep its HTML too
+CAPTURED = "uw_captured"
 ORDER = 950
 
 
@@ -71,6 +73,7 @@ class CaptureMiddleware:
         )
         try:
             self.writer.write(exchange)
+            request.meta[CAPTURED] = True
         except CaptureFailed as exc:
             for url in exc.urls or [response.url]:
                 self._failed(url, str(exc))

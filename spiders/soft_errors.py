@@ -95,7 +95,9 @@ def body_key(body: str) -> str:
     """The text's identity, blind to case, spacing and punctuation. Digits count: two daily
     exchange-rate briefs differ only in them (an error page's request id then makes each
     copy unique, but the error-phrase rule still knows it)."""
-    kept = "".join(ch for ch in body.casefold() if ch.isalnum())
+    # [\W_] is exactly what str.isalnum() refuses (re's \w is isalnum() or "_"): one pass in C,
+    # not a generator step per character (1-2 ms of a 20 kB article).
+    kept = _NON_WORD.sub("", body.casefold())
     return hashlib.sha256(kept.encode("utf-8", errors="replace")).hexdigest()
 
 

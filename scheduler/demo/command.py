@@ -78,6 +78,7 @@ def _demo(site: DemoServer, workdir: Path, *, json_out: bool, serving: bool) -> 
     for stale in ("unionwatch.db", "unionwatch.db-wal", "unionwatch.db-shm"):
         (workdir / stale).unlink(missing_ok=True)
     shutil.rmtree(workdir / "digests", ignore_errors=True)
+    shutil.rmtree(workdir / "data" / "evidence", ignore_errors=True)  # its captures went with the database
     workdir.mkdir(parents=True, exist_ok=True)
 
     config_path = demo_config(workdir, site.base_url)

@@ -66,6 +66,11 @@ def article_ids(db: Database) -> dict[str, int]:
         return {url: i for i, url in s.execute(select(Article.id, Article.url))}
 
 
+def raw_html_kept(db: Database) -> list[bool]:
+    with db.read() as s:
+        return [raw is not None for raw in s.scalars(select(Article.raw_html))]
+
+
 def test_each_article_fetch_is_archived_as_sent(db_url: str, demosite: FixtureSite, tmp_path: Path) -> None:
     root = tmp_path / "evidence"
     result = run_job(tmp_path, feed_job(db_url, demosite, root))
@@ -111,6 +116,7 @@ def test_each_article_fetch_is_archived_as_sent(db_url: str, demosite: FixtureSi
         assert whole_file_ok(files[0]) == ["warcinfo"] + ["response", "request"] * len(EVIDENCE_PATHS)
         checked, problems = evidence.check(db, root, deep=True)
         assert (checked, problems) == (len(EVIDENCE_PATHS), [])
+        assert raw_html_kept(db) == [False] * len(EVIDENCE_PATHS)  # the capture holds the page
     finally:
         db.dispose()
 
@@ -125,6 +131,7 @@ def test_no_evidence_section_means_no_capture(db_url: str, demosite: FixtureSite
         with db.read() as s:
             assert captures.count(s) == 0
         assert len(article_ids(db)) == len(EVIDENCE_PATHS)
+        assert raw_html_kept(db) == [True] * len(EVIDENCE_PATHS)
     finally:
         db.dispose()
 
@@ -143,6 +150,7 @@ def test_unwritable_evidence_dir_costs_the_captures_not_the_articles(
     db = Database(db_url)
     try:
         assert len(article_ids(db)) == len(EVIDENCE_PATHS)  # the crawl went on
+        assert raw_html_kept(db) == [True] * len(EVIDENCE_PATHS)  # not archived: the row keeps the page
         with db.read() as s:
             assert captures.count(s) == 0
     finally:

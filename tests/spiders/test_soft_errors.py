@@ -156,3 +156,15 @@ def test_daily_briefs_that_differ_only_in_numbers_are_two_articles() -> None:
         title = f"Курс доллара на {day} мая"
         body = f"Курс доллара на {day} мая составил {rate} тенге, сообщил Нацбанк."
         assert check.check(f"u{day}", title, body, hint=title, dated=True) is None
+
+
+def test_body_key_keeps_exactly_the_characters_isalnum_keeps() -> None:
+    """body_key's one regex pass drops what str.isalnum() drops, for every code point."""
+    import hashlib
+
+    from spiders.soft_errors import body_key
+
+    every = "".join(chr(i) for i in range(0x30000) if not 0xD800 <= i < 0xE000)
+    kept = "".join(ch for ch in every.casefold() if ch.isalnum())
+    assert body_key(every) == hashlib.sha256(kept.encode("utf-8")).hexdigest()
+    assert body_key("Ёлка, 2017 — ёлка!") == body_key("ёлка2017ЁЛКА")
