@@ -233,6 +233,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         source_health,
         unsettled_deliveries,
     )
+    from scheduler.rechecking import describe_checks, evidence_checks
 
     db = _open_to_read(cfg)
     try:
@@ -241,12 +242,13 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         stuck = unsettled_deliveries(db)
         holder = scheduler_holder(db)
         archive = evidence_health(db, cfg)
+        checks = evidence_checks(cfg, db)
     finally:
         db.dispose()
     if json_out:
         print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
-                    "scheduler": holder, "evidence": archive.as_dict()})
+                    "scheduler": holder, "evidence": archive.as_dict(), "checks": checks})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
                   "why", title="sources")
@@ -288,6 +290,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
                       f"{escape(p.reason)}", highlight=False, soft_wrap=True)
     if len(archive.gone) > GONE_SHOWN:
         console.print(f"  and {len(archive.gone) - GONE_SHOWN} more (status --json lists them all)")
+    console.print(escape(describe_checks(checks)), highlight=False, soft_wrap=True)
     return 0
 
 

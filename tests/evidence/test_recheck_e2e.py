@@ -144,6 +144,12 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     html = sorted(out.glob("*.html"), key=lambda p: int(p.name.split("-")[0]))[-1].read_text(encoding="utf-8")
     assert ">Updates</h2>" in html and "Removed on" in html
 
+    status = unionwatch("status", "--config", cfg, "--json")
+    assert status.code == 0, status.stderr
+    assert status.json()["checks"]["rechecks_7d"] == {"removed": 4, "changed": 1, "unchanged": 6, "failed": 1}
+    assert "re-checks (7 days): 1 changed, 1 failed, 4 removed, 6 unchanged" in \
+        unionwatch("status", "--config", cfg).stdout
+
     third = unionwatch("digest", "--config", cfg, "--json")
     assert third.code == 0, third.stderr
     assert len(list(out.glob("*.eml"))) == 2, "updates are shown once"
