@@ -253,6 +253,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         source_health,
         unsettled_deliveries,
     )
+    from scheduler.rechecking import describe_checks, evidence_checks
     from scheduler.stamping import describe_health, stamp_health
 
     db = _open_to_read(cfg)
@@ -263,12 +264,14 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         holder = scheduler_holder(db)
         archive = evidence_health(db, cfg)
         stamps = stamp_health(cfg, db)
+        checks = evidence_checks(cfg, db)
     finally:
         db.dispose()
     if json_out:
         print_json({"sources": [h.as_dict() for h in health], "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
-                    "scheduler": holder, "evidence": archive.as_dict(), "timestamps": stamps})
+                    "scheduler": holder, "evidence": archive.as_dict(), "timestamps": stamps,
+                    "checks": checks})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
                   "why", title="sources")
@@ -312,6 +315,7 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         console.print(f"  and {len(archive.gone) - GONE_SHOWN} more (status --json lists them all)")
     console.print(escape(describe_health(stamps)), style="yellow" if stamps["failing"] else None,
                   highlight=False, soft_wrap=True)
+    console.print(escape(describe_checks(checks)), highlight=False, soft_wrap=True)
     return 0
 
 

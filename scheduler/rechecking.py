@@ -124,3 +124,26 @@ def alert_text(db: Database, updates: list[Update]) -> tuple[str, str]:
     parts = [f"{len(removed)} removed"] if removed else []
     parts += [f"{len(changed)} changed"] if changed else []
     return f"re-check: {', '.join(parts)}", "\n".join(lines)
+
+
+def evidence_checks(cfg: Config, db: Database) -> dict[str, object]:
+    """For `status`: re-checks of the last 7 days by state, and the Wayback queue by state."""
+    with db.read() as s:
+        return {
+            "rechecks_7d": rechecks.counts(s, utcnow() - timedelta(days=7)),
+            "last_recheck": rechecks.last_at(s),
+            "wayback": wayback.counts(s) if cfg.evidence.wayback.enabled else None,
+        }
+
+
+def describe_checks(info: dict[str, object]) -> str:
+    states = info["rechecks_7d"]
+    assert isinstance(states, dict)
+    last = info["last_recheck"]
+    line = "re-checks (7 days): " + (", ".join(f"{n} {k}" for k, n in sorted(states.items())) or "none")
+    line += f"; last {last:%Y-%m-%d %H:%M} UTC" if last else ""
+    wb = info["wayback"]
+    if isinstance(wb, dict):
+        queue = ", ".join(f"{n} {k}" for k, n in sorted(wb.items()))
+        line += "\nwayback: " + (queue or "nothing submitted yet")
+    return line

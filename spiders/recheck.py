@@ -23,8 +23,8 @@ from spiders.events import Rechecked
 from spiders.extract import ExtractionError, extract_article
 from spiders.failures import describe
 from spiders.jobspec import Language, RecheckSpec
-from spiders.soft_errors import SoftErrorCheck
-from storage import rechecks
+from spiders.soft_errors import SoftErrorCheck, similarity
+from storage import rechecks, versions
 from storage.evidence import CaptureFailed
 from storage.rechecks import Found, RecheckState
 from storage.types import utcnow
@@ -34,13 +34,15 @@ logger = logging.getLogger(__name__)
 SPEC = "uw_recheck"
 GONE = {404: "not found (404)", 410: "gone (410)", 451: "unavailable for legal reasons (451)"}
 EVENT_SOURCE = "recheck"
+SAME_ARTICLE = 0.5  # share of word stems a redirect's target shares with the article, to be it
 
 
 def removal_by_redirect(original: str, final: str) -> str | None:
-    """Why a redirect from the article's URL to `final` means the article is gone, if it does.
+    """Why a redirect from the article's URL to `final` may mean the article is gone.
 
     The same URL up to what canonicalisation ignores (scheme, www., tracking parameters, a
-    trailing slash) is still the article; the home page or any other path is not.
+    trailing slash) is still the article. The home page is not; another path is not, unless
+    its text is the article's (RecheckSpider.same_article: a new slug).
     """
     if url_key(original) == url_key(final):
         return None
@@ -76,7 +78,8 @@ class RecheckSpider(scrapy.Spider):
         base = Found(spec.article_id, at, response.status, final,
                      capture_id=self.capture_of(response.url, at))
         moved = removal_by_redirect(spec.url, response.url)
-        if moved is not None:
+        if moved is not None and (response.status in GONE or not isinstance(response, TextResponse)
+                                  or not urlsplit(response.url).path.strip("/")):
             gone = f", which answered {response.status}" if response.status in GONE else ""
             self.store(spec, base._replace(removed=moved + gone))
             return
@@ -90,11 +93,16 @@ class RecheckSpider(scrapy.Spider):
         try:
             ex = extract_article(response.text, response.url, fallback, spec.timezone)
         except ExtractionError as exc:
-            self.store(spec, base._replace(failed=f"parse failed: {exc}"))
+            self.store(spec, base._replace(removed=moved) if moved else
+                       base._replace(failed=f"parse failed: {exc}"))
             return
         except Exception as exc:  # lxml and trafilatura can fail in many ways on bad markup
             logger.exception("recheck: extraction crashed on %s", response.url)
             self.store(spec, base._replace(failed=f"parse failed: {type(exc).__name__}: {exc}"))
+            return
+        if moved is not None and not self.same_article(spec, ex.title, ex.body):
+            # Redirected to another page (a section, another story): the article is gone.
+            self.store(spec, base._replace(removed=moved))
             return
         # A "page not found" served with 200: the article is gone all the same.
         soft = SoftErrorCheck().check(response.url, ex.title, ex.body, dated=ex.dated)
@@ -103,6 +111,17 @@ class RecheckSpider(scrapy.Spider):
             return
         self.store(spec, base._replace(title=ex.title, body=ex.body))
         yield from ()
+
+    def same_article(self, spec: RecheckSpec, title: str, body: str) -> bool:
+        """Whether a page a redirect led to is the article at a new address (a new slug):
+        most of its words are the latest version's."""
+        try:
+            with self.context.db.read() as s:
+                last = versions.latest(s, spec.article_id)
+        except Exception:
+            logger.exception("recheck: reading article %d", spec.article_id)
+            return False
+        return last is not None and similarity(f"{last.title} {last.body}", f"{title} {body}") >= SAME_ARTICLE
 
     def capture_of(self, url: str, at: datetime) -> int | None:
         """Index what the evidence middleware wrote so far; the id of this answer's capture."""
@@ -131,7 +150,7 @@ class RecheckSpider(scrapy.Spider):
 
     def store(self, spec: RecheckSpec, found: Found) -> None:
         state: str
-        detail = found.failed or found.removed
+        detail = found.failed or found.removed or (f"moved to {found.final_url}" if found.final_url else None)
         try:
             with self.context.db.write() as s:
                 outcome = rechecks.record(s, found)

@@ -202,3 +202,15 @@ def history(session: Session, article_id: int) -> list[tuple[datetime, str, int 
     rows = session.execute(select(Recheck.at, Recheck.state, Recheck.status_code, Recheck.detail)
                            .where(Recheck.article_id == article_id).order_by(Recheck.at, Recheck.id))
     return [tuple(r) for r in rows.tuples()]  # type: ignore[misc]
+
+
+def counts(session: Session, since: datetime | None = None) -> dict[str, int]:
+    """Re-checks by state (since a time, if given)."""
+    stmt = select(Recheck.state, func.count()).group_by(Recheck.state)
+    if since is not None:
+        stmt = stmt.where(Recheck.at >= since)
+    return {state: int(n) for state, n in session.execute(stmt).tuples()}
+
+
+def last_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(Recheck.at)))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-ARTICLES = ["gone", "edited", "same", "flaky", "moved"]
+ARTICLES = ["gone", "edited", "same", "flaky", "moved", "renamed"]
 EDITED_OLD = "The court refused to hear the appeal of the union leader on Tuesday."
 EDITED_NEW = "The court agreed to hear the appeal of the union leader on Friday."
 

@@ -69,16 +69,21 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     (root / "edited.html").write_text(news.page("edited", news.EDITED_NEW), encoding="utf-8")
     site.answers["/news/flaky.html"] = (503, {})
     site.answers["/news/moved.html"] = (301, {"Location": "/"})
+    # A new slug for the same story is still the article.
+    (root / "renamed-new-slug.html").write_text(news.page("renamed"), encoding="utf-8")
+    site.answers["/news/renamed.html"] = (301, {"Location": "/news/renamed-new-slug.html"})
     site.reset_log()
 
     run = unionwatch("recheck", "--config", cfg, "--all", "--json")
     assert run.code == 0, run.stderr
     rows = _by_slug(run.json())
     assert {k: r["state"] for k, r in rows.items()} == {
-        "gone": "removed", "moved": "removed", "edited": "changed", "same": "unchanged", "flaky": "failed"}
+        "gone": "removed", "moved": "removed", "edited": "changed", "same": "unchanged", "flaky": "failed",
+        "renamed": "unchanged"}
     assert all(set(r) >= {"url", "article_id", "state", "at"} for r in rows.values())
     assert rows["gone"]["status"] == 404
     assert "home page" in rows["moved"]["detail"]
+    assert rows["renamed"]["detail"].endswith("/news/renamed-new-slug.html")
     assert site.hits("/news/flaky.html") >= 2, "a 503 is retried within the run, as crawls do"
     assert run.stderr.count("admin alert: unionwatch: re-check: 2 removed, 1 changed") == 1, run.stderr
     [alert] = _admin_alerts(tmp_path)
@@ -120,7 +125,7 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     assert again.code == 0, again.stderr
     assert {k: r["state"] for k, r in _by_slug(again.json()).items()} == {
         "gone": "removed", "moved": "removed", "edited": "unchanged", "same": "unchanged",
-        "flaky": "unchanged"}
+        "flaky": "unchanged", "renamed": "unchanged"}
     assert "admin alert" not in again.stderr
     assert len(_admin_alerts(tmp_path)) == 1
 
@@ -138,6 +143,12 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     assert "flaky" not in text.split("== Updates ==")[1].split("--")[0]
     html = sorted(out.glob("*.html"), key=lambda p: int(p.name.split("-")[0]))[-1].read_text(encoding="utf-8")
     assert ">Updates</h2>" in html and "Removed on" in html
+
+    status = unionwatch("status", "--config", cfg, "--json")
+    assert status.code == 0, status.stderr
+    assert status.json()["checks"]["rechecks_7d"] == {"removed": 4, "changed": 1, "unchanged": 6, "failed": 1}
+    assert "re-checks (7 days): 1 changed, 1 failed, 4 removed, 6 unchanged" in \
+        unionwatch("status", "--config", cfg).stdout
 
     third = unionwatch("digest", "--config", cfg, "--json")
     assert third.code == 0, third.stderr

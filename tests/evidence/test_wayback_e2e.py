@@ -89,13 +89,14 @@ def test_spn2_rate_limits_errors_and_snapshots(tmp_path: Path, db_url: str, site
     assert out["stopped"] is None and out["archived"], (out, second.stderr)
     assert sorted(a["snapshot"] for a in out["archived"]) == sorted(
         f"https://web.archive.org/web/{spn2.timestamp_of(url[s])}/{url[s]}"
-        for s in ("edited", "same", "moved"))
+        for s in ("edited", "same", "moved", "renamed"))
     assert [e["error"] for e in out["refused"]] == ["error:blocked-url: blocked"]
     assert [e["error"] for e in out["retrying"]] == ["error:browsing-timeout: browser timeout"]
     assert all(n == 3 for n in spn2.polls.values()), spn2.polls  # pending, pending, then the outcome
     rows = _rows(db_url)
     assert {s: r.state for s, r in rows.items()} == {
-        "edited": "archived", "same": "archived", "moved": "archived", "gone": "refused", "flaky": "queued"}
+        "edited": "archived", "same": "archived", "moved": "archived", "renamed": "archived",
+        "gone": "refused", "flaky": "queued"}
     assert rows["flaky"].next_attempt_at is not None and rows["flaky"].next_attempt_at > utcnow()
     saves = len(spn2.saves)
 
@@ -128,10 +129,10 @@ def test_spn2_rate_limits_errors_and_snapshots(tmp_path: Path, db_url: str, site
     assert digest.code == 0, digest.stderr
     [html] = list((tmp_path / "out").glob("*.html"))
     page = html.read_text(encoding="utf-8")
-    for slug in ("edited", "same", "moved", "flaky"):
+    for slug in ("edited", "same", "moved", "renamed", "flaky"):
         snap = f"https://web.archive.org/web/{spn2.timestamp_of(url[slug])}/{url[slug]}"
         assert f'href="{snap}"' in page, slug
-    assert page.count("Archived copy:") == 4  # not the refused one
+    assert page.count("Archived copy:") == 5  # not the refused one
 
 
 def test_missing_keys_and_disabled_are_one_line_errors(tmp_path: Path, db_url: str,
