@@ -28,7 +28,9 @@ from storage.types import utcnow
 from tests.support.fixture_site import FixtureSite
 from tests.support.tsa import FakeTsa, TsaPki
 
-pytestmark = pytest.mark.slow
+# Each test runs the CLI ten-odd times (a crawl child, re-checks, exports, verifies): minutes on
+# a loaded 2-core machine, so the suite's 120 s per test is too short for them.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 ARTICLES = ("/rightswatch/news/2017/05/17/kazakhstan-trade-union-leader-jailed",
             "/rightswatch/news/2018/06/06/trade-union-leaders-freed-kazakhstan")
 
