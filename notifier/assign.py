@@ -6,14 +6,16 @@ import dataclasses
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from notifier import render
 from notifier.content import ArticleRef, DigestPreview, build_groups, split_by_age
 from notifier.select import articles_by_id, unassigned_articles, unassigned_fetched_since
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
-from storage import channel_state, digests, optouts, outbox
+from notifier.updates import UpdateItem, evidence_links
+from notifier.updates import pending as pending_updates
+from storage import channel_state, digests, optouts, outbox, rechecks
 from storage.database import Session
 from storage.outbox import NewDelivery
 
@@ -25,7 +27,7 @@ def preview(
     since = digests.last_period_end(session, sub.id)
     # Only subscribers with instant alerts have any: the others pay no query for it.
     before = digests.instant_since(session, sub.id, since) if sub.instant_ids else []
-    return build_preview(articles, sub, entities, now, since, before)
+    return with_evidence(session, build_preview(articles, sub, entities, now, since, before))
 
 
 def build_preview(
@@ -36,6 +38,15 @@ def build_preview(
     recent, older = split_by_age(articles, now, sub.subscriber.digest.max_age_days)
     return DigestPreview(sub, entities, build_groups(recent, sub, entities), now, since, older,
                          already_sent=already_sent or [])
+
+
+def with_evidence(session: Session, p: DigestPreview,
+                  updates: list[UpdateItem] | None = None) -> DigestPreview:
+    """The preview with its Updates section and each item's archived copy (notifier/updates.py)."""
+    p.updates = updates if updates is not None else pending_updates(session, p.subscriber.id,
+                                                                    p.subscriber.entity_ids)
+    p.evidence = evidence_links(session, [a.id for a in p.articles])
+    return p
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +103,7 @@ class Prepared:
     rendered: dict[ChannelType, Rendered]
     period_start: datetime | None  # the end of the subscriber's previous digest
     kind: str = digests.DIGEST  # or digests.INSTANT
+    updates: list[UpdateItem] = field(default_factory=list)  # shown in it, recorded with it
 
 
 def render_all(
@@ -130,7 +142,7 @@ def prepare(
     if p.is_empty and not sub.subscriber.digest.send_empty:
         return None
     items = [(a.id, a.entity_ids) for a in p.articles]
-    return Prepared(sub, now, channels, items, render_all(p, channels), p.since)
+    return Prepared(sub, now, channels, items, render_all(p, channels), p.since, updates=p.updates)
 
 
 def prepare_instant(
@@ -151,7 +163,7 @@ def prepare_instant(
     p = DigestPreview(sub, entities, build_groups(articles, sub, entities), now, None)
     items = [(a.id, a.entity_ids) for a in p.articles]
     return Prepared(sub, now, channels, items, render_all(p, channels, digests.INSTANT), None,
-                    digests.INSTANT)
+                    kind=digests.INSTANT)
 
 
 def write(
@@ -168,6 +180,7 @@ def write(
     sub, now, items = prep.subscriber, prep.now, prep.items
     digest_id = digests.add(session, sub.id, now, len(items), prep.period_start, prep.kind)
     rendered = prep.rendered
+    rechecks.add_to_digest(session, digest_id, sub.id, [u.recheck_id for u in prep.updates])
     if items:
         inserted = digests.add_items(session, digest_id, sub.id, items)
         if inserted != len(items):  # lost some to another run, or count unknown (-1)
@@ -180,7 +193,8 @@ def write(
                 else:
                     before = (digests.instant_since(session, sub.id, prep.period_start)
                               if sub.instant_ids else [])
-                    p = build_preview(kept, sub, entities, now, prep.period_start, before)
+                    p = with_evidence(session, build_preview(kept, sub, entities, now, prep.period_start,
+                                                             before), prep.updates)
                 if p.is_empty and (prep.kind == digests.INSTANT or not sub.subscriber.digest.send_empty):
                     digests.remove(session, digest_id)
                     return None

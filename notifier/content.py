@@ -11,6 +11,7 @@ from typing import Any
 from matching.stories import Report, StoryFeatures, group_reports, name_stems
 from notifier.sentences import Snippet
 from notifier.settings import EntityInfo, SubscriberSpec
+from notifier.updates import UpdateItem
 from storage.digests import SentBefore
 
 TITLE, LEAD, BODY = 0, 1, 2  # where an entity is first named, best first
@@ -92,6 +93,8 @@ class DigestPreview:
     older: list[ArticleRef] = field(default_factory=list)  # matched, too old to show; assigned
     # articles instant alerts brought since then: the digest names them in one line, no more
     already_sent: list[SentBefore] = field(default_factory=list)
+    updates: list[UpdateItem] = field(default_factory=list)  # re-checks' changes and removals
+    evidence: dict[int, str] = field(default_factory=dict)  # article id -> its archived copy
 
     @property
     def articles(self) -> list[ArticleRef]:
@@ -105,7 +108,7 @@ class DigestPreview:
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups and not self.older
+        return not self.groups and not self.older and not self.updates
 
     def entity(self, entity_id: str) -> EntityInfo:
         return self.entities.get(entity_id) or EntityInfo(entity_id, entity_id)

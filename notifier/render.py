@@ -16,6 +16,8 @@ from notifier import i18n
 from notifier.content import ArticleRef, DigestPreview, Group, Story
 from notifier.i18n import DEFAULT_LANGUAGE
 from notifier.sentences import Snippet, clip, squash
+from notifier.updates import UpdateView, update_subject
+from notifier.updates import views as update_views
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units per sendMessage text
 SUBJECT_LIMIT = 150
@@ -52,6 +54,7 @@ class StoryView:
     also_reported: tuple[Link, ...]  # the other outlets' reports and syndicated copies
     story: int = 0
     section: str = ""
+    evidence_url: str | None = None  # the archived copy (Wayback snapshot), when there is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class DigestView:
     lang: str = DEFAULT_LANGUAGE
     older_count: int = 0  # matches too old to list (digest.max_age_days)
     max_age_days: int = 0
+    updates: tuple[UpdateView, ...] = ()  # notifier/updates.py
 
 
 def tr(lang: str, message: str) -> str:
@@ -112,6 +116,7 @@ def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo
                             for c in _distinct_outlets(story)),
         story=story.id,
         section=group.entity.id,
+        evidence_url=safe_url(preview.evidence.get(art.id, "")),
     )
 
 
@@ -130,6 +135,8 @@ def subject_line(preview: DigestPreview) -> str:
     """Say what is inside: '5 new: Kushakbayev (3), Eleusinov (2)', or the headline of one story."""
     lang = preview.subscriber.subscriber.language
     n = preview.story_count
+    if n == 0 and preview.updates:
+        return clip(update_subject(preview.updates), SUBJECT_LIMIT)
     if n == 0:
         lists = ", ".join(preview.subscriber.options.lists) or ", ".join(
             squash(preview.entity(e).label_in(lang)) for e in preview.subscriber.entity_ids[:SUBJECT_NAMES])
@@ -175,6 +182,7 @@ def view(preview: DigestPreview) -> DigestView:
         already_sent=tuple(SentView(clip(squash(a.title), ALREADY_SENT_TITLE) or a.url, safe_url(a.url),
                                     squash(preview.source_name(a.source_id)))
                            for a in preview.already_sent),
+        updates=update_views(preview.updates, tz, safe_url),
     )
 
 
@@ -273,7 +281,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
     mod = _template("telegram.html.j2", v.lang).make_module({"d": v})
     header = _fit(str(mod.header()).strip(), limit)  # type: ignore[attr-defined]
     footer = _fit(str(mod.footer()).strip(), limit)  # type: ignore[attr-defined]
-    if not v.groups:
+    if not v.groups and not v.updates:
         return [f"{header}\n\n{footer}" if footer else header]
     parts: list[str] = []
     current, size = header, tg_len(header)  # size kept as we go: no re-measuring the message
@@ -292,6 +300,13 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 current = piece if first else _fit(f"{cont}\n\n{item}", limit)
                 size = tg_len(current)
             first = False
+    for block in _telegram_updates(v.updates):
+        piece = _fit(block, limit)
+        if size + 2 + tg_len(piece) <= limit:
+            current, size = f"{current}\n\n{piece}", size + 2 + tg_len(piece)
+        else:
+            parts.append(current)
+            current, size = piece, tg_len(piece)
     if footer:
         if size + 2 + tg_len(footer) <= limit:
             current = f"{current}\n\n{footer}"
@@ -300,3 +315,12 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
             current = footer
     parts.append(current)
     return parts
+
+
+def _telegram_updates(updates: tuple[UpdateView, ...]) -> list[str]:
+    """The Updates section's Telegram pieces: the heading with the first, then one per update."""
+    mod = _template("_updates.telegram.j2").module
+    blocks = [str(mod.update(u)).strip() for u in updates]  # type: ignore[attr-defined]
+    if blocks:
+        blocks[0] = f"{str(mod.heading()).strip()}\n\n{blocks[0]}"  # type: ignore[attr-defined]
+    return blocks

@@ -27,7 +27,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database: schema upgrade and downgrade, revision, backup.",
                      no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
-evidence_app = typer.Typer(help="The evidence archive: WARC captures of the articles fetched.",
+evidence_app = typer.Typer(help="The evidence archive: WARC captures of the articles fetched, trusted "
+                           "time-stamps, and packages that others can check.",
                            no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(evidence_app, name="evidence")
 web_app = typer.Typer(help="The case workspace on the web: archive, people, digests, unsubscribe, admin.",
@@ -237,6 +238,31 @@ def search(
         fail("give a QUERY or --entity (one of them)", 2)
     raise typer.Exit(search_command(cfg, query=query, entity=entity, source=source, since=since,
                                     until=until, days=days, limit=limit, json_out=json_out))
+
+
+@app.command()
+def recheck(
+    config: ConfigOpt = DEFAULT_CONFIG,
+    every: Annotated[bool, typer.Option("--all", help="Every matched article, whatever its age.")] = False,
+    json_out: JsonOpt = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Fetch matched articles again at their ages (evidence.recheck_after): unchanged, changed, removed."""
+    from scheduler.evidence_commands import recheck_command
+
+    _logging(verbose)
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(recheck_command(cfg, every=every, json_out=json_out))
+
+
+@app.command()
+def wayback(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False, verbose: VerboseOpt = 0) -> None:
+    """Submit newly matched articles to the Wayback Machine (Save Page Now) and record the snapshots."""
+    from scheduler.evidence_commands import wayback_command
+
+    _logging(verbose)
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(wayback_command(cfg, json_out=json_out))
 
 
 @app.command()
@@ -452,6 +478,48 @@ def subscriber_resubscribe(
 
     cfg = _config(config, require_secrets=False)
     raise typer.Exit(resubscribe_command(cfg, subscriber, channel, json_out=json_out))
+@evidence_app.command("export")
+def evidence_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The package file to write (.wacz).")],
+    article: Annotated[int | None, typer.Option(help="The article with this id.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Every article naming this watched entity.")] = None,
+    since: Annotated[datetime | None, typer.Option(
+        formats=["%Y-%m-%d"],
+        help="With --entity: articles dated on or after this day (YYYY-MM-DD).")] = None,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write an evidence package (WACZ): every capture of the articles, their SHA-256 digests,
+    RFC 3161 tokens and the chain of custody."""
+    from scheduler.custody_commands import export_command
+
+    cfg = _config(config, require_secrets=False)
+    raise typer.Exit(export_command(cfg, article=article, entity=entity,
+                                    since=since.date() if since else None, out=out, json_out=json_out))
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    file: Annotated[Path, typer.Argument(help="The package (.wacz) to check.")],
+    ca: Annotated[Path | None, typer.Option(
+        help="CA certificate(s) (PEM) the TSA's tokens must chain to.")] = None,
+    tsa_cert: Annotated[Path | None, typer.Option(help="The TSA's own certificate, to pin.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a package: every file, digest and time-stamp token; exit 1 naming what was changed.
+
+    Needs no config or database: anyone with the file (and the TSA's CA) can run it."""
+    from scheduler.custody_commands import verify_command
+
+    raise typer.Exit(verify_command(file, ca=ca, tsa_cert=tsa_cert, json_out=json_out))
+
+
+@evidence_app.command("stamp")
+def evidence_stamp(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
+    """Ask the time-stamping authority now for the tokens still owed (the service does it by itself)."""
+    from scheduler.custody_commands import stamp_command
+
+    raise typer.Exit(stamp_command(_config(config, require_secrets=False), json_out=json_out))
 
 
 def _given(args: list[str], flag: str) -> bool:

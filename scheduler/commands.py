@@ -63,6 +63,7 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
 
         started = utcnow()
         outcome = crawl_and_match(cfg, job, on_event=on_event)
+        stamps = _stamp_after_crawl(cfg, progress)
     alerts = _instant_alerts(cfg, started)
     result = outcome.crawl
     rows = [s.as_dict() for s in result.sources.values()]
@@ -71,7 +72,8 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
     elif json_out:
         print_json({"sources": rows, "matched": outcome.matched_articles,
                     "mentions": outcome.mentions, "exit_code": result.exit_code,
-                    "killed": result.killed, "instant_alerts": alerts})
+                    "killed": result.killed, "instant_alerts": alerts,
+                    **({"timestamps": stamps} if stamps is not None else {})})
     else:
         table = Table("source", "status", "fetched", "new", "duplicates", "errors", title="crawl")
         for s in result.sources.values():
@@ -88,6 +90,10 @@ def crawl_command(cfg: Config, source_ids: list[str], *, json_out: bool, quiet: 
                       f"{outcome.mentions} mentions of watched names", highlight=False)
         for sub_id in alerts:
             console.print(f"instant alert for {sub_id} queued and sent", highlight=False)
+        if stamps is not None:
+            console.print(f"time-stamped {stamps['stamped']} captures"
+                          + (f"; {stamps['failed']} asked again later ({escape(stamps['errors'][0])})"
+                             if stamps["failed"] else ""), highlight=False)
     if not result.ok:
         tail = result.stderr_tail.strip().splitlines()[-5:]
         err_console.print("crawl process failed" + (" (killed at its time limit)" if result.killed
@@ -108,6 +114,21 @@ def _instant_alerts(cfg: Config, since: datetime) -> dict[str, int]:
     db = open_database(cfg)
     try:
         return send_instant_alerts(cfg, db, since)
+    finally:
+        db.dispose()
+
+
+def _stamp_after_crawl(cfg: Config, progress: Progress) -> dict[str, Any] | None:
+    """Trusted time for the newly matched captures, when a TSA is configured (else None)."""
+    from scheduler.stamping import stamp_now
+    from scheduler.wiring import open_database
+
+    if not cfg.evidence.timestamp.tsa_url:
+        return None
+    progress.add_task("time-stamping the matched captures", total=None)
+    db = open_database(cfg)
+    try:
+        return stamp_now(cfg, db).as_dict()
     finally:
         db.dispose()
 
@@ -270,6 +291,8 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         source_health,
         unsettled_deliveries,
     )
+    from scheduler.rechecking import describe_checks, evidence_checks
+    from scheduler.stamping import describe_health, stamp_health
 
     db = _open_to_read(cfg)
     try:
@@ -279,6 +302,8 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         holder = scheduler_holder(db)
         archive = evidence_health(db, cfg)
         stopped = opt_outs(db)
+        stamps = stamp_health(cfg, db)
+        checks = evidence_checks(cfg, db)
     finally:
         db.dispose()
     if json_out:
@@ -286,8 +311,8 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
         print_json({"sources": [{**h.as_dict(), "name": names.get(h.source, h.source)} for h in health],
                     "outbox": outbox,
                     "deliveries": [{**d._asdict(), "state": d.state.value} for d in stuck],
-                    "scheduler": holder, "evidence": archive.as_dict(),
-                    "opt_outs": [o._asdict() for o in stopped]})
+                    "scheduler": holder, "evidence": archive.as_dict(), "timestamps": stamps,
+                    "checks": checks, "opt_outs": [o._asdict() for o in stopped]})
         return 0
     table = Table("source", "last run", "status", "last success", "articles 7d", "error rate",
                   "why", title="sources")
@@ -335,6 +360,9 @@ def status_command(cfg: Config, *, json_out: bool) -> int:
                       f"{escape(p.reason)}", highlight=False, soft_wrap=True)
     if len(archive.gone) > GONE_SHOWN:
         console.print(f"  and {len(archive.gone) - GONE_SHOWN} more (status --json lists them all)")
+    console.print(escape(describe_health(stamps)), style="yellow" if stamps["failing"] else None,
+                  highlight=False, soft_wrap=True)
+    console.print(escape(describe_checks(checks)), highlight=False, soft_wrap=True)
     return 0
 
 

@@ -24,6 +24,7 @@ from notifier.settings import (
     TelegramApi,
 )
 from scheduler import includes
+from scheduler.timestamp_config import TimestampConfig
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S, check_url
@@ -88,19 +89,6 @@ class MatchingConfig(Strict):
     # No longer used: an added or changed entity is matched against the whole archive. Still
     # accepted, so that configs written for earlier releases load; `check` says to remove it.
     backfill_days: int | None = Field(None, ge=0, le=3650)
-
-
-class EvidenceConfig(Strict):
-    """Archived captures of the article pages fetched (issue 13): where and how long."""
-
-    enabled: bool = True
-    # Relative to the folder of config.yaml (load_config makes it absolute).
-    dir: Path = Path("data/evidence")
-    max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
-    rotate_daily: bool = True  # and at the end of each UTC day
-    # Captures of articles that name no watched entity are kept this long, so that a name
-    # added later still finds its evidence; matched articles' captures stay with the article.
-    keep_unmatched_days: int = Field(30, ge=0, le=36500)
 
 
 class UnknownSource(KeyError):
@@ -225,6 +213,56 @@ class WebConfig(Strict):
     link_days: float = Field(90.0, gt=0, le=3650)  # how long digest, unsubscribe and mark links last
     session_hours: float = Field(12.0, gt=0, le=24 * 30)
     login_attempts: int = Field(5, ge=1, le=1000)  # failed sign-ins per client per 15 minutes
+def _interval(value: str) -> str:
+    if not INTERVAL.match(value):
+        raise ValueError(f"'{value}' is not an interval (30m, 6h, 1d, 30d)")
+    return value
+
+
+Interval = Annotated[str, AfterValidator(_interval)]
+
+
+class WaybackConfig(Strict):
+    """Save Page Now 2 (the Wayback Machine): each newly matched article's URL is archived."""
+
+    enabled: bool = False
+    api_base: str = "https://web.archive.org"
+    access_key_env: EnvName = "UNIONWATCH_WAYBACK_ACCESS_KEY"
+    secret_key_env: EnvName = "UNIONWATCH_WAYBACK_SECRET_KEY"  # noqa: S105 - a variable's name
+    min_interval: Interval = "1d"  # never the same URL twice within this
+    every: Interval = "5m"  # how often the daemon submits and polls
+    poll_interval: float = Field(5.0, ge=0, le=600)  # between status polls of one job
+    max_wait: float = Field(600.0, gt=0, le=7200)  # a job still pending after this is polled next run
+    timeout: float = Field(60.0, gt=0, le=600)
+    batch: int = Field(20, ge=1, le=1000)  # submissions per run
+
+    @model_validator(mode="after")
+    def _http(self) -> WaybackConfig:
+        if not re.match(r"^https?://[^/\s]+", self.api_base):
+            raise ValueError(f"api_base '{self.api_base}' is not an http(s) URL")
+        return self
+
+
+class EvidenceConfig(Strict):
+    """Archived captures of the article pages fetched (issue 13): where and how long."""
+
+    enabled: bool = True
+    # Relative to the folder of config.yaml (load_config makes it absolute).
+    dir: Path = Path("data/evidence")
+    max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
+    rotate_daily: bool = True  # and at the end of each UTC day
+    # Captures of articles that name no watched entity are kept this long, so that a name
+    # added later still finds its evidence; matched articles' captures stay with the article.
+    keep_unmatched_days: int = Field(30, ge=0, le=36500)
+    # Ages after the first fetch at which a matched article is fetched again.
+    recheck_after: list[Interval] = Field(default_factory=lambda: ["1d", "7d", "30d"])
+    recheck_every: Interval = "1h"  # how often the daemon looks for articles due
+    recheck_batch: int = Field(500, ge=1, le=100_000)  # articles per run at most
+    wayback: WaybackConfig = WaybackConfig()
+    timestamp: TimestampConfig = TimestampConfig()
+
+    def recheck_ages(self) -> list[timedelta]:
+        return sorted(parse_interval(a) for a in self.recheck_after)
 
 
 class Config(Strict):
@@ -394,6 +432,11 @@ def missing_secrets(cfg: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 if name and not os.environ.get(name):
                     out.append(((section, i, "channels", j, key),
                                 f"environment variable {name} is not set ({what})"))
+    wb = cfg.evidence.wayback
+    for key, env in (("access_key_env", wb.access_key_env), ("secret_key_env", wb.secret_key_env)):
+        if wb.enabled and not os.environ.get(env):
+            out.append((("evidence", "wayback", key),
+                        f"environment variable {env} is not set (the Wayback Machine's S3-like key)"))
     return out
 
 
@@ -432,6 +475,7 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
         problems.extend(_pydantic_problems(exc))
     if cfg is not None:
         problems.extend(_cross_checks(cfg))
+        problems.extend(_certificate_files(cfg, src.path))
         if require_secrets and not problems:
             problems.extend(missing_secrets(cfg))
     if problems:
@@ -447,9 +491,32 @@ def parse_config(src: LocatedYaml, *, require_secrets: bool = True) -> Config:
 def _resolved(cfg: Config, config_path: Path) -> Config:
     """Paths of the config made absolute against the folder of config.yaml."""
     ev = cfg.evidence
-    if ev.dir.is_absolute():
-        return cfg
-    return cfg.model_copy(update={"evidence": ev.model_copy(update={"dir": config_path.parent / ev.dir})})
+    ts = ev.timestamp
+    ts = ts.model_copy(update={k: config_path.parent / getattr(ts, k)
+                               for k in ("ca_file", "tsa_cert_file")
+                               if getattr(ts, k) is not None and not getattr(ts, k).is_absolute()})
+    ev = ev.model_copy(update={"timestamp": ts})
+    if not ev.dir.is_absolute():
+        ev = ev.model_copy(update={"dir": config_path.parent / ev.dir})
+    return cfg.model_copy(update={"evidence": ev})
+
+
+def _certificate_files(cfg: Config, config_path: Path) -> list[tuple[tuple[str | int, ...], str]]:
+    """The TSA's certificate files, read now: a typo is a config error, not a failed stamp later."""
+    from scheduler.tsa import load_certificates
+
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    ts = cfg.evidence.timestamp
+    for key in ("ca_file", "tsa_cert_file"):
+        path = getattr(ts, key)
+        if path is not None:
+            try:
+                load_certificates(path if path.is_absolute() else config_path.parent / path)
+            except ValueError as exc:
+                out.append((("evidence", "timestamp", key), str(exc)))
+    if (ts.ca_file or ts.tsa_cert_file) and not ts.tsa_url:
+        out.append((("evidence", "timestamp", "tsa_url"), "certificates are given but no tsa_url to ask"))
+    return out
 
 
 # watchlist index -> (index of its first included entity, the included file)

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler.config import Config, UnknownSource
-from spiders.events import ArticleStored, Done, Error, Event, Page, Skipped, Start, read_events
+from spiders.events import (
+    ArticleStored,
+    Done,
+    Error,
+    Event,
+    Page,
+    Rechecked,
+    Skipped,
+    Start,
+    read_events,
+)
 from spiders.jobspec import CrawlJob, CrawlPolicy, CrawlSettings, EvidenceSpec, SourceSpec
 from storage.crawl_runs import CrawlStatus
 
@@ -81,6 +91,8 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
 
 
 def apply_event(summaries: dict[str, SourceSummary], ev: Event) -> None:
+    if isinstance(ev, Rechecked):
+        return  # a re-check's outcome, not a source's progress (scheduler/rechecking.py)
     s = summaries.setdefault(ev.source, SourceSummary(ev.source))
     match ev:
         case Start():

@@ -29,7 +29,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from matching import Watchlist
-from scheduler.config import Config, load_config
+from scheduler.config import Config, load_config, parse_interval
 from scheduler.crawling import crawl_job, stop_all_crawls
 from scheduler.instant import send_instant_alerts
 from scheduler.matchjob import rematch_total, sync_entities
@@ -49,6 +49,7 @@ LEASE_TTL = timedelta(seconds=60)
 LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
 TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
+STAMP_POLL_S = 300.0  # owed time-stamps are asked for this often (and after every crawl)
 EVIDENCE_RETENTION_EVERY_S = 6 * 3600  # unmatched captures expire by the day: a few passes a day
 MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
@@ -145,6 +146,29 @@ class Service:
                           sources=[source_id])
         except DatabaseError as exc:
             log.warning("source health of %s: database unreachable (%s)", source_id, _reason(exc))
+        self._stamp_soon()
+
+    def stamp(self) -> None:
+        """Trusted time for the captures of matched articles (evidence.timestamp.tsa_url)."""
+        from scheduler.stamping import stamp_now
+
+        if not self.cfg.evidence.timestamp.tsa_url:
+            return
+        try:
+            summary = stamp_now(self.cfg, self.db)
+        except DatabaseError as exc:
+            log.warning("time-stamps: database unreachable (%s); they are asked for again in %.0f s",
+                        _reason(exc), STAMP_POLL_S)
+            return
+        if summary.stamped or summary.failed:
+            log.info("time-stamps: %d captures stamped, %d to ask again later",
+                     summary.stamped, summary.failed)
+
+    def _stamp_soon(self) -> None:
+        """Run the stamp job now: a crawl has just matched new articles."""
+        sched = self.scheduler
+        if sched is not None and sched.get_job("stamp") is not None:
+            sched.modify_job("stamp", next_run_time=datetime.now(UTC))
 
     def web_requests(self) -> None:
         """Work the web queued (crawl a source now, re-send a digest): the web never runs it itself."""
@@ -200,6 +224,37 @@ class Service:
             log.info("rematch: %s matched against %d articles, %d mentions",
                      ", ".join(summary.backfilled_entities), summary.backfilled_articles,
                      summary.mentions)
+
+    def recheck(self) -> None:
+        """Re-check the matched articles that are due; one admin alert for what changed."""
+        from scheduler.rechecking import run_rechecks
+
+        try:
+            run = run_rechecks(self.cfg, self.db, notify=self._alert_admins)
+        except DatabaseError as exc:
+            log.warning("re-check: database unreachable (%s); it runs again at its next time", _reason(exc))
+            return
+        if run.skipped:
+            log.info("re-check: %s", run.skipped)
+        elif run.due:
+            states = [r.state for r in run.results]
+            log.info("re-check: %d due, %s", run.due,
+                     ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states))) or "none done")
+
+    def archive(self) -> None:
+        """Submit newly matched articles to the Wayback Machine and poll its jobs."""
+        from scheduler.wayback import run_wayback
+
+        if not self.cfg.evidence.wayback.enabled:
+            return
+        try:
+            run = run_wayback(self.cfg, self.db, stop=self.stop_event)
+        except (DatabaseError, RuntimeError) as exc:
+            log.warning("wayback: %s; it runs again at its next time", _reason(exc))
+            return
+        if run.archived or run.retrying or run.refused:
+            log.info("wayback: %d archived, %d pending, %d to retry, %d refused", len(run.archived),
+                     run.pending, len(run.retrying), len(run.refused))
 
     def deliver(self) -> None:
         from scheduler.digesting import deliver_outbox
@@ -350,8 +405,19 @@ class Service:
                                   ("digest", sub.digest.time, sub.timezone, sub.digest.weekday),
                                   6 * 3600,
                                   since=served.get(sub.id) if job_id in present else None)
+        ev = self.cfg.evidence
+        every = IntervalTrigger(seconds=parse_interval(ev.recheck_every).total_seconds())
+        wanted["recheck"] = _Job(self.recheck, [], every, ("recheck", ev.recheck_every), MISFIRE_S,
+                                 soon_if_new=True)
+        if ev.wayback.enabled:
+            every = IntervalTrigger(seconds=parse_interval(ev.wayback.every).total_seconds())
+            wanted["wayback"] = _Job(self.archive, [], every, ("wayback", ev.wayback.every), MISFIRE_S,
+                                     soon_if_new=True)
         wanted["outbox"] = _Job(self.deliver, [], IntervalTrigger(seconds=OUTBOX_POLL_S), ("outbox",),
                                 MISFIRE_S, soon_if_new=True)
+        if self.cfg.evidence.timestamp.tsa_url:
+            wanted["stamp"] = _Job(self.stamp, [], IntervalTrigger(seconds=STAMP_POLL_S), ("stamp",),
+                                   MISFIRE_S, soon_if_new=True)
         wanted["evidence-retention"] = _Job(self.evidence_retention, [],
                                             IntervalTrigger(seconds=EVIDENCE_RETENTION_EVERY_S),
                                             ("evidence-retention",), 3600, soon_if_new=True)

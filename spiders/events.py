@@ -94,7 +94,20 @@ class Done(_Event):
     stats: Stats
 
 
-Event = Annotated[Start | Page | ArticleStored | Error | Skipped | Done, Field(discriminator="event")]
+class Rechecked(_Event):
+    """A stored article fetched again: unchanged, changed, removed, or failed (tried again later)."""
+
+    event: Literal["recheck"] = "recheck"
+    article_id: int
+    url: str
+    state: str  # storage.rechecks.RecheckState
+    at: str  # ISO 8601, UTC
+    status: int | None = None
+    detail: str | None = None
+
+
+Event = Annotated[Start | Page | ArticleStored | Error | Skipped | Done | Rechecked,
+                  Field(discriminator="event")]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 

@@ -141,6 +141,16 @@ class SourceSpec(JobModel):
         return self
 
 
+class RecheckSpec(JobModel):
+    """A stored article to fetch again (spiders/recheck.py), read as its source reads pages."""
+
+    article_id: StrictInt
+    url: str
+    source_id: str
+    language: Language = Language.AUTO
+    timezone: TimeZone | None = None
+
+
 class EvidenceSpec(JobModel):
     """Where the child archives each article fetch as WARC records (storage/evidence.py)."""
 
@@ -154,6 +164,8 @@ class CrawlJob(JobModel):
     settings: CrawlSettings = CrawlSettings()
     evidence: EvidenceSpec | None = None  # None: no capture
     sources: list[SourceSpec] = Field(default_factory=list)
+    # Re-checks of stored articles, crawled by host like sources, after them.
+    rechecks: list[RecheckSpec] = Field(default_factory=list)
 
     @field_validator("sources")
     @classmethod

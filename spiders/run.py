@@ -28,10 +28,11 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredList
 
 from spiders import parent
-from spiders.context import CrawlContext
+from spiders.context import SETTING, CrawlContext
 from spiders.events import EventWriter, Skipped
-from spiders.jobspec import CrawlJob, JobError, SourceSpec
+from spiders.jobspec import CrawlJob, JobError, RecheckSpec, SourceSpec
 from spiders.liveness import is_dead_local_owner, owner_id
+from spiders.recheck import RecheckSpider
 from spiders.recorder import RunRecorder
 from spiders.settings import REACTOR, base_settings, source_settings
 from spiders.source_spiders import spider_for
@@ -95,6 +96,14 @@ def host_groups(sources: list[SourceSpec]) -> list[list[SourceSpec]]:
     for s in sources:
         host = (urlsplit(s.urls[0]).hostname or "").lower().removeprefix("www.")
         groups.setdefault(host, []).append(s)
+    return list(groups.values())
+
+
+def recheck_groups(specs: list[RecheckSpec]) -> list[list[RecheckSpec]]:
+    """Re-checks grouped by host, in job order."""
+    groups: dict[str, list[RecheckSpec]] = {}
+    for r in specs:
+        groups.setdefault((urlsplit(r.url).hostname or "").lower().removeprefix("www."), []).append(r)
     return list(groups.values())
 
 
@@ -171,7 +180,23 @@ class JobRunner:
 
     def _start_all(self) -> None:
         groups = [Deferred.fromCoroutine(self._crawl_host(g)) for g in host_groups(self.job.sources)]
+        DeferredList(groups, consumeErrors=True).addBoth(self._start_rechecks)
+
+    def _start_rechecks(self, _: Any) -> None:
+        groups = [Deferred.fromCoroutine(self._recheck_host(g)) for g in recheck_groups(self.job.rechecks)]
         DeferredList(groups, consumeErrors=True).addBoth(self._stop_reactor)
+
+    async def _recheck_host(self, group: list[RecheckSpec]) -> None:
+        """One host's re-checks in one crawler: its delay and concurrency hold across them."""
+        if self.stopping:
+            return  # not recorded: the articles stay due and the next run takes them
+        settings = base_settings(self.job.settings)
+        settings.update({SETTING: self.context, "ITEM_PIPELINES": {}, "EXTENSIONS": {}})
+        try:
+            await self.process.crawl(Crawler(RecheckSpider, settings), rechecks=group)
+        except Exception:
+            self.crashed = True
+            logger.exception("re-check of %s crashed", urlsplit(group[0].url).hostname)
 
     def _stop_reactor(self, _: Any) -> None:
         reactor = _reactor()

@@ -432,3 +432,12 @@ def latest_fetch_times(db: Database, source_id: str, limit: int) -> list[datetim
     with db.read() as s:
         return list(s.scalars(select(Article.fetched_at).where(Article.source_id == source_id)
                               .order_by(Article.fetched_at.desc()).limit(limit)))
+
+
+def urls_of(session: Session, article_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, url) of these articles, in id order."""
+    if not article_ids:
+        return []
+    rows = session.execute(select(Article.id, Article.url).where(Article.id.in_(list(article_ids)))
+                           .order_by(Article.id)).tuples()
+    return [(i, u) for i, u in rows]

@@ -578,7 +578,11 @@ def reclaim(db: Database, root: Path, *, now: datetime | None = None, grace: tim
             live = sum(r.length for r in rows)
             if size - live - _warcinfo_length(f) <= min_waste * size:
                 continue
-            freed += size - _compact(db, root, path, f, rows, now)
+            try:
+                freed += size - _compact(db, root, path, f, rows, now)
+            except (OSError, CaptureGone) as exc:  # this file stays as it is; `status` names its losses
+                logger.error("cannot compact %s: %s", path.name, exc)
+                continue
             compacted += 1
     if deleted or compacted:
         _fsync_dir(root)
@@ -608,6 +612,22 @@ def _compact(db: Database, root: Path, path: Path, old: BinaryIO, rows: Sequence
     name = _new_name(now)
     new_path = root / name
     fd = os.open(new_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        size, moves = _copy_live(root, path, old, rows, fd, name)
+        with db.write() as s:  # committed: from here on the new file is the one indexed
+            captures.move(s, moves)
+    except BaseException:
+        new_path.unlink(missing_ok=True)  # the index still points at the old file, which stays
+        raise
+    path.unlink()
+    logger.info("compacted %s into %s (%d captures kept)", path.name, name, len(rows))
+    return size
+
+
+def _copy_live(root: Path, path: Path, old: BinaryIO, rows: Sequence[CaptureRow],
+               fd: int, name: str) -> tuple[int, list[tuple[int, str, int]]]:
+    """Write the new file (its warcinfo, then each live range verbatim) and sync it; its size,
+    and where each capture now lies."""
     with open(fd, "r+b") as out:
         fcntl.flock(out.fileno(), fcntl.LOCK_EX)
         writer = _Sha256Writer(io.BytesIO(), gzip=False, warc_version="1.1")
@@ -629,15 +649,7 @@ def _compact(db: Database, root: Path, path: Path, old: BinaryIO, rows: Sequence
         os.fsync(out.fileno())
         size = out.tell()
         _fsync_dir(root)
-        try:
-            with db.write() as s:
-                captures.move(s, moves)
-        except Exception:
-            new_path.unlink(missing_ok=True)
-            raise
-    path.unlink()
-    logger.info("compacted %s into %s (%d captures kept)", path.name, name, len(rows))
-    return size
+    return size, moves
 
 
 def iter_files(root: Path) -> Iterator[Path]:

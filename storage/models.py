@@ -304,6 +304,8 @@ class Capture(Base):
     fetched_at: Mapped[datetime] = mapped_column(index=True)
     ip: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
+
+
 class OptOut(Base):
     """A subscriber's channel that asked for nothing more (Telegram /stop, the web, an email).
 
@@ -359,3 +361,104 @@ class WorkRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     done_at: Mapped[datetime | None] = mapped_column(index=True)
     result: Mapped[str | None] = mapped_column(Text)
+
+
+class ArticleVersion(Base):
+    """A text of an article as a re-check found it; version 1 is the text first stored."""
+
+    __tablename__ = "article_version"
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_version_article_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime]
+    # The WARC capture of the fetch that found this text (evidence capture), when there is one.
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="SET NULL"))
+
+
+class Recheck(Base):
+    """One re-fetch of a matched article: unchanged, changed (a new version), removed or failed."""
+
+    __tablename__ = "recheck"
+    __table_args__ = (
+        Index("ix_recheck_article_at", "article_id", "at"),
+        Index("ix_recheck_update_alerted", "is_update", "alerted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16))  # storage.rechecks.RecheckState
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(Text)  # where a redirect ended
+    detail: Mapped[str | None] = mapped_column(Text)  # why removed, or the failure
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("article_version.id", ondelete="SET NULL"))
+    # The WARC capture of this re-fetch's answer (a 404 page is evidence of the removal too).
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", ondelete="SET NULL"))
+    # A change or a new removal: what admins and subscribers are told about.
+    is_update: Mapped[bool] = mapped_column(Boolean, default=False)
+    alerted_at: Mapped[datetime | None]  # when the admins' alert took it
+
+
+class DigestUpdate(Base):
+    """A re-check's update shown in a subscriber's digest; the unique key is the 'once'."""
+
+    __tablename__ = "digest_update"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "recheck_id", name="uq_digest_update_subscriber_recheck"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[str] = mapped_column(String(128))
+    recheck_id: Mapped[int] = mapped_column(ForeignKey("recheck.id", ondelete="CASCADE"), index=True)
+
+
+class WaybackSubmission(Base):
+    """A URL to archive with the Wayback Machine's Save Page Now: queued, polled, done."""
+
+    __tablename__ = "wayback_submission"
+    __table_args__ = (Index("ix_wayback_submission_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # storage.wayback.WaybackState
+    job_id: Mapped[str | None] = mapped_column(String(255))
+    snapshot_url: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+
+class CaptureTimestamp(Base):
+    """The RFC 3161 token of a capture (evidence.timestamp), or why it is still owed.
+
+    A row is queued when the capture's article is matched; the stamp job fills in the TSA's
+    reply, or counts the attempt and when to try again. The capture never depends on it.
+    """
+
+    __tablename__ = "capture_timestamp"
+    __table_args__ = (Index("ix_capture_timestamp_state_next", "state", "next_attempt_at"),)
+
+    capture_id: Mapped[int] = mapped_column(BigId, ForeignKey("capture.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # storage.timestamps.StampState
+    imprint: Mapped[str | None] = mapped_column(String(64))  # hex SHA-256 of what was stamped
+    tsa_url: Mapped[str | None] = mapped_column(Text)
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)  # the TSA's reply (TimeStampResp, DER)
+    gen_time: Mapped[datetime | None]  # the time the TSA vouches for
+    serial: Mapped[str | None] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stamped_at: Mapped[datetime | None]

@@ -111,7 +111,7 @@ def test_job_errors_read_as_the_rule(mutate: object, message: str) -> None:
 def test_the_job_is_the_sources_and_settings_as_spiders_take_them() -> None:
     j = job()
     data = json.loads(j.to_json())
-    assert set(data) == {"database_url", "settings", "sources", "evidence"}
+    assert set(data) == {"database_url", "settings", "sources", "evidence", "rechecks"}
     assert data["evidence"] is None  # no capture unless the parent names a folder
     assert data["sources"][0] == {"id": "azattyq", "type": "feed", "urls": ["http://127.0.0.1:9/azattyq/api/zivqrkrvil"],
                                   "language": "kk", "link_pattern": r"/a/(?:[^/]+/)?\d+\.html",

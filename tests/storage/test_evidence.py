@@ -261,3 +261,25 @@ def test_reading_a_replaced_file_says_the_capture_is_gone(db: Database, tmp_path
         evidence.read(root, row)
     _, problems = evidence.check(db, root)
     assert [p.capture_id for p in problems] == [row.id]
+
+
+def test_a_compaction_that_cannot_finish_leaves_file_and_index_as_they_were(
+    db: Database, tmp_path: Path
+) -> None:
+    root = tmp_path / "ev"
+    w = CaptureWriter(db, Settings(root), clock=lambda: T0)
+    for n in range(3):
+        w.write(exchange(f"http://a.example/{n}", page(n)))
+    w.close()
+    [warc] = list(root.iterdir())
+    first, _, last = rows(db)
+    with db.write() as s:
+        s.execute(Capture.__table__.delete().where(Capture.id == first.id))
+    with open(warc, "r+b") as f:  # the last record cut short by hand: it cannot be copied
+        f.truncate(last.offset + last.length // 2)
+    before = rows(db)
+    done = evidence.reclaim(db, root, grace=timedelta(0))
+    assert done.files_compacted == 0
+    assert list(root.iterdir()) == [warc] and rows(db) == before  # nothing half-done is left
+    _, problems = evidence.check(db, root)
+    assert [p.capture_id for p in problems] == [last.id]

@@ -70,6 +70,8 @@ class FixtureSite:
         self.max_in_flight = 0  # most requests being answered at once, over all paths
         self.stopping = threading.Event()
         self.base_url = ""
+        # path -> (status, headers): answered instead of the file (a 503 outage, a redirect).
+        self.answers: dict[str, tuple[int, dict[str, str]]] = {}
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> str:
@@ -224,6 +226,11 @@ class _Handler(BaseHTTPRequestHandler):
     def dispatch(self, path: str, query: dict[str, list[str]], head: bool) -> None:
         if path.startswith("/faults/"):
             faults.handle(self, path, query)
+            return
+        answer = self.site.answers.get(path)
+        if answer is not None:
+            self.send_bytes(answer[0], b"<html><body>answered by the test</body></html>", "text/html",
+                            answer[1])
             return
         old = _OLD_PANGEA.match(path)
         if old:
