@@ -55,7 +55,7 @@ def build(root: Path) -> Path:
 def config(tmp_path: Path, db_url: str, base_url: str, **evidence: object) -> Path:
     data = {
         "database": {"url": db_url},
-        "crawl": {"per_host_delay": 0.0, "allow_private_networks": True, "timeout": 10.0},
+        "crawl": {"per_host_delay": 0.0, "allow_private_networks": True, "timeout": 60.0},
         "watchlists": [{"id": "w", "entities": [{"id": "eleusinov", "name": "Amin Eleusinov"}]}],
         "admins": [{"id": "ops", "channels": [{"type": "file", "path": str(tmp_path / "admin")}]}],
         "subscribers": [{"id": "desk", "watchlists": ["w"], "timezone": "UTC",

@@ -51,6 +51,7 @@ def _text_of(eml: Path) -> str:
     raise AssertionError("no text/plain part")
 
 
+@pytest.mark.timeout(480)  # eleven commands, four of them with a crawl child: minutes on a busy machine
 def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, site: FixtureSite) -> None:
     cfg = str(news.config(tmp_path, db_url, site.base_url))
     crawl = unionwatch("crawl", "--config", cfg, "--json")
@@ -79,7 +80,7 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     rows = _by_slug(run.json())
     assert {k: r["state"] for k, r in rows.items()} == {
         "gone": "removed", "moved": "removed", "edited": "changed", "same": "unchanged", "flaky": "failed",
-        "renamed": "unchanged"}
+        "renamed": "unchanged"}, run.stdout
     assert all(set(r) >= {"url", "article_id", "state", "at"} for r in rows.values())
     assert rows["gone"]["status"] == 404
     assert "home page" in rows["moved"]["detail"]
@@ -125,7 +126,7 @@ def test_removed_edited_unchanged_and_transient(tmp_path: Path, db_url: str, sit
     assert again.code == 0, again.stderr
     assert {k: r["state"] for k, r in _by_slug(again.json()).items()} == {
         "gone": "removed", "moved": "removed", "edited": "unchanged", "same": "unchanged",
-        "flaky": "unchanged", "renamed": "unchanged"}
+        "flaky": "unchanged", "renamed": "unchanged"}, again.stdout
     assert "admin alert" not in again.stderr
     assert len(_admin_alerts(tmp_path)) == 1
 

@@ -60,6 +60,7 @@ def _due_now(db_url: str, slug: str) -> None:
         db.dispose()
 
 
+@pytest.mark.timeout(360)  # seven commands, one with a crawl child
 def test_spn2_rate_limits_errors_and_snapshots(tmp_path: Path, db_url: str, site: FixtureSite,
                                                 spn2: Spn2StandIn) -> None:
     cfg = str(news.config(tmp_path, db_url, site.base_url, wayback={
