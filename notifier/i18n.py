@@ -44,6 +44,16 @@ def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
     return translations(lang).ngettext(singular, plural, n)
 
 
+def tr(lang: str, message: str) -> str:
+    """A fixed string of Python code in the subscriber's language (extracted as `tr:2`)."""
+    return gettext(lang, message)
+
+
+def ntr(lang: str, singular: str, plural: str, n: int) -> str:
+    """The plural form for n (extracted as `ntr:2,3`); Russian has three, Kazakh two."""
+    return ngettext(lang, singular, plural, n)
+
+
 @lru_cache(maxsize=8)
 def environment(lang: str) -> Environment:
     """Templates rendered in one language: `{% trans %}` and `_()` read its catalogue.

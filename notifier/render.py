@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from notifier import i18n
 from notifier.content import ArticleRef, DigestPreview, Group, Story
-from notifier.i18n import DEFAULT_LANGUAGE
+from notifier.i18n import DEFAULT_LANGUAGE, ntr, tr
 from notifier.sentences import Snippet, clip, squash
 from notifier.updates import UpdateView, update_subject
 from notifier.updates import views as update_views
@@ -91,16 +91,6 @@ class DigestView:
     updates: tuple[UpdateView, ...] = ()  # notifier/updates.py
 
 
-def tr(lang: str, message: str) -> str:
-    """A fixed string of Python code in the subscriber's language (extracted as `tr:2`)."""
-    return i18n.gettext(lang, message)
-
-
-def ntr(lang: str, singular: str, plural: str, n: int) -> str:
-    """The plural form for n (extracted as `ntr:2,3`); Russian has three, Kazakh two."""
-    return i18n.ngettext(lang, singular, plural, n)
-
-
 def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo, lang: str) -> StoryView:
     art = story.primary
     others = [e for e in story.entity_ids if e != group.entity.id]
@@ -136,7 +126,7 @@ def subject_line(preview: DigestPreview) -> str:
     lang = preview.subscriber.subscriber.language
     n = preview.story_count
     if n == 0 and preview.updates:
-        return clip(update_subject(preview.updates), SUBJECT_LIMIT)
+        return clip(update_subject(preview.updates, lang), SUBJECT_LIMIT)
     if n == 0:
         lists = ", ".join(preview.subscriber.options.lists) or ", ".join(
             squash(preview.entity(e).label_in(lang)) for e in preview.subscriber.entity_ids[:SUBJECT_NAMES])
@@ -182,7 +172,8 @@ def view(preview: DigestPreview) -> DigestView:
         already_sent=tuple(SentView(clip(squash(a.title), ALREADY_SENT_TITLE) or a.url, safe_url(a.url),
                                     squash(preview.source_name(a.source_id)))
                            for a in preview.already_sent),
-        updates=update_views(preview.updates, tz, safe_url),
+        updates=update_views(preview.updates, tz, safe_url, lang,
+                             lambda source: squash(preview.source_name(source))),
     )
 
 
@@ -300,7 +291,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
                 current = piece if first else _fit(f"{cont}\n\n{item}", limit)
                 size = tg_len(current)
             first = False
-    for block in _telegram_updates(v.updates):
+    for block in _telegram_updates(v.updates, v.lang):
         piece = _fit(block, limit)
         if size + 2 + tg_len(piece) <= limit:
             current, size = f"{current}\n\n{piece}", size + 2 + tg_len(piece)
@@ -317,9 +308,9 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return parts
 
 
-def _telegram_updates(updates: tuple[UpdateView, ...]) -> list[str]:
+def _telegram_updates(updates: tuple[UpdateView, ...], lang: str) -> list[str]:
     """The Updates section's Telegram pieces: the heading with the first, then one per update."""
-    mod = _template("_updates.telegram.j2").module
+    mod = _template("_updates.telegram.j2", lang).module
     blocks = [str(mod.update(u)).strip() for u in updates]  # type: ignore[attr-defined]
     if blocks:
         blocks[0] = f"{str(mod.heading()).strip()}\n\n{blocks[0]}"  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from notifier.i18n import DEFAULT_LANGUAGE, local_date, ntr, tr
 from notifier.sentences import clip, squash
 from storage import rechecks, versions, wayback
 from storage.database import Session
@@ -79,16 +80,17 @@ def evidence_links(session: Session, article_ids: Sequence[int]) -> dict[int, st
     return wayback.snapshots(session, article_ids)
 
 
-def views(items: Sequence[UpdateItem], tz: ZoneInfo,
-          check: Callable[[str], str | None]) -> tuple[UpdateView, ...]:
-    """`check`: the renderer's URL filter (http(s) only)."""
+def views(items: Sequence[UpdateItem], tz: ZoneInfo, check: Callable[[str], str | None],
+          lang: str = DEFAULT_LANGUAGE, source_name: Callable[[str], str] = str) -> tuple[UpdateView, ...]:
+    """`check`: the renderer's URL filter (http(s) only); dates in the subscriber's language,
+    sources by their names."""
     return tuple(
         UpdateView(
             removed=u.state is RecheckState.REMOVED,
-            date=u.at.astimezone(tz).strftime("%Y-%m-%d"),
+            date=local_date(u.at, tz, lang),
             title=clip(squash(u.title), TITLE_LIMIT) or u.url,
             url=check(u.url),
-            source=u.source,
+            source=source_name(u.source),
             detail=clip(squash(u.detail or ""), LINE_LIMIT),
             archived_url=check(u.archived_url) if u.archived_url else None,
             version=u.version,
@@ -98,12 +100,16 @@ def views(items: Sequence[UpdateItem], tz: ZoneInfo,
     )
 
 
-def update_subject(items: Sequence[UpdateItem]) -> str:
+def update_subject(items: Sequence[UpdateItem], lang: str = DEFAULT_LANGUAGE) -> str:
     """The subject of a digest holding only updates: 'Update: removed — <title>'."""
     if len(items) == 1:
         u = items[0]
-        return f"Update: {'removed' if u.state is RecheckState.REMOVED else 'changed'} — {squash(u.title)}"
+        if u.state is RecheckState.REMOVED:
+            return tr(lang, "Update: removed — %(title)s") % {"title": squash(u.title)}
+        return tr(lang, "Update: changed — %(title)s") % {"title": squash(u.title)}
     removed = sum(u.state is RecheckState.REMOVED for u in items)
-    parts = [f"{removed} removed"] if removed else []
-    parts += [f"{len(items) - removed} changed"] if len(items) > removed else []
-    return f"{len(items)} updates: {', '.join(parts)}"
+    parts = [ntr(lang, "%(num)d removed", "%(num)d removed", removed) % {"num": removed}] if removed else []
+    changed = len(items) - removed
+    parts += [ntr(lang, "%(num)d changed", "%(num)d changed", changed) % {"num": changed}] if changed else []
+    return ntr(lang, "%(num)d update: %(what)s", "%(num)d updates: %(what)s", len(items)) % {
+        "num": len(items), "what": ", ".join(parts)}
