@@ -73,6 +73,10 @@ class WebLinks:
     def unsubscribe(self, subscriber_id: str, channel_key: str) -> str:
         return f"{self.base_url}/u/{self._make(subscriber_id, 'unsubscribe', channel_key)}"
 
+    def read(self, subscriber_id: str, article_id: int) -> str:
+        """A digest item's article page in the web, the reader signed in by the link."""
+        return f"{self.base_url}/r/{self._make(subscriber_id, 'read', str(article_id))}"
+
     def mark(self, subscriber_id: str, article_id: int, entity_id: str) -> str:
         return f"{self.base_url}/m/{self._make(subscriber_id, 'mark', f'{article_id}:{entity_id}')}"
 

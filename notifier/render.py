@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -55,6 +56,7 @@ class StoryView:
     story: int = 0
     section: str = ""
     evidence_url: str | None = None  # the archived copy (Wayback snapshot), when there is one
+    article_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,18 @@ class DigestView:
     older_count: int = 0  # matches too old to list (digest.max_age_days)
     max_age_days: int = 0
     updates: tuple[UpdateView, ...] = ()  # notifier/updates.py
+    # article id -> its links into the web for this reader (items.*.j2 `links`); none without web
+    item_links: Mapping[int, ItemLinks] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLinks:
+    """One item's links into `unionwatch web`, signed for the reader: kept out of the cached
+    item fragments, which every reader of the story shares."""
+
+    read: str
+    mark: str
+    name: str  # the section's entity, whom the mark is about
 
 
 def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo, lang: str) -> StoryView:
@@ -107,6 +121,7 @@ def _story_view(preview: DigestPreview, group: Group, story: Story, tz: ZoneInfo
         story=story.id,
         section=group.entity.id,
         evidence_url=safe_url(preview.evidence.get(art.id, "")),
+        article_id=art.id,
     )
 
 
@@ -174,7 +189,18 @@ def view(preview: DigestPreview) -> DigestView:
                            for a in preview.already_sent),
         updates=update_views(preview.updates, tz, safe_url, lang,
                              lambda source: squash(preview.source_name(source))),
+        item_links=_item_links(preview, lang),
     )
+
+
+def _item_links(preview: DigestPreview, lang: str) -> dict[int, ItemLinks]:
+    web = preview.subscriber.options.web
+    if web is None:
+        return {}
+    who = preview.subscriber.id
+    return {s.primary.id: ItemLinks(web.read(who, s.primary.id), web.mark(who, s.primary.id, g.entity.id),
+                                    squash(g.entity.name_in(lang)))
+            for g in preview.groups for s in g.stories}
 
 
 ALREADY_SENT_TITLE = 80  # characters of each title in the digest's "already sent" line
@@ -215,6 +241,14 @@ def _telegram_item(s: StoryView, lang: str) -> str:
 
 def _item_globals(lang: str) -> dict[str, object]:
     return {"html_item": lambda s: _html_item(s, lang), "text_item": lambda s: _text_item(s, lang)}
+
+
+def _telegram_links(v: DigestView, s: StoryView) -> str:
+    links = v.item_links.get(s.article_id)
+    if links is None:
+        return ""
+    mod = _template("_item_links.j2", v.lang).module
+    return "\n" + str(mod.telegram(links)).strip()  # type: ignore[attr-defined]
 
 
 def clear_caches() -> None:
@@ -281,7 +315,7 @@ def telegram_parts(v: DigestView, limit: int = TELEGRAM_LIMIT) -> list[str]:
         cont = str(mod.group(g, True)).strip()  # type: ignore[attr-defined]
         first = True
         for s in g.stories:
-            item = _telegram_item(s, v.lang)
+            item = _telegram_item(s, v.lang) + _telegram_links(v, s)
             piece = _fit(f"{heading}\n\n{item}" if first else item, limit)
             piece_size = tg_len(piece)
             if size + 2 + piece_size <= limit:

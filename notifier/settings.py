@@ -265,6 +265,9 @@ class DigestOptions:
     source_names: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     group_stories: bool = True  # off only to measure what grouping costs (bench/digest.py)
     lists: tuple[str, ...] = ()  # the subscriber's watchlists, as an empty digest names them
+    # Links into `unionwatch web` beside each item (its article page, "not about this person"),
+    # when web.base_url and the signing key are set.
+    web: WebLinks | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

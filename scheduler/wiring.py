@@ -56,7 +56,7 @@ def subscriber_spec(cfg: Config, sub: SubscriberConfig) -> SubscriberSpec:
     """The subscriber with their watchlists resolved to entity ids, in the config's order."""
     lists = {w.id: w.description or w.id for w in cfg.watchlists}
     options = DigestOptions(source_names=source_names(cfg),
-                            lists=tuple(lists.get(w, w) for w in sub.watchlists))
+                            lists=tuple(lists.get(w, w) for w in sub.watchlists), web=web_links(cfg))
     return SubscriberSpec(sub, tuple(dict.fromkeys(e.id for e in cfg.entities_of(sub))), options,
                           instant_ids=instant_entity_ids(cfg, sub))
 

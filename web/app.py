@@ -470,6 +470,22 @@ def create_app(cfg: WebSettings) -> FastAPI:
                 false_alarms.mark(s, article_id, entity, c.session.who, note.strip())
         return RedirectResponse(f"/a/{article_id}?marked={'0' if undo else '1'}#marks", status_code=303)
 
+    @app.get("/r/{token}")
+    def read_link(request: Request, token: str) -> Response:
+        """A digest item's link to its article page: signs the reader in, shows the article."""
+        g = grant(token, "read")
+        if g.who not in cfg.readers:
+            raise HTTPException(403, "this link's reader is no longer subscribed")
+        try:
+            article_id = int(g.target)
+        except ValueError:
+            raise HTTPException(400, "this link is not valid") from None
+        s = sessions.new(g.who)
+        request.state.session = s
+        resp = RedirectResponse(f"/a/{article_id}", status_code=303)
+        keep(resp, s)
+        return resp
+
     @app.get("/m/{token}")
     def mark_link(request: Request, token: str) -> Response:
         """The "not about this person" link beside a digest item: signs the reader in, shows the form."""
