@@ -53,3 +53,8 @@ def test_the_wheel_holds_everything_the_demo_serves_and_reads(wheel: list[str]) 
     assert {f"storage/migrations/versions/{m}" for m in migrations} <= set(wheel)
     templates = {f"notifier/templates/{p.name}" for p in (ROOT / "notifier" / "templates").iterdir()}
     assert templates <= set(wheel)
+    # The digest's languages: every compiled catalogue (committed, so no build step is needed).
+    catalogues = {f"notifier/locale/{lang}/LC_MESSAGES/messages.{ext}" for lang in ("en", "kk", "ru")
+                  for ext in ("po", "mo")}
+    assert catalogues <= set(wheel), sorted(catalogues - set(wheel))
+    assert "scheduler/demo/readers.yaml" in wheel
