@@ -26,7 +26,7 @@ from matching.translit import key
 
 WINDOW = timedelta(days=3)
 THRESHOLD = 5.0
-TEXT_LIMIT = 1500  # characters of body compared: the facts of a news report come first
+TEXT_LIMIT = 1000  # characters of body compared: the facts of a news report come first
 LEAD_LIMIT = 400  # the lead, for the kinds of event
 
 # Kinds of event, by word stems (lowercase prefixes) in each language. A report of a sentence
@@ -227,16 +227,23 @@ def tokens_of(text: str, language: str, proper: bool = True) -> tuple[frozenset[
             if numbers[w]:
                 out.add(f"#{numbers[w]}")
             continue
-        if len(w) < 4 or _month(w):
-            continue
-        stem = key(w)[:6]
-        if len(stem) < 4 or stem in STOP:
+        stem = _stem(w)
+        if stem is None:
             continue
         raw = m.group()
         out.add(f"s:{stem}")
         if proper and raw[0].isupper() and not _sentence_start(text, m.start()):
             names.add(f"s:{stem}")
     return frozenset(out), frozenset(names)
+
+
+@lru_cache(maxsize=1 << 17)
+def _stem(word: str) -> str | None:
+    """A lowercase word's comparison stem, or None for a short, month or too common word."""
+    if len(word) < 4 or _month(word):
+        return None
+    stem = key(word)[:6]
+    return None if len(stem) < 4 or stem in STOP else stem
 
 
 def _sentence_start(text: str, pos: int) -> bool:
