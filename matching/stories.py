@@ -318,21 +318,28 @@ def group_reports(reports: Sequence[Report]) -> list[list[int]]:
     evidence = {r.id: r.evidence() for r in ordered}
     weights = _weights(ordered, evidence)
     stories: list[list[Report]] = []
+    by_entity: dict[str, list[int]] = {}  # entity -> the stories naming it: only those can match
     for r in ordered:
-        best, best_score = None, THRESHOLD
-        for story in stories:
+        best, best_score = -1, THRESHOLD
+        candidates = sorted({i for e in r.entities for i in by_entity.get(e, ())})
+        for i in candidates:
+            story = stories[i]
             if r.when - story[0].when > WINDOW:
                 continue
-            if any(not _events_agree(r.features, m.features) or not (r.entities & m.entities)
+            if any(not (r.entities & m.entities) or not _events_agree(r.features, m.features)
                    for m in story):
                 continue
             s = max(score(r, m, weights, evidence) for m in story)
             if s >= best_score:
-                best, best_score = story, s
-        if best is None:
+                best, best_score = i, s
+        if best < 0:
+            best = len(stories)
             stories.append([r])
         else:
-            best.append(r)
+            stories[best].append(r)
+        for e in r.entities:
+            if best not in by_entity.setdefault(e, []):
+                by_entity[e].append(best)
     return [[r.id for r in s] for s in stories]
 
 
