@@ -138,14 +138,11 @@ class StoryFeatures:
     names: frozenset[str]  # the "s:" tokens written as a name somewhere (capitalised mid-sentence)
     title_events: frozenset[str]
     lead_events: frozenset[str]
+    dates: frozenset[str] = frozenset()  # the "d:" tokens, kept apart: compared for every pair
 
     @staticmethod
     def empty() -> StoryFeatures:
         return StoryFeatures(frozenset(), frozenset(), frozenset(), frozenset())
-
-    @property
-    def dates(self) -> frozenset[str]:
-        return frozenset(t for t in self.tokens if t.startswith("d:"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +259,9 @@ def story_features(title: str, body: str, language: str) -> StoryFeatures:
     lead = body[:LEAD_LIMIT]
     t_tokens, _ = tokens_of(title, language, proper=False)
     b_tokens, names = tokens_of(body[:TEXT_LIMIT], language)
-    return StoryFeatures(t_tokens | b_tokens, names, events_in(title), events_in(f"{title}\n{lead}"))
+    tokens = t_tokens | b_tokens
+    return StoryFeatures(tokens, names, events_in(title), events_in(f"{title}\n{lead}"),
+                         frozenset(t for t in tokens if t.startswith("d:")))
 
 
 def _events_agree(a: StoryFeatures, b: StoryFeatures) -> bool:
