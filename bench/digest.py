@@ -15,6 +15,7 @@ Targets: ≤ 60 s and ≤ 1 GiB peak RSS for the default sizes, grouping and loc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import random
 import resource
@@ -25,8 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from matching.stories import story_features
 from notifier import render, select
 from notifier.batch import create_digests
+from notifier.content import build_groups
 from notifier.digest import preview_digest
 from notifier.select import unassigned_articles
 from notifier.settings import (
@@ -37,7 +40,7 @@ from notifier.settings import (
     Subscriber,
     SubscriberSpec,
 )
-from storage import mentions, migrate
+from storage import articles, mentions, migrate
 from storage.articles import ArticleRecord, insert_articles
 from storage.database import Database
 from storage.mentions import NewMention
@@ -116,6 +119,34 @@ def _story_counts(
     return sum(p.story_count for p in previews) / n, sum(len(p.articles) for p in previews) / n
 
 
+def _grouping_alone(
+    db: Database, subs: list[SubscriberSpec], entities: dict[str, EntityInfo]
+) -> tuple[float, float, float]:
+    """ms per digest of build_groups with grouping on and off (best of 5, interleaved, so the
+    machine's load hits both alike), and ms per article of the features grouping compares."""
+    with db.read() as s:
+        lists = [(sub, unassigned_articles(s, f"probe-{sub.id}", sub.entity_ids)) for sub in subs]
+    flat = {id(sub): dataclasses.replace(sub, options=dataclasses.replace(sub.options, group_stories=False))
+            for sub, _ in lists}
+    on, off = [], []
+    for _ in range(5):
+        for grouping, out in ((True, on), (False, off)):
+            t = time.perf_counter()
+            for sub, arts in lists:
+                build_groups([dataclasses.replace(a, entity_ids=list(a.entity_ids)) for a in arts],
+                             sub if grouping else flat[id(sub)], entities)
+            out.append(time.perf_counter() - t)
+    with db.read() as s:
+        sample = sorted({a.id for _, arts in lists for a in arts})[:2000]
+        bodies = articles.bodies(s, sample)
+    t = time.perf_counter()
+    for body in bodies.values():
+        story_features("", body, "ru")
+    per_article = (time.perf_counter() - t) / max(1, len(bodies)) * 1000
+    n = max(1, len(lists))
+    return min(on) / n * 1000, min(off) / n * 1000, per_article
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--subscribers", type=int, default=10_000)
@@ -183,6 +214,7 @@ def main() -> None:
     ungrouped, _ = timed(flat)
     built, made = timed(subs)
     stories = _story_counts(db, subs[: min(200, len(subs))], entities)
+    g_on, g_off, per_article = _grouping_alone(db, subs[: min(200, len(subs))], entities)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak = peak_rss_mib()
 
@@ -200,6 +232,10 @@ def main() -> None:
           f"same run: {ungrouped:.2f} s; cost of grouping: {built / ungrouped:.2f}x "
           f"({(built - ungrouped) / len(subs) * 1000:+.2f} ms/subscriber); "
           f"a sample digest holds {stories[0]:.1f} stories of {stories[1]:.1f} articles")
+    print(f"grouping alone (build_groups, best of 5): {g_on:.2f} ms/digest on, {g_off:.2f} ms off "
+          f"({g_on / max(g_off, 1e-9):.1f}x); features: {per_article:.2f} ms per article, once per "
+          f"article and process; per subscriber in all: {(g_on - g_off) / (built / len(subs) * 1000):.1%} "
+          f"of a digest's time")
     print(f"peak RSS: {peak:.0f} MiB in the main process (after seeding {rss_after_seed:.0f} MiB), "
           f"{children:.0f} MiB in the largest worker")
     verdict = "OK" if built <= 60 and max(peak, children) <= 1024 else "OVER TARGET"

@@ -26,7 +26,7 @@ from matching.translit import key
 
 WINDOW = timedelta(days=3)
 THRESHOLD = 5.0
-TEXT_LIMIT = 1500  # characters of body compared: the facts of a news report come first
+TEXT_LIMIT = 1000  # characters of body compared: the facts of a news report come first
 LEAD_LIMIT = 400  # the lead, for the kinds of event
 
 # Kinds of event, by word stems (lowercase prefixes) in each language. A report of a sentence
@@ -138,14 +138,11 @@ class StoryFeatures:
     names: frozenset[str]  # the "s:" tokens written as a name somewhere (capitalised mid-sentence)
     title_events: frozenset[str]
     lead_events: frozenset[str]
+    dates: frozenset[str] = frozenset()  # the "d:" tokens, kept apart: compared for every pair
 
     @staticmethod
     def empty() -> StoryFeatures:
         return StoryFeatures(frozenset(), frozenset(), frozenset(), frozenset())
-
-    @property
-    def dates(self) -> frozenset[str]:
-        return frozenset(t for t in self.tokens if t.startswith("d:"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,16 +224,23 @@ def tokens_of(text: str, language: str, proper: bool = True) -> tuple[frozenset[
             if numbers[w]:
                 out.add(f"#{numbers[w]}")
             continue
-        if len(w) < 4 or _month(w):
-            continue
-        stem = key(w)[:6]
-        if len(stem) < 4 or stem in STOP:
+        stem = _stem(w)
+        if stem is None:
             continue
         raw = m.group()
         out.add(f"s:{stem}")
         if proper and raw[0].isupper() and not _sentence_start(text, m.start()):
             names.add(f"s:{stem}")
     return frozenset(out), frozenset(names)
+
+
+@lru_cache(maxsize=1 << 17)
+def _stem(word: str) -> str | None:
+    """A lowercase word's comparison stem, or None for a short, month or too common word."""
+    if len(word) < 4 or _month(word):
+        return None
+    stem = key(word)[:6]
+    return None if len(stem) < 4 or stem in STOP else stem
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -255,7 +259,9 @@ def story_features(title: str, body: str, language: str) -> StoryFeatures:
     lead = body[:LEAD_LIMIT]
     t_tokens, _ = tokens_of(title, language, proper=False)
     b_tokens, names = tokens_of(body[:TEXT_LIMIT], language)
-    return StoryFeatures(t_tokens | b_tokens, names, events_in(title), events_in(f"{title}\n{lead}"))
+    tokens = t_tokens | b_tokens
+    return StoryFeatures(tokens, names, events_in(title), events_in(f"{title}\n{lead}"),
+                         frozenset(t for t in tokens if t.startswith("d:")))
 
 
 def _events_agree(a: StoryFeatures, b: StoryFeatures) -> bool:
@@ -311,21 +317,28 @@ def group_reports(reports: Sequence[Report]) -> list[list[int]]:
     evidence = {r.id: r.evidence() for r in ordered}
     weights = _weights(ordered, evidence)
     stories: list[list[Report]] = []
+    by_entity: dict[str, list[int]] = {}  # entity -> the stories naming it: only those can match
     for r in ordered:
-        best, best_score = None, THRESHOLD
-        for story in stories:
+        best, best_score = -1, THRESHOLD
+        candidates = sorted({i for e in r.entities for i in by_entity.get(e, ())})
+        for i in candidates:
+            story = stories[i]
             if r.when - story[0].when > WINDOW:
                 continue
-            if any(not _events_agree(r.features, m.features) or not (r.entities & m.entities)
+            if any(not (r.entities & m.entities) or not _events_agree(r.features, m.features)
                    for m in story):
                 continue
             s = max(score(r, m, weights, evidence) for m in story)
             if s >= best_score:
-                best, best_score = story, s
-        if best is None:
+                best, best_score = i, s
+        if best < 0:
+            best = len(stories)
             stories.append([r])
         else:
-            best.append(r)
+            stories[best].append(r)
+        for e in r.entities:
+            if best not in by_entity.setdefault(e, []):
+                by_entity[e].append(best)
     return [[r.id for r in s] for s in stories]
 
 

@@ -48,6 +48,8 @@ def main_entity(art: ArticleRef, order: Mapping[str, int]) -> str:
     among several at that level the most often named, then the first named, and only then
     the subscriber's watchlist order: config order decides nothing while the text does.
     """
+    if not art.entity_ids:
+        return ""
     best = min(art.first.get(e, (BODY + 1, 0))[0] for e in art.entity_ids)
     level = [e for e in art.entity_ids if art.first.get(e, (BODY + 1, 0))[0] == best]
     return min(level, key=lambda e: (-art.counts.get(e, 0), art.first.get(e, (BODY + 1, 0))[1],

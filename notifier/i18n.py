@@ -76,13 +76,13 @@ def environment(lang: str) -> Environment:
     return env
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 17)
 def local_date(dt: datetime | None, tz: ZoneInfo, lang: str) -> str:
     """A date as the subscriber reads it: '2 December 2026', '2 декабря 2026 г.'."""
     return format_date(dt.astimezone(tz), format="long", locale=lang) if dt else ""
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 17)
 def short_date(dt: datetime | None, tz: ZoneInfo, lang: str) -> str:
     """A story's date: short, localised (02.12.2026, 12/2/26)."""
     return format_date(dt.astimezone(tz), format="medium", locale=lang) if dt else ""

@@ -219,8 +219,8 @@ def _template(name: str, lang: str) -> Template:
 # Many subscribers watch the same names, so one story appears in many digests: render each
 # story once per language and reuse the fragment (a StoryView is immutable and hashable).
 # A real day has hundreds of matching stories; the size covers the 20,000 of bench/digest.py
-# (about 2 KB per story for the three fragments).
-ITEM_CACHE = 32768
+# in three languages (about 2 KB per story and language for the three fragments).
+ITEM_CACHE = 65536
 
 
 @lru_cache(maxsize=ITEM_CACHE)

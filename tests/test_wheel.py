@@ -56,3 +56,8 @@ def test_the_wheel_holds_everything_the_demo_serves_and_reads(wheel: list[str]) 
     web_files = {f"web/{p.parent.name}/{p.name}" for d in ("templates", "static")
                  for p in (ROOT / "web" / d).iterdir()}
     assert web_files <= set(wheel), sorted(web_files - set(wheel))
+    # The digest's languages: every compiled catalogue (committed, so no build step is needed).
+    catalogues = {f"notifier/locale/{lang}/LC_MESSAGES/messages.{ext}" for lang in ("en", "kk", "ru")
+                  for ext in ("po", "mo")}
+    assert catalogues <= set(wheel), sorted(catalogues - set(wheel))
+    assert "scheduler/demo/readers.yaml" in wheel

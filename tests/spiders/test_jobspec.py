@@ -113,7 +113,8 @@ def test_the_job_is_the_sources_and_settings_as_spiders_take_them() -> None:
     data = json.loads(j.to_json())
     assert set(data) == {"database_url", "settings", "sources", "evidence", "rechecks"}
     assert data["evidence"] is None  # no capture unless the parent names a folder
-    assert data["sources"][0] == {"id": "azattyq", "type": "feed", "urls": ["http://127.0.0.1:9/azattyq/api/zivqrkrvil"],
+    assert data["sources"][0] == {"id": "azattyq", "name": "Radio Azattyq (kk)", "type": "feed",
+                                  "urls": ["http://127.0.0.1:9/azattyq/api/zivqrkrvil"],
                                   "language": "kk", "link_pattern": r"/a/(?:[^/]+/)?\d+\.html",
                                   "max_age_days": None, "obey_robots": None, "link_selector": None,
                                   "next_selector": None, "depth": 1, "timezone": None}

@@ -68,9 +68,9 @@ def test_each_digest_item_links_to_its_article_page_and_a_false_alarm_mark(
 ) -> None:
     import dataclasses
 
+    from notifier.assign import preview
     from notifier.render import telegram_parts, view
     from notifier.settings import DigestOptions
-    from notifier.assign import preview
 
     store(site.db, site.cfg.names, "Елеусинов на свободе", "Амин Елеусинов вышел на свободу.", published=NOW)
     server = smtp_factory()
