@@ -267,7 +267,7 @@ def wayback(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False, verbo
 
 @app.command()
 def status(config: ConfigOpt = DEFAULT_CONFIG, json_out: JsonOpt = False) -> None:
-    """Health of every source, the outbox and the scheduler."""
+    """Health of every source, the outbox, the scheduler and the evidence archive."""
     from scheduler.commands import status_command
 
     cfg = _config(config, require_secrets=False)

@@ -178,13 +178,19 @@ def test_killed_mid_run_then_next_run_continues_the_file_cleanly(
     db = Database(db_url)
 
     def unindexed_on_disk() -> bool:
-        """Records written that the index does not have yet (it is written in batches)."""
+        """Records written that the index does not have yet (it is written in batches). Looked
+        at with the child frozen (SIGSTOP), so that it cannot index them before the kill; it
+        runs on (SIGCONT) while the answer is no."""
         files = list(root.glob("*.warc.gz")) if root.is_dir() else []
         if not files:
             return False
+        proc.send_signal(signal.SIGSTOP)
         with db.read() as s:
             end = captures.indexed_end(s, files[0].name)
-        return end is not None and files[0].stat().st_size > end
+        if end is not None and files[0].stat().st_size > end:
+            return True
+        proc.send_signal(signal.SIGCONT)
+        return False
 
     try:
         wait_for(unindexed_on_disk, 60, "the child to archive pages it has not indexed yet")
