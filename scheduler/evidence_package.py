@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,7 +171,7 @@ def records_bytes(stored: bytes) -> bytes:
         return stored
     try:
         return gzip.decompress(stored)
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, zlib.error) as exc:  # a changed byte breaks deflate
         raise CaptureUnreadable(f"its gzip data is corrupt ({exc})") from None
 
 

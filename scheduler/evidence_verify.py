@@ -15,6 +15,7 @@ import io
 import json
 import struct
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,7 @@ def _check_files(zf: zipfile.ZipFile, report: VerifyReport) -> None:
             continue
         try:
             got, size = _sha256_of_member(zf, path)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a zip CRC error is a changed byte
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:  # a CRC error: a changed byte
             report.files.append({"path": path, "ok": False, "problem": f"unreadable: {exc}"})
             continue
         want = str(res.get("hash", ""))

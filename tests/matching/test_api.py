@@ -130,6 +130,8 @@ def test_package_is_pure() -> None:
         "functools",
         "hashlib",
         "itertools",
+        "math",
+        "datetime",
         "json",
         "re",
         "typing",
