@@ -12,7 +12,7 @@ import sys
 from scheduler.archived import copy_finder
 from scheduler.config import Config
 from scheduler.output import Failed
-from scheduler.wiring import open_database, watchlist
+from scheduler.wiring import open_database, source_names, watchlist
 from web import EntityView, ReaderView, WebSettings
 from web.tokens import ADMIN, Signer
 
@@ -71,6 +71,7 @@ def settings(cfg: Config, *, host: str, port: int) -> tuple[WebSettings, bool]:
     ws = WebSettings(
         db=db,
         archived=copy_finder(cfg, db),
+        source_names=source_names(cfg),
         base_url=base,
         secret=secret,
         admin_password_hash=os.environ.get(cfg.web.admin_password_hash_env) or None,

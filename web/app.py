@@ -72,6 +72,8 @@ def create_app(cfg: WebSettings) -> FastAPI:
     env.globals["base_url"] = cfg.base_url
     env.filters["day"] = lambda d: d.strftime("%Y-%m-%d") if d else "—"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC") if d else "—"
+    # Sources as people read them (sources[].name); the slug stays the id in links and forms.
+    env.filters["source"] = lambda source_id: cfg.source_names.get(source_id, source_id)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
 

@@ -47,4 +47,5 @@ class WebSettings:
     page_size: int = 20
     unsubscribe_mailto: str | None = None
     archived: CopyFinder | None = None  # the evidence store's newest copy of an article, if wired
+    source_names: dict[str, str] = field(default_factory=dict)  # id -> sources[].name (else the id)
     extra: dict[str, str] = field(default_factory=dict)

@@ -228,6 +228,7 @@ def site(db: Database) -> Iterator[Site]:
             "other": ReaderView("other", "Other", frozenset({"kushakbayev"}), ("telegram:5",), ("kz",)),
         },
         sources=("azattyq", "kloop", "hostile"),
+        source_names={"azattyq": "Radio Azattyq (kk)"},
         names=wl,
         cookie_secure=False,
         login_attempts=3,

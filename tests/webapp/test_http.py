@@ -47,6 +47,10 @@ def test_name_search_in_any_case_form_finds_every_spelling(site: Site) -> None:
         assert site.ids["other"] not in found
         assert "<mark>Амин Елеусинов</mark>" in r.text
         assert "Also in:" in r.text and f'href="/a/{site.ids["copy"]}"' in r.text
+        # Sources by their names (sources[].name); the slug stays the id the filter sends.
+        assert "Radio Azattyq (kk) ·" in r.text
+        assert '<option value="azattyq">Radio Azattyq (kk)</option>' in r.text
+        assert "kloop ·" in r.text  # a source without a name shows its id
 
 
 def test_word_search_uses_the_full_text_index_with_filters_and_pages(site: Site) -> None:
