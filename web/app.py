@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,18 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from storage import article_details, crawl_runs, entity_stats, false_alarms, fulltext, optouts, outbox
+from storage import (
+    article_details,
+    crawl_runs,
+    entity_stats,
+    false_alarms,
+    fulltext,
+    optouts,
+    outbox,
+    rechecks,
+    versions,
+    wayback,
+)
 from storage import work_requests as work
 from storage.articles import StoredArticle
 from storage.fulltext import Filters
@@ -398,6 +410,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
             marks = [
                 m for m in false_alarms.of_article(s, article_id) if c.admin or m.reader == c.session.who
             ]
+            evidence = _evidence(s, article_id)
         has_copy = cfg.archived is not None and cfg.archived(article_id) is not None
 
         def spans(field: str) -> list[Span]:
@@ -430,6 +443,7 @@ def create_app(cfg: WebSettings) -> FastAPI:
             entities=sorted(entities),
             source_url=_safe(a.url),
             has_copy=has_copy,
+            evidence=evidence,
         )
 
     @app.get("/a/{article_id}/archived", response_class=HTMLResponse)
@@ -827,3 +841,23 @@ def _exclude_phrase(text: str, start: int, end: int) -> str | None:
         return f"{before.group(1)} {text[start:end]}"
     after = _WORD_AFTER.match(text[end : end + 40])
     return text[start : end + after.end()] if after else None
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the article page shows of the evidence kept: re-checks, versions, the Wayback copy."""
+
+    wayback: str | None
+    checks: list[tuple[datetime, str, int | None, str | None]]  # at, state, status, detail
+    versions: list[tuple[int, datetime, str]]  # number, fetched at, diff from the one before
+    removed_at: datetime | None  # the last re-check found it removed
+
+
+def _evidence(session: Any, article_id: int) -> _Evidence:
+    found = versions.of_article(session, article_id)
+    diffs = [(found[0].version, found[0].fetched_at, "")] if found else []
+    diffs += [(new.version, new.fetched_at, versions.diff(old, new)) for old, new in pairwise(found)]
+    checks = rechecks.history(session, article_id)
+    last = checks[-1] if checks else None
+    removed = last[0] if last is not None and last[1] == rechecks.RecheckState.REMOVED else None
+    return _Evidence(wayback.snapshots(session, [article_id]).get(article_id), checks, diffs, removed)

@@ -363,3 +363,33 @@ def test_a_reader_follows_their_watchlist_in_a_feed_reader(site: Site) -> None:
 
 
 import httpx  # noqa: E402
+
+
+def test_the_article_page_shows_its_versions_removal_and_wayback_copy(site: Site) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from storage import article_details, rechecks, wayback
+    from storage.rechecks import Found
+
+    art = site.ids["trial"]
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with site.db.write() as s:
+        stored = article_details.get(s, art)
+        assert stored is not None
+        title, body = stored.title, stored.body
+        edited = body + "\n\nОбновлено: суд отклонил <script>alert(1)</script> апелляцию."
+        rechecks.record(s, Found(article_id=art, at=at, status_code=200, title=title, body=edited))
+        rechecks.record(s, Found(article_id=art, at=at + timedelta(days=6), status_code=410,
+                                 removed="gone (410)"))
+        assert wayback.queue(s, art, "https://example.org/a/trial", at, timedelta(days=1))
+        [sub] = wayback.pending(s, at + timedelta(minutes=1), 10)
+        snapshot = "https://web.archive.org/web/20261201090000/https://example.org/a/trial"
+        wayback.archived(s, sub.id, snapshot, at)
+    with site.admin() as c:
+        page = c.get(f"/a/{art}").text
+    assert "Removed from the site on 2026-12-07 09:00 UTC" in page
+    assert "changed" in page and "gone (410)" in page and "(HTTP 410)" in page
+    assert "Version 1" in page and "Version 2" in page
+    assert "+Обновлено: суд отклонил &lt;script&gt;alert(1)&lt;/script&gt; апелляцию." in page
+    assert "<script>alert(1)" not in page
+    assert 'href="https://web.archive.org/web/20261201090000/https://example.org/a/trial"' in page
