@@ -486,34 +486,30 @@ def create_app(cfg: WebSettings) -> FastAPI:
                 false_alarms.mark(s, article_id, entity, c.session.who, note.strip())
         return RedirectResponse(f"/a/{article_id}?marked={'0' if undo else '1'}#marks", status_code=303)
 
+    def sign_in_and_go(request: Request, who: str, path: str) -> Response:
+        """A reader's signed link from a digest: a session of their own, then the page."""
+        if who not in cfg.readers:
+            raise HTTPException(403, "this link's reader is no longer subscribed")
+        s = sessions.new(who)
+        request.state.session = s
+        resp = RedirectResponse(path, status_code=303)
+        keep(resp, s)
+        return resp
+
     @app.get("/r/{token}")
     def read_link(request: Request, token: str) -> Response:
         """A digest item's link to its article page: signs the reader in, shows the article."""
         g = grant(token, "read")
-        if g.who not in cfg.readers:
-            raise HTTPException(403, "this link's reader is no longer subscribed")
-        try:
-            article_id = int(g.target)
-        except ValueError:
-            raise HTTPException(400, "this link is not valid") from None
-        s = sessions.new(g.who)
-        request.state.session = s
-        resp = RedirectResponse(f"/a/{article_id}", status_code=303)
-        keep(resp, s)
-        return resp
+        if not g.target.isdigit():
+            raise HTTPException(400, "this link is not valid")
+        return sign_in_and_go(request, g.who, f"/a/{int(g.target)}")
 
     @app.get("/m/{token}")
     def mark_link(request: Request, token: str) -> Response:
         """The "not about this person" link beside a digest item: signs the reader in, shows the form."""
         g = grant(token, "mark")
-        if g.who not in cfg.readers:
-            raise HTTPException(403, "this link's reader is no longer subscribed")
         article_id, _, entity = g.target.partition(":")
-        s = sessions.new(g.who)
-        request.state.session = s
-        resp = RedirectResponse(f"/a/{int(article_id)}?entity={entity}#marks", status_code=303)
-        keep(resp, s)
-        return resp
+        return sign_in_and_go(request, g.who, f"/a/{int(article_id)}?entity={entity}#marks")
 
     # --- digest in the browser ----------------------------------------------------------------------
 
