@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import errno
 import io
+import os
 import random
 import tracemalloc
 from collections.abc import Callable
@@ -213,6 +214,11 @@ def test_retention_drops_unmatched_captures_and_reclaims_their_space(db: Databas
     w2 = CaptureWriter(db, Settings(root), clock=lambda: T0 + timedelta(days=1))
     w2.write(exchange("http://a.example/other-day", page(7)))
     w2.close()
+    # The files' own clock is the writers' clock: reclaim's grace reads their mtime, and the
+    # real one would be later than the `now` below once the calendar has passed it.
+    for path, when in ((old_file, T0), (next(p for p in root.iterdir() if p != old_file),
+                                        T0 + timedelta(days=1))):
+        os.utime(path, (when.timestamp(), when.timestamp()))
     before = {r.url: r for r in rows(db)}
     assert before["http://a.example/matched"].article_id == matched  # linked when the writer closed
     total = sum(p.stat().st_size for p in root.iterdir())
