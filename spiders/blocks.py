@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
 
-_WS = re.compile(r"\s+")
 BLOCK_TAGS = frozenset(
     {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "section",
      "article", "table", "tr", "pre", "dl", "dt", "dd", "hr"}
@@ -24,7 +21,7 @@ def paragraphs(container: HtmlElement) -> list[str]:
     buf: list[str] = []
 
     def flush() -> None:
-        text = _WS.sub(" ", "".join(buf)).strip()
+        text = " ".join("".join(buf).split())  # str.split's white space is re's \s
         if text:
             out.append(text)
         buf.clear()

@@ -20,10 +20,11 @@ _SAMPLE = 6000  # characters: about a thousand words
 _WORDS_SAMPLE = 2000  # for the function-word share, a few hundred words are plenty
 UNDETERMINED = "und"  # ISO 639-2 for a language we do not tell apart
 MIN_LETTERS = 20
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_KAZAKH = re.compile("[" + "".join(sorted(KAZAKH_LETTERS)) + "]")
-_OTHER_CYRILLIC = re.compile("[їЇєЄґҐўЎђЂјЈљЉњЊћЋџЏѓЃќЌѕЅ]")
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+# Runs of letters, not single ones: findall then makes one string per word, not per letter.
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]+")
+_KAZAKH = re.compile("[" + "".join(sorted(KAZAKH_LETTERS)) + "]+")
+_OTHER_CYRILLIC = re.compile("[їЇєЄґҐўЎђЂјЈљЉњЊћЋџЏѓЃќЌѕЅ]+")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f']+")
 
 
@@ -34,6 +35,11 @@ def _english_function_words() -> frozenset[str]:
     return frozenset(justext.get_stoplist("English"))
 
 
+def _count(letters: re.Pattern[str], text: str) -> int:
+    """How many characters of the text the pattern's runs cover."""
+    return sum(map(len, letters.findall(text)))
+
+
 def detect_language(text: str, fallback: str | None = None) -> str | None:
     """kk if >= 1% of the Cyrillic letters are Kazakh-specific, ru for other Cyrillic, en for
     Latin text that reads as English; `und` for other Cyrillic or Latin languages (Ukrainian,
@@ -41,14 +47,14 @@ def detect_language(text: str, fallback: str | None = None) -> str | None:
     # Counting with regexes runs in C: a per-character Python loop cost ~3 ms per article;
     # the first few thousand characters settle it.
     text = text[:_SAMPLE]
-    cyrillic = len(_CYRILLIC.findall(text))
-    latin = len(_LATIN.findall(text))
+    cyrillic = _count(_CYRILLIC, text)
+    latin = _count(_LATIN, text)
     if cyrillic + latin < MIN_LETTERS:
         return fallback
     if cyrillic >= latin:
-        if len(_OTHER_CYRILLIC.findall(text)) >= OTHER_CYRILLIC_SHARE * cyrillic:
+        if _count(_OTHER_CYRILLIC, text) >= OTHER_CYRILLIC_SHARE * cyrillic:
             return UNDETERMINED
-        kazakh = len(_KAZAKH.findall(text))
+        kazakh = _count(_KAZAKH, text)
         return "kk" if kazakh >= KAZAKH_SHARE * cyrillic else "ru"
     words = _LATIN_WORD.findall(text[:_WORDS_SAMPLE].lower())
     common = _english_function_words()

@@ -36,7 +36,7 @@ class StoragePipeline:
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         return cls(
             crawler,
-            crawler.settings.getint("UNIONWATCH_BATCH_SIZE", 20),
+            crawler.settings.getint("UNIONWATCH_BATCH_SIZE", 50),
             crawler.settings.getfloat("UNIONWATCH_BATCH_SECONDS", 2.0),
         )
 

@@ -8,7 +8,6 @@ is the same article; the other URLs are kept in article_url so that they are not
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from storage.text import clean_line, clean_text, fit
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
 
-_WS = re.compile(r"\s+")
 # How far back a copy of the text is looked for: AMP and mobile copies are linked within days
 # of the article; much older, the same text is more likely a republication worth its own row.
 COPY_WINDOW = timedelta(days=30)
@@ -52,7 +50,7 @@ class ArticleRecord:
 
 def content_hash(title: str, body: str) -> str:
     """Whitespace- and case-insensitive hash of the text, to spot syndicated copies."""
-    text = _WS.sub(" ", f"{title}\n{body}").strip().casefold()
+    text = " ".join(f"{title}\n{body}".split()).casefold()  # str.split's white space is re's \s
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

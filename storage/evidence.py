@@ -45,7 +45,7 @@ SUFFIX = ".warc.gz"
 PREFIX = "unionwatch-"
 GZIP_LEVEL = 6  # warcio's own wrapper uses 9: ~2x the CPU for a file ~3 % smaller on HTML
 COPY_CHUNK = 1 << 20
-FLUSH_EVERY = 20  # records, or FLUSH_SECONDS, whichever comes first
+FLUSH_EVERY = 50  # records, or FLUSH_SECONDS, whichever comes first
 FLUSH_SECONDS = 2.0
 # A file no index row points to is deleted by reclaim() only once it is this old: a writer
 # creating a file right now has not indexed anything yet.

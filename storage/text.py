@@ -16,13 +16,15 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _NEWLINES = re.compile("\r\n?")
 _WHITESPACE = re.compile(r"\s+")
+# Anything clean_text would change: one search, no copy, for the text that is already clean.
+_DIRTY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff\r]")
 REPLACEMENT = "\ufffd"
 
 
 def clean_text(value: str) -> str:
     """Text with line breaks kept (as \\n): controls dropped, lone surrogates replaced by U+FFFD."""
-    if value.isascii() and value.isprintable():
-        return value  # the common case, and no line break to normalise
+    if (value.isascii() and value.isprintable()) or _DIRTY.search(value) is None:
+        return value  # the common case: nothing to drop, replace or normalise
     value = _CONTROLS.sub("", value)
     value = _SURROGATES.sub(REPLACEMENT, value)
     return _NEWLINES.sub("\n", value)

@@ -35,10 +35,14 @@ class Page:
     ld: dict[str, Any]
     zone: str = "UTC"  # the wall clock of times written without an offset (IANA name)
     _classes: frozenset[str] | None = None
+    # What an adapter found while detecting its layout, kept for its extract (by its name).
+    found: dict[str, Any] = field(default_factory=dict)
 
     def has_class(self, name: str) -> bool:
         """Whether any element has this class: one walk of the tree for every adapter's
         markers, cheaper than a CSS search or a scan of the text per marker."""
+        if name not in self.html:  # a class the text does not spell is on no element
+            return False
         if self._classes is None:
             # Every class attribute of the tree, gathered by libxml2 in one XPath walk (a
             # Python loop over the elements cost ~0.5 ms a page).

@@ -92,16 +92,22 @@ class PangeaAdapter(Adapter):
 
     def detect(self, page: Page) -> bool:
         # This runs on every page that no adapter serves by host: the class names are looked
-        # for in the text before the tree is searched.
-        if not any(page.has_class(c) for c in ("wsw", "fb-quotable", "zoomMe", "pg-media")):
+        # for in the text before the tree is searched, and the body found is kept for extract.
+        if not any(c in page.html for c in ("wsw", "fb-quotable", "zoomMe", "pg-media")):
             return False
-        return body_element(page.root) is not None or (
+        return self._body(page) is not None or (
             ASSETS in page.html and first(page.root, MEDIA_PAGE) is not None
         )
 
+    def _body(self, page: Page) -> HtmlElement | None:
+        if self.name not in page.found:
+            page.found[self.name] = body_element(page.root)
+        body: HtmlElement | None = page.found[self.name]
+        return body
+
     def extract(self, page: Page) -> Parts:
         root = page.root
-        body = body_element(root)
+        body = self._body(page)
         paragraphs = body_paragraphs(body) if body is not None else []
         if body is None and first(root, MEDIA_PAGE) is not None:
             intro = first(root, MEDIA_INTRO)
