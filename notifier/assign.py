@@ -15,19 +15,34 @@ from notifier.select import articles_by_id, unassigned_articles, unassigned_fetc
 from notifier.settings import ChannelKey, ChannelSpec, ChannelType, EntityInfo, SubscriberSpec
 from notifier.updates import UpdateItem, evidence_links
 from notifier.updates import pending as pending_updates
-from storage import channel_state, digests, optouts, outbox, rechecks
+from storage import channel_state, digests, optouts, outbox, rechecks, wayback
 from storage.database import Session
 from storage.outbox import NewDelivery
 
 
+@dataclass(frozen=True, slots=True)
+class EvidencePresent:
+    """Whether there are any updates or snapshots at all: asked once per batch of digests, so
+    that a service with no re-checks or Wayback copies pays no query per subscriber for them."""
+
+    updates: bool = True
+    snapshots: bool = True
+
+    @classmethod
+    def of(cls, session: Session) -> EvidencePresent:
+        return cls(rechecks.any_updates(session), wayback.any_snapshots(session))
+
+
 def preview(
-    session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime
+    session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime,
+    present: EvidencePresent | None = None,
 ) -> DigestPreview:
     articles = unassigned_articles(session, sub.id, sub.entity_ids)
     since = digests.last_period_end(session, sub.id)
     # Only subscribers with instant alerts have any: the others pay no query for it.
     before = digests.instant_since(session, sub.id, since) if sub.instant_ids else []
-    return with_evidence(session, build_preview(articles, sub, entities, now, since, before))
+    return with_evidence(session, build_preview(articles, sub, entities, now, since, before),
+                         present=present)
 
 
 def build_preview(
@@ -40,12 +55,15 @@ def build_preview(
                          already_sent=already_sent or [])
 
 
-def with_evidence(session: Session, p: DigestPreview,
-                  updates: list[UpdateItem] | None = None) -> DigestPreview:
+def with_evidence(session: Session, p: DigestPreview, updates: list[UpdateItem] | None = None,
+                  present: EvidencePresent | None = None) -> DigestPreview:
     """The preview with its Updates section and each item's archived copy (notifier/updates.py)."""
-    p.updates = updates if updates is not None else pending_updates(session, p.subscriber.id,
-                                                                    p.subscriber.entity_ids)
-    p.evidence = evidence_links(session, [a.id for a in p.articles])
+    present = present or EvidencePresent()
+    if updates is None:
+        updates = (pending_updates(session, p.subscriber.id, p.subscriber.entity_ids)
+                   if present.updates else [])
+    p.updates = updates
+    p.evidence = evidence_links(session, [a.id for a in p.articles]) if present.snapshots else {}
     return p
 
 
@@ -131,14 +149,16 @@ def webhook_payload(p: DigestPreview, subject: str, kind: str = "digest") -> str
 
 
 def prepare(
-    session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime
+    session: Session, sub: SubscriberSpec, entities: Mapping[str, EntityInfo], now: datetime,
+    present: EvidencePresent | None = None,
 ) -> Prepared | None:
-    """Select and render one subscriber's digest; None when there is nothing to write."""
+    """Select and render one subscriber's digest; None when there is nothing to write.
+    `present`: EvidencePresent.of(session), when the caller prepares many in one transaction."""
     channels = usable_channels(session, sub.subscriber.channels, sub.id)
     if not channels:
         # Every channel disabled or opted out: assign nothing, so nothing is lost meanwhile.
         return None
-    p = preview(session, sub, entities, now)
+    p = preview(session, sub, entities, now, present)
     if p.is_empty and not sub.subscriber.digest.send_empty:
         return None
     items = [(a.id, a.entity_ids) for a in p.articles]

@@ -29,7 +29,8 @@ def _prepare_chunk(
     """In a worker: select and render, read-only; the parent process does every write."""
     assert _WORKER_DB is not None
     with _WORKER_DB.read() as session:
-        return [(s, assign.prepare(session, s, entities, now)) for s in subs]
+        present = assign.EvidencePresent.of(session)
+        return [(s, assign.prepare(session, s, entities, now, present)) for s in subs]
 
 
 def create_digests(
@@ -55,8 +56,9 @@ def create_digests(
     if workers <= 0 or len(chunks) < 2:
         for chunk in chunks:
             with db.write() as session:
+                present = assign.EvidencePresent.of(session)
                 for sub in chunk:
-                    prep = assign.prepare(session, sub, entities, now)
+                    prep = assign.prepare(session, sub, entities, now, present)
                     out[sub.id] = (
                         None if prep is None else assign.write(session, prep, entities, message_domain)
                     )

@@ -174,6 +174,11 @@ def claim_unalerted(session: Session, now: datetime) -> list[Update]:
     return found
 
 
+def any_updates(session: Session) -> bool:
+    """Whether any re-check found a change or a removal (else no subscriber has updates)."""
+    return session.scalar(select(Recheck.id).where(Recheck.is_update.is_(True)).limit(1)) is not None
+
+
 def for_subscriber(session: Session, subscriber_id: str, entity_ids: Sequence[str]) -> list[Update]:
     """Updates of articles this subscriber was sent (naming an entity they still follow) that
     no digest of theirs has shown yet."""

@@ -112,6 +112,12 @@ def refused(session: Session, sub_id: int, error: str, now: datetime) -> None:
         attempts=WaybackSubmission.attempts + 1))
 
 
+def any_snapshots(session: Session) -> bool:
+    """Whether any article has a Wayback snapshot (else no digest item links one)."""
+    return session.scalar(select(WaybackSubmission.id).where(
+        WaybackSubmission.state == WaybackState.ARCHIVED.value).limit(1)) is not None
+
+
 def snapshots(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
     """The newest Wayback snapshot of each of these articles that has one."""
     ids = sorted(set(article_ids))

@@ -99,3 +99,17 @@ def test_changes_make_versions_compared_against_the_latest(db: Database) -> None
 def test_an_article_deleted_meanwhile_is_skipped(db: Database) -> None:
     with db.write() as s:
         assert rechecks.record(s, Found(12345, NOW, 200, title="x", body="y")) is None
+
+
+def test_any_updates_is_true_only_once_a_recheck_found_news(db: Database) -> None:
+    """Batched digests skip the per-subscriber Updates query while this says there are none."""
+    aid = _article(db, "news", NOW - timedelta(days=2))
+    with db.read() as s:
+        assert not rechecks.any_updates(s)
+    _record(db, Found(aid, NOW, 200, title="Title news", body=BODY))  # unchanged: no news
+    _record(db, Found(aid, NOW + timedelta(hours=1), 503, failed="http_503: HTTP 503"))
+    with db.read() as s:
+        assert not rechecks.any_updates(s)
+    _record(db, Found(aid, NOW + timedelta(hours=2), 404, removed="not found (404)"))
+    with db.read() as s:
+        assert rechecks.any_updates(s)
