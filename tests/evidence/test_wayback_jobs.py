@@ -36,12 +36,14 @@ def test_a_job_still_pending_is_polled_next_run(tmp_path: Path, db: Database, db
         assert first.pending == 1 and first.archived == [] and spn2.saves == ["https://news.example/a/1.html"]
         with db.read() as s:
             [sub] = wayback.of_article(s, aid)
+            assert not wayback.any_snapshots(s), "a job still running has no snapshot to link"
         assert sub.state is wayback.WaybackState.SUBMITTED and sub.job_id in spn2.jobs
         spn2.pending_polls = 0
         second = run_wayback(cfg, db)
         assert len(second.archived) == 1 and len(spn2.saves) == 1, "polled, not submitted again"
         with db.read() as s:
             assert wayback.snapshots(s, [aid]) == {aid: second.archived[0][1]}
+            assert wayback.any_snapshots(s), "batched digests must look the link up now"
         # Wrong keys: SPN2's 401 is a failure to retry later, never a loss.
         monkeypatch.setenv("UW_S", "wrong")
         with db.write() as s:
