@@ -53,6 +53,7 @@ STAMP_POLL_S = 300.0  # owed time-stamps are asked for this often (and after eve
 EVIDENCE_RETENTION_EVERY_S = 6 * 3600  # unmatched captures expire by the day: a few passes a day
 MISFIRE_S = 300  # a run this late still starts (crawls and digests allow more)
 DIGEST_RETRY = timedelta(seconds=60)  # a digest that met a database outage is tried again
+REMATCH_RETRY = timedelta(seconds=60)  # so is a rematch
 # A rescheduled digest counts from the last one served within this span (else from now).
 SERVED_LOOK_BACK = timedelta(days=3)
 # Retrying an unreachable database: 1 s, doubling, at most this (well inside the lease's
@@ -207,7 +208,22 @@ class Service:
                               next_run_time=datetime.now(UTC) + DIGEST_RETRY)
 
     def rematch(self) -> None:
-        """Match added or changed entities against the whole archive, beside the other jobs."""
+        """Match added or changed entities against the whole archive, beside the other jobs.
+
+        An outage retries it: it is queued only at start and after a reload, so a run that fails
+        would otherwise leave a new name unmatched against the archive until the next reload.
+        """
+        try:
+            self._rematch()
+        except DatabaseError as exc:
+            log.warning("rematch: database unreachable (%s); trying again in %.0f s",
+                        _reason(exc), REMATCH_RETRY.total_seconds())
+            sched = self.scheduler
+            if sched is not None:
+                sched.add_job(self.rematch, DateTrigger(datetime.now(UTC) + REMATCH_RETRY),
+                              id="rematch", name="rematch", replace_existing=True)
+
+    def _rematch(self) -> None:
         entities = self.cfg.entities
         total = rematch_total(self.db)
         done, shown = 0, 0

@@ -244,6 +244,40 @@ def test_a_digest_that_meets_an_outage_is_retried_once_the_database_is_back(
             db.dispose()
 
 
+def test_a_rematch_that_meets_an_outage_is_queued_again_and_matches_once_the_database_is_back(
+    pg_url: str, site: FixtureSite, tmp_path: Path
+) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.daemon import Service
+    from storage import entity_state
+
+    target = make_url(pg_url)
+    db = Database(pg_url)
+
+    def synced() -> set[str]:
+        with db.read() as s:
+            return set(entity_state.fingerprints(s))
+
+    with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
+        url = target.set(port=proxy.port).render_as_string(hide_password=False)
+        service = Service(service_config(tmp_path, site.base_url, url, ()))
+        sched = BackgroundScheduler()  # not started: the test runs the queued retry itself
+        service.scheduler = sched
+        try:
+            proxy.cut()
+            service.rematch()  # the run queued at start, during the outage: no exception escapes
+            [retry] = [j for j in sched.get_jobs() if j.id == "rematch"]
+            assert synced() == set(), "nothing was recorded as matched during the outage"
+            proxy.restore()
+            retry.func(*retry.args)
+            assert synced() == {e.id for e in service.cfg.entities}
+        finally:
+            service.scheduler = None
+            service.db.dispose()
+            db.dispose()
+
+
 def test_an_alias_bomb_saved_over_the_live_config_is_refused_and_sigterm_still_works(
     site: FixtureSite, tmp_path: Path
 ) -> None:
