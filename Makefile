@@ -37,7 +37,7 @@ web: $(STAMP)
 	$(BIN)/unionwatch web --config config.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 4 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -46,7 +46,10 @@ from storage.types import utcnow
 log = logging.getLogger("unionwatch.daemon")
 LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=60)
-LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # renew (leader) or try to take (standby)
+LEASE_EVERY_S = LEASE_TTL.total_seconds() / 3  # the leader renews
+# A standby asks often, so a leader that stops cleanly (and lets go) is followed within
+# seconds; one that dies is followed once its lease lapses. The ask is one small UPDATE.
+STANDBY_EVERY_S = 5.0
 TICK_S = 1.0  # the main loop's pace: config polls, lease due times, stop requests
 OUTBOX_POLL_S = 60.0
 STAMP_POLL_S = 300.0  # owed time-stamps are asked for this often (and after every crawl)
@@ -306,7 +309,7 @@ class Service:
             self._database_down(exc, now)
             return
         self._database_up(now)
-        self._lease_due = now + LEASE_EVERY_S
+        self._lease_due = now + (LEASE_EVERY_S if held else STANDBY_EVERY_S)
         if held:
             self._lease_until = now + LEASE_TTL.total_seconds()
         if leading and not held:

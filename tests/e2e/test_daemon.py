@@ -76,7 +76,8 @@ def test_two_daemons_one_scheduler_sigterm_and_reload(config_path: Path, db_url:
 
         a.send_signal(signal.SIGTERM)
         assert a.wait(timeout=60) == 0
-        wait_for(lambda: holder() not in (None, owner_a), 40, "the standby to take over")
+        wait_for(lambda: holder() not in (None, owner_a), 20,
+                 "the standby to take over soon after a clean stop")
     finally:
         for p in (a, b):
             if p is not None and p.poll() is None:

@@ -66,6 +66,10 @@ def test_kill_9_of_the_parent_stops_the_child_and_no_article_is_lost_for_good(
         leftovers = [f for f in scratch.rglob("*") if f.is_file() and db_url in f.read_text(errors="replace")]
         assert leftovers == [], "no job file with the database URL left behind"
 
+        # The same feed and pages, fetched eight at a time: the first run had to be slow only
+        # until the kill.
+        data["crawl"]["per_host_concurrency"] = 8
+        config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         again = unionwatch("crawl", "--config", str(config_path), "--json", timeout=120)
         assert again.code == 0, again.stderr
         [src] = again.json()["sources"]
