@@ -58,10 +58,9 @@ def match_pending(db: Database, watchlist: Watchlist, progress: Progress | None 
             ids = [a.id for a in batch]
             # A crash after a partial earlier attempt must not double the mentions.
             mentions.remove(s, ids)
-            for art in batch:
-                found = _mentions(watchlist, art)
-                mentions.add(s, found)
-                summary.mentions += len(found)
+            found = [m for art in batch for m in _mentions(watchlist, art)]
+            mentions.add(s, found)  # one statement for the batch
+            summary.mentions += len(found)
             articles.mark_matched(s, ids, utcnow())
             summary.articles += len(batch)
         if progress:
@@ -88,10 +87,9 @@ def rematch(db: Database, entities: Sequence[EntitySpec], *, since: datetime | N
                 return summary
             art_ids = [a.id for a in batch]
             mentions.remove(s, art_ids, ids)
-            for art in batch:
-                found = _mentions(wl, art)
-                mentions.add(s, found)
-                summary.mentions += len(found)
+            found = [m for art in batch for m in _mentions(wl, art)]
+            mentions.add(s, found)
+            summary.mentions += len(found)
             summary.backfilled_articles += len(batch)
             last_id = art_ids[-1]
         if progress:

@@ -13,6 +13,7 @@ from storage.database import dialect_insert
 from storage.models import Article, DigestItem, FalseAlarm, Mention
 
 CHUNK = 500  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
+_MENTION = Mention.__table__
 
 
 class NewMention(NamedTuple):
@@ -60,9 +61,10 @@ def add(session: Session, mentions: Sequence[NewMention]) -> None:
     same article at the same moment, and its rows are the same rows.
     """
     if mentions:
-        session.execute(
-            dialect_insert(session)(Mention).on_conflict_do_nothing(), [m._asdict() for m in mentions]
-        )
+        # The table, not the mapped class: a plain executemany, without the ORM's bulk-insert
+        # bookkeeping per row (the matcher stores ~15 mentions per article).
+        session.execute(dialect_insert(session)(_MENTION).on_conflict_do_nothing(),
+                        [m._asdict() for m in mentions])
 
 
 def remove(session: Session, article_ids: Sequence[int], entity_ids: Sequence[str] | None = None) -> None:
