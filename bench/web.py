@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matching import EntitySpec, compile_watchlist
+from scheduler.webserve import listening_socket
 from storage import migrate
 from storage.articles import ArticleRecord, insert_articles
 from storage.database import Database
@@ -153,9 +153,7 @@ def serve(db: Database) -> tuple[uvicorn.Server, threading.Thread, int]:
         names=wl,
         cookie_secure=False,
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(256)
+    sock = listening_socket("127.0.0.1", 0, backlog=256)
     port = sock.getsockname()[1]
     cfg.base_url = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(
