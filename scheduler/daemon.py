@@ -204,11 +204,7 @@ class Service:
         except DatabaseError as exc:
             log.warning("digest for %s: database unreachable (%s); trying again in %.0f s",
                         subscriber_id, _reason(exc), DIGEST_RETRY.total_seconds())
-            sched = self.scheduler
-            if sched is not None:
-                sched.add_job(self.digest, args=[subscriber_id, due],
-                              id=f"catchup:{subscriber_id}", replace_existing=True,
-                              next_run_time=datetime.now(UTC) + DIGEST_RETRY)
+            self._run_again(f"catchup:{subscriber_id}", self.digest, [subscriber_id, due], DIGEST_RETRY)
 
     def rematch(self) -> None:
         """Match added or changed entities against the whole archive, beside the other jobs.
@@ -221,10 +217,14 @@ class Service:
         except DatabaseError as exc:
             log.warning("rematch: database unreachable (%s); trying again in %.0f s",
                         _reason(exc), REMATCH_RETRY.total_seconds())
-            sched = self.scheduler
-            if sched is not None:
-                sched.add_job(self.rematch, DateTrigger(datetime.now(UTC) + REMATCH_RETRY),
-                              id="rematch", name="rematch", replace_existing=True)
+            self._run_again("rematch", self.rematch, [], REMATCH_RETRY)
+
+    def _run_again(self, job_id: str, func: Any, args: list[Any], after: timedelta) -> None:
+        """Queue one more run of a job that met an outage (none if this process stopped leading)."""
+        sched = self.scheduler
+        if sched is not None:
+            sched.add_job(func, DateTrigger(datetime.now(UTC) + after), args=args, id=job_id,
+                          name=job_id, replace_existing=True)
 
     def _rematch(self) -> None:
         entities = self.cfg.entities
