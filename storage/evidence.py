@@ -215,6 +215,9 @@ class CaptureWriter:
             resp, req = self._records(ex)
             self._write_record(f, resp)
             self._write_record(f, req)
+            # To the OS now, not when the buffer fills: a full disk fails this exchange, not a
+            # later one, and what a killed writer leaves on disk is all it wrote.
+            f.flush()
             end = f.tell()
         except OSError as exc:
             self._cut_back(f, start)
