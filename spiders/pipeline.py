@@ -30,6 +30,9 @@ class StoragePipeline:
         self._buffer: list[ArticleRecord] = []
         self._oldest = 0.0
         self._new_ids: dict[str, int] = {}  # url -> id of the articles this run inserted
+        # URLs taken back before their item arrived: the callbacks of two pages run
+        # concurrently (extraction is awaited), so the later page's check can come first.
+        self._withdrawn: set[str] = set()
         crawler.signals.connect(self.withdraw, signal=signals.withdraw_article)
 
     @classmethod
@@ -43,6 +46,8 @@ class StoragePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleRecord):
             return item
+        if item.url in self._withdrawn:
+            return item  # reported failed by withdraw(): not stored, so fetched again next run
         if not self._buffer:
             self._oldest = time.monotonic()
         self._buffer.append(item)
@@ -91,6 +96,8 @@ class StoragePipeline:
         """Take back the article of `url` (still buffered, or inserted this run), and report
         the URL as failed: not being stored, it is fetched again next run."""
         kept = [rec for rec in self._buffer if rec.url != url]
+        if len(kept) == len(self._buffer) and url not in self._new_ids:
+            self._withdrawn.add(url)  # its item is still on its way
         if len(kept) == len(self._buffer) and url in self._new_ids:
             article_id = self._new_ids.pop(url)
             try:

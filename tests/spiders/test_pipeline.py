@@ -60,3 +60,17 @@ def test_an_article_a_digest_already_holds_is_not_taken_back(db: Database) -> No
                                           kind="soft_error", message="same text")
     assert urls(db) == ["https://x.org/a/1"], "a digest's article is never deleted under it"
     assert counts.new == 1 and counts.error_kinds == {"soft_error": 1}
+
+
+def test_a_page_taken_back_before_its_item_arrives_is_not_stored(db: Database) -> None:
+    """Extraction is awaited, so the check of the later copy can run before the earlier copy's
+    item reaches the pipeline."""
+    spider, counts = source_spider(FeedSpider, SOURCE, db)
+    pipeline = StoragePipeline.from_crawler(spider.crawler)
+    spider.crawler.signals.send_catch_log(signals.withdraw_article, url="https://x.org/a/1",
+                                          kind="soft_error", message="same text")
+    for n in (1, 2):
+        pipeline.process_item(record(n))
+    pipeline.close_spider()
+    assert urls(db) == ["https://x.org/a/2"]
+    assert counts.new == 1 and counts.error_kinds == {"soft_error": 1}
