@@ -16,7 +16,7 @@ cost) and once on the full feed:
                inserts, evidence capture: each article fetch written as WARC records) and
                then matching the new articles against the shipped watchlist
   (e) nocap    (c) with `evidence.enabled: false`: what capture costs is (c) over (e)
-  (d) child    `python -m spiders.run` alone, the crawl child without the matching
+  (d) child    `python -m spiders` alone, the crawl child without the matching
 
 CPU-ms per article = (child CPU on N pages - child CPU on the empty feed) / N, from
 resource.getrusage(RUSAGE_CHILDREN) deltas (for (c) that is the CLI, its crawl child and
@@ -250,7 +250,7 @@ def run_variant(mode: str, server: BenchServer, size: int, workdir: Path) -> Sam
                        sources=[SourceSpec(id="bench", type="feed", urls=[feed], language="en")])
         job_file = workdir / "job.json"
         job_file.write_text(job.to_json(), encoding="utf-8")
-        cmd = [sys.executable, "-m", "spiders.run", str(job_file)]
+        cmd = [sys.executable, "-m", "spiders", str(job_file)]
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, feed]
     server.reset()

@@ -121,7 +121,7 @@ def run_crawl(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """Run `python -m spiders.run` on the job; stream its events; kill it past the wall clock.
+    """Run `python -m spiders` on the job; stream its events; kill it past the wall clock.
 
     The job goes to the child's stdin, never to a file (it holds the database URL, password
     and all), and stdin stays open while the child runs: if this process dies, even by
@@ -130,7 +130,7 @@ def run_crawl(
     summaries = {s.id: SourceSummary(s.id) for s in job.sources}
     stderr_lines: list[str] = []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "spiders.run", "--watch-stdin", "-"],
+        [sys.executable, "-m", "spiders", "--watch-stdin", "-"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.PIPE,

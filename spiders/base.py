@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -17,7 +18,8 @@ from spiders import signals
 from spiders.capture import CAPTURE, CAPTURED
 from spiders.context import CrawlContext
 from spiders.events import PageKind
-from spiders.extract import ExtractionError, extract_article
+from spiders.extract import ExtractionError
+from spiders.extract_workers import Extractor
 from spiders.failures import describe
 from spiders.jobspec import Language, LinkRegex, SourceSpec, SourceType, link_regex
 from spiders.links import clean_link
@@ -139,14 +141,23 @@ class SourceSpider(scrapy.Spider, ABC):
         with self.context.db.read() as s:
             return known_url_keys(s, urls)
 
-    def parse_article(self, response: Response) -> Iterator[ArticleRecord]:
+    @cached_property
+    def extractor(self) -> Extractor:
+        """The child's extraction workers; in this process when the crawler is not one of a
+        crawl child's (a test's)."""
+        try:
+            return self.context.extractor
+        except NotConfigured:
+            return Extractor.inline()
+
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleRecord]:
         self.page(response.url, PageKind.ARTICLE)
         if not isinstance(response, TextResponse):
             self.error(response.url, "not_html", "the article URL did not return text/HTML")
             return
         try:
-            ex = extract_article(response.text, response.url, self.fallback_language,
-                                 self.source.timezone)
+            ex = await self.extractor.extract(response.text, response.url, self.fallback_language,
+                                              self.source.timezone)
         except ExtractionError as exc:
             self.error(response.url, "parse", f"parse failed: {exc}")
             return

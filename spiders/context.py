@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from spiders.events import EventWriter
+from spiders.extract_workers import Extractor
 from storage.database import Database
 from storage.evidence import CaptureWriter
 
@@ -27,6 +28,8 @@ class CrawlContext:
     claimed: set[str] = field(default_factory=set)
     # Archives each article fetch (spiders/capture.py); None: evidence capture is off.
     evidence: CaptureWriter | None = None
+    # Reads article pages (spiders/extract_workers.py): in worker processes, or inline.
+    extractor: Extractor = field(default_factory=Extractor.inline)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlContext:
         return self  # Scrapy deep-copies settings for each crawler; all must share this one

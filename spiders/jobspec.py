@@ -1,4 +1,4 @@
-"""The crawl job a parent hands to `python -m spiders.run`: settings and sources, as JSON.
+"""The crawl job a parent hands to `python -m spiders`: settings and sources, as JSON.
 
 These models are the one statement of what a source and the crawl settings are:
 config.yaml's sources and crawl section extend them (scheduler/config.py), and the child
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Protocol, Self
+from typing import Annotated, Any, Literal, Protocol, Self
 
 import re2
 from pydantic import (
@@ -91,6 +91,13 @@ class CrawlPolicy(JobModel):
     timeout: Annotated[StrictFloat, Field(gt=0, le=600)] = 30.0
     max_page_bytes: Annotated[StrictInt, Field(ge=1024)] = 10 * 1024 * 1024
     allow_private_networks: StrictBool = False
+    # Processes that read articles beside the crawl (spiders/extraction.py): a page that
+    # crashes or hangs the parser costs only itself. "auto": one per core but one, at least
+    # one; 0: in the crawl child itself (no isolation, no time limit).
+    extract_workers: Annotated[StrictInt, Field(ge=0, le=16)] | Literal["auto"] = "auto"
+    # Seconds one page may take to read in a worker; then the worker is replaced and the
+    # page is a `parse` error.
+    extract_timeout: Annotated[StrictFloat, Field(gt=0, le=600)] = 60.0
 
     def user_agent_header(self) -> str:
         """An honest User-Agent: name/version plus a contact URL when one is given."""

@@ -36,9 +36,16 @@ def on_parent_death(callback: Callable[[str], None]) -> None:
     if not sys.platform.startswith("linux"):
         return
     signal.signal(DEATH_SIGNAL, lambda signum, frame: callback("the parent process died"))
+    set_death_signal(DEATH_SIGNAL)
+
+
+def set_death_signal(signum: signal.Signals) -> None:
+    """Linux: have the kernel send this process `signum` when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, int(DEATH_SIGNAL), 0, 0, 0) != 0:
+        if libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0) != 0:
             logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
     except (OSError, AttributeError) as exc:
         logger.warning("cannot ask for a parent-death signal: %s", exc)

@@ -8,7 +8,7 @@ as a first fetch, and stores what it found (storage/rechecks.py) as it goes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 from spiders.capture import CAPTURE
 from spiders.context import CrawlContext
 from spiders.events import Rechecked
-from spiders.extract import ExtractionError, extract_article
+from spiders.extract import ExtractionError
 from spiders.failures import describe
 from spiders.jobspec import Language, RecheckSpec
 from spiders.soft_errors import SoftErrorCheck, similarity
@@ -71,7 +71,7 @@ class RecheckSpider(scrapy.Spider):
                 meta={SPEC: spec, "handle_httpstatus_list": sorted(GONE), CAPTURE: True},
             )
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> None:
         spec: RecheckSpec = response.meta[SPEC]
         at = utcnow()
         final = response.url if response.meta.get("redirect_urls") else None
@@ -91,7 +91,7 @@ class RecheckSpider(scrapy.Spider):
             return
         fallback = None if spec.language == Language.AUTO else spec.language.value
         try:
-            ex = extract_article(response.text, response.url, fallback, spec.timezone)
+            ex = await self.context.extractor.extract(response.text, response.url, fallback, spec.timezone)
         except ExtractionError as exc:
             self.store(spec, base._replace(removed=moved) if moved else
                        base._replace(failed=f"parse failed: {exc}"))
@@ -110,7 +110,6 @@ class RecheckSpider(scrapy.Spider):
             self.store(spec, base._replace(removed=soft.reason))
             return
         self.store(spec, base._replace(title=ex.title, body=ex.body))
-        yield from ()
 
     def same_article(self, spec: RecheckSpec, title: str, body: str) -> bool:
         """Whether a page a redirect led to is the article at a new address (a new slug):

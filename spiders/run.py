@@ -1,6 +1,6 @@
-"""`python -m spiders.run JOB.json`: crawl every source of a job, then exit.
+"""`python -m spiders JOB.json`: crawl every source of a job, then exit.
 
-`python -m spiders.run --watch-stdin -` is how a parent starts it: the job is the first
+`python -m spiders --watch-stdin -` is how a parent starts it: the job is the first
 line of stdin (compact JSON, so it is never written to disk with the database password),
 and stdin then stays open; when it ends, the parent is gone and the crawl stops
 (spiders/parent.py).
@@ -30,6 +30,7 @@ from twisted.internet.defer import Deferred, DeferredList
 from spiders import parent
 from spiders.context import SETTING, CrawlContext
 from spiders.events import EventWriter, Skipped
+from spiders.extract_workers import Extractor, worker_count
 from spiders.jobspec import CrawlJob, JobError, RecheckSpec, SourceSpec
 from spiders.liveness import is_dead_local_owner, owner_id
 from spiders.recheck import RecheckSpider
@@ -126,7 +127,9 @@ class JobRunner:
         self.db = db
         ev = job.evidence
         writer = CaptureWriter(db, Settings(Path(ev.dir), ev.max_file_bytes, ev.rotate_daily)) if ev else None
-        self.context = CrawlContext(db, events, evidence=writer)
+        cs = job.settings
+        self.context = CrawlContext(db, events, evidence=writer,
+                                    extractor=Extractor(worker_count(cs.extract_workers), cs.extract_timeout))
         self.owner = owner_id()
         self.stopping = False
         self.crashed = False
@@ -145,9 +148,12 @@ class JobRunner:
         if self.watch_parent:
             parent.on_parent_death(self._parent_gone_soon)
             parent.watch_stdin(sys.stdin, self._parent_gone_soon)
+        if self.job.sources or self.job.rechecks:
+            self.context.extractor.start()  # its workers start while the first feeds load
         try:
             self.process.start(stop_after_crawl=False)
         finally:
+            self.context.extractor.close()
             self._close_evidence()
         return EXIT_FATAL if self.crashed else EXIT_OK
 
@@ -281,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     watch = args[:1] == ["--watch-stdin"]
     args = args[1:] if watch else args
     if len(args) != 1 or args[0] in ("-h", "--help") or (watch and args[0] != "-"):
-        return _fail(EXIT_BAD_JOB, "usage: python -m spiders.run JOB.json  (or - for stdin, "
+        return _fail(EXIT_BAD_JOB, "usage: python -m spiders JOB.json  (or - for stdin, "
                                    "or --watch-stdin - for the job's line, then EOF when the parent goes)")
     events = EventWriter(claim_stdout())
     try:

@@ -66,11 +66,11 @@ def fast_settings(**overrides: Any) -> CrawlSettings:
 
 
 def run_job(tmp_path: Path, job: CrawlJob, name: str = "job") -> CrawlResult:
-    """Run `python -m spiders.run` as the scheduler will: a child process, JSON on stdout."""
+    """Run `python -m spiders` as the scheduler will: a child process, JSON on stdout."""
     job_file = tmp_path / f"{name}.json"
     job_file.write_text(job.to_json(), encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "spiders.run", str(job_file)],
+        [sys.executable, "-m", "spiders", str(job_file)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -169,7 +169,7 @@ def test_killed_mid_run_then_next_run_continues_the_file_cleanly(
     off by the next run, which continues the same file; every index row reads back whole."""
     root = tmp_path / "evidence"
     job = feed_job(db_url, demosite, root, feed="/faults/slowfeed?n=12&sleep=0.3", source="slow")
-    proc = subprocess.Popen([sys.executable, "-m", "spiders.run", "-"], cwd=ROOT, stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "spiders", "-"], cwd=ROOT, stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdin is not None

@@ -1,4 +1,4 @@
-"""`python -m spiders.run` as a real child process against the loopback demo sites."""
+"""`python -m spiders` as a real child process against the loopback demo sites."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def test_bad_job_and_database_problems_exit_non_zero(tmp_path: Path) -> None:
     from tests.spiders.conftest import ROOT
 
     def child(arg: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "spiders.run", arg], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "spiders", arg], cwd=ROOT,
                               capture_output=True, text=True, timeout=60)
 
     p = child(str(bad))
@@ -368,7 +368,7 @@ def test_sigterm_stops_gracefully_records_the_run_and_frees_the_lease(
     ]
     job_file = tmp_path / "job.json"
     job_file.write_text(make_job(url, sources).to_json(), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "spiders.run", str(job_file)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "spiders", str(job_file)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     assert proc.stdout is not None

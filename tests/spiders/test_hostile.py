@@ -74,6 +74,24 @@ def test_unusable_links_cost_only_their_entries_and_are_reported(
     assert sorted(crawl_errors(db_url)) == sorted((url, kind) for kind, url in kinds)
 
 
+def test_a_page_that_takes_too_long_to_read_costs_only_itself(
+    db_url: str, demosite: FixtureSite, tmp_path: Path
+) -> None:
+    """Read inline, the slow page would hold the whole crawl child for many seconds; its worker
+    is stopped at extract_timeout and a new one reads the next article."""
+    feed = f"{demosite.base_url}/faults/feed/slow-to-read"
+    job = make_job(db_url, [{"id": "slow", "type": "feed", "urls": [feed]}],
+                   extract_workers=1, extract_timeout=2.0)
+    result = run_job(tmp_path, job)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert set(stored(db_url, "slow")) == {"rferl/a/29220970.html", "rferl/a/28490992.html"}
+    [error] = result.errors("slow")
+    assert (error["kind"], error["url"]) == ("parse", f"{demosite.base_url}/faults/slow-to-read")
+    assert "took longer than 2 s" in error["message"]
+    assert crawl_errors(db_url) == [(error["url"], "parse")]
+    assert result.done("slow")["status"] == "partial"
+
+
 def hostile_job(db_url: str, site: FixtureSite) -> CrawlJob:
     feed = f"{site.base_url}/faults/feed/hostile"
     return make_job(db_url, [{"id": "hostile", "type": "feed", "urls": [feed]}])

@@ -24,7 +24,7 @@ from tests.support.fixture_site import FixtureSite
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
-CHILD = [sys.executable, "-m", "spiders.run", "--watch-stdin", "-"]
+CHILD = [sys.executable, "-m", "spiders", "--watch-stdin", "-"]
 
 
 def first_article(stream: IO[str]) -> None:

@@ -3,6 +3,7 @@ the saved outlet pages revealed (tests/spiders/realpages/SOURCES.md says where e
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from spiders import bylines, metadata
 from spiders.extract import Extracted, ExtractionError, extract_article, parse_html
 from spiders.jobspec import SourceSpec
 from spiders.source_spiders import FeedSpider
+from tests.support.aio import collect
 
 REAL = Path(__file__).parent / "realpages"
 URLS = {
@@ -127,7 +129,7 @@ def test_the_crawl_hands_the_sources_time_zone_to_extraction() -> None:
     spider.crawler = get_crawler(FeedSpider)
     response = HtmlResponse(URLS[name], body=html(name).encode(), encoding="utf-8",
                             request=Request(URLS[name]))
-    (record,) = list(spider.parse_article(response))
+    (record,) = asyncio.run(collect(spider.parse_article(response)))
     assert record.published_at == datetime(2026, 4, 20, 11, 9, 42, 493000, tzinfo=UTC)
 
 

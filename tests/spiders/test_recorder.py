@@ -3,6 +3,7 @@ crawler.stats, a crawl_run row with its crawl_error rows, and the run's events."
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from storage.database import Database
 from storage.http_cache import Validators
 from storage.models import CrawlError, CrawlRun
 from tests.spiders.conftest import source_spider
+from tests.support.aio import collect
 from tests.support.fixture_site import FixtureSite
 
 SOURCE = SourceSpec(id="feedy", type="feed", urls=["https://x.org/feed", "https://x.org/other"])
@@ -125,7 +127,7 @@ def test_how_each_article_was_read_is_counted_in_the_crawl_stats(db: Database) -
         assert found is not None, path
         url = f"https://x.org{path}"
         response = HtmlResponse(url, body=found[0], encoding="utf-8", request=Request(url))
-        assert len(list(spider.parse_article(response))) == 1
+        assert len(asyncio.run(collect(spider.parse_article(response)))) == 1
     assert counts.extracted == {"pangea": 2, "trafilatura": 1}
     assert spider.crawler.stats.get_value("unionwatch/extracted/pangea") == 2
 

@@ -298,8 +298,17 @@ def feeds(base: str) -> dict[str, tuple[bytes, str]]:
     # Evidence capture: one article as is, one gzip-encoded on the wire, one sent chunked.
     evidence = (_FEED_HEAD.format(enc="utf-8", title="Evidence", base=base)
                 + _items(base, [(p, "evidence") for p in EVIDENCE_PATHS]) + "</channel></rss>").encode()
+    # A page within max_page_bytes that takes extraction many seconds (tens of thousands of
+    # nested blocks), between two ordinary articles: with a short extract_timeout it is a
+    # parse error of its own and the others are stored.
+    slow_to_read = (_FEED_HEAD.format(enc="utf-8", title="Slow to read", base=base)
+                    + _items(base, [("/rferl/a/29220970.html", "Parole"),
+                                    ("/faults/slow-to-read", "Huge"),
+                                    ("/rferl/a/28490992.html", "fine")])
+                    + "</channel></rss>").encode()
     return {
         "evidence": (evidence, rss),
+        "slow-to-read": (slow_to_read, rss),
         "soft-errors": (soft_errors_feed(base), rss),
         "hostile": (hostile_feed(base), rss),
         "charref-guid": (charref, rss),
@@ -330,6 +339,18 @@ def gzip_bomb() -> bytes:
         if "gz" not in _BOMB:
             _BOMB["gz"] = gzip.compress(b"\0" * BOMB_DECOMPRESSED, compresslevel=9, mtime=0)
         return _BOMB["gz"]
+
+
+def slow_to_read_page() -> bytes:
+    """~6 MB of article in 40,000 table-wrapped paragraphs (built once): seconds to extract."""
+    with _BOMB_LOCK:
+        if "slow" not in _BOMB:
+            paras = "".join(f"<div><table><tr><td><p>Paragraph {i} about the union and the court, "
+                            "with words enough to be prose, again and again.</p></td></tr></table></div>"
+                            for i in range(40_000))
+            _BOMB["slow"] = (f"<html><head><title>Huge</title></head><body><article><h1>Huge</h1>"
+                             f"{paras}</article></body></html>").encode()
+        return _BOMB["slow"]
 
 
 def _sleep(handler: _Handler, seconds: float) -> None:
@@ -427,6 +448,8 @@ def handle(h: _Handler, path: str, query: dict[str, list[str]]) -> None:
             piece = body[i:i + 1000]
             h.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
         h.wfile.write(b"0\r\n\r\n")
+    elif name == "slow-to-read":
+        h.send_bytes(200, slow_to_read_page(), "text/html; charset=utf-8")
     elif name == "feed" and arg in (table := feeds(base)):
         body, ctype = table[arg]
         h.send_bytes(200, body, ctype)

@@ -1,0 +1,133 @@
+"""Extraction in worker processes: the same article as inline, and a page that crashes or
+hangs its reader costs only itself (spiders/extract_workers.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from spiders.extract import ExtractionError, extract_article
+from spiders.extract_workers import Extractor, worker_count
+from tests.spiders.hostile_readers import misbehaving
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE_URL = "http://www.rferl.org/content/sokh-exclave-kyrgyzstan-uzbekistan/24877127.html"
+REAL = Path(__file__).parent / "realpages"
+PAGE = gzip.decompress((REAL / "rferl-2013-sokh-exclave-kyrgyzstan-uzbekistan-24877127.html.gz")
+                       .read_bytes()).decode("utf-8")
+
+
+@pytest.fixture
+def pool() -> Iterator[Extractor]:
+    extractor = Extractor(1, timeout=2.0, function=misbehaving)
+    extractor.start()
+    try:
+        yield extractor
+    finally:
+        extractor.close()
+
+
+def read(extractor: Extractor, url: str, html: str = PAGE) -> object:
+    return asyncio.run(extractor.extract(html, url))
+
+
+def pid_of_worker(extractor: Extractor) -> int:
+    got = asyncio.run(extractor.extract("", "https://x.org/pid"))
+    return int(got.title)
+
+
+def test_a_page_read_in_a_worker_is_the_article_read_inline(pool: Extractor) -> None:
+    assert read(pool, PAGE_URL) == extract_article(PAGE, PAGE_URL)
+    assert pid_of_worker(pool) != os.getpid()
+
+
+def test_a_page_that_crashes_its_worker_is_a_parse_error_and_the_next_page_is_read(pool: Extractor) -> None:
+    before = pid_of_worker(pool)
+    with pytest.raises(ExtractionError, match=r"crashed its reader \(signal 11\)"):
+        read(pool, "https://x.org/crash")
+    assert read(pool, PAGE_URL) == extract_article(PAGE, PAGE_URL)
+    assert pid_of_worker(pool) != before  # a new worker took over
+
+
+def test_a_page_that_hangs_is_stopped_at_the_time_limit_and_the_next_page_is_read(pool: Extractor) -> None:
+    started = time.monotonic()
+    with pytest.raises(ExtractionError, match=r"took longer than 2 s"):
+        read(pool, "https://x.org/hang")
+    assert time.monotonic() - started < 30  # not the page's 600 s
+    assert read(pool, PAGE_URL) == extract_article(PAGE, PAGE_URL)
+
+
+def test_no_article_stays_an_extraction_error_and_a_bug_keeps_its_traceback(pool: Extractor) -> None:
+    with pytest.raises(ExtractionError, match="no title"):
+        read(pool, "https://x.org/none")
+    with pytest.raises(KeyError) as bug:
+        read(pool, "https://x.org/bug")
+    assert any("hostile_readers.py" in note for note in getattr(bug.value, "__notes__", []))
+
+
+def test_a_worker_is_outside_the_crawls_process_group(pool: Extractor) -> None:
+    """The parent's SIGTERM to the crawl's group on a graceful stop must not cost the pages
+    a worker holds."""
+    got = asyncio.run(pool.extract("", "https://x.org/pid"))
+    assert int(got.body) == int(got.title) != os.getpgrp()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_the_workers_die_with_the_crawl_child(tmp_path: Path) -> None:
+    """A crawl child killed outright (kill -9, the OOM killer) leaves no worker behind."""
+    script = (
+        "import asyncio, sys\n"
+        "from spiders.extract_workers import Extractor\n"
+        "from tests.spiders.hostile_readers import misbehaving\n"
+        "e = Extractor(1, 5.0, misbehaving)\n"
+        "print(asyncio.run(e.extract('', 'https://x.org/pid')).title, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    worker = int(child.stdout.readline())
+    child.kill()
+    child.wait()
+    assert _exits_within(worker, 10.0)
+
+
+def _exits_within(pid: int, seconds: float) -> bool:
+    """Whether process `pid` (not necessarily ours) ends within `seconds`: a pidfd turns
+    readable when it does."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], seconds)
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+def test_inline_extraction_runs_in_this_process() -> None:
+    got = asyncio.run(Extractor(0, 1.0, function=misbehaving).extract("", "https://x.org/pid"))
+    assert int(got.title) == os.getpid()
+
+
+def test_auto_is_one_worker_per_core_but_one() -> None:
+    assert worker_count(3) == 3
+    assert worker_count(0) == 0
+    assert worker_count("auto") == max(1, min(4, (os.cpu_count() or 1) - 1))
+
+
+def test_closing_stops_the_workers() -> None:
+    extractor = Extractor(1, 5.0, function=misbehaving)
+    worker = pid_of_worker(extractor)
+    extractor.close()
+    assert not Path(f"/proc/{worker}").exists()  # ended and reaped
