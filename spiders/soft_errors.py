@@ -96,8 +96,10 @@ def body_key(body: str) -> str:
     exchange-rate briefs differ only in them (an error page's request id then makes each
     copy unique, but the error-phrase rule still knows it)."""
     # [\W_] is exactly what str.isalnum() refuses (re's \w is isalnum() or "_"): one pass in C,
-    # not a generator step per character (1-2 ms of a 20 kB article).
-    kept = _NON_WORD.sub("", body.casefold())
+    # not a generator step per character (1-2 ms of a 20 kB article). White space goes first,
+    # by str.split (the same characters as re's \s): the regex then matches a few
+    # punctuation marks instead of every gap between words, a third faster.
+    kept = _NON_WORD.sub("", "".join(body.casefold().split()))
     return hashlib.sha256(kept.encode("utf-8", errors="replace")).hexdigest()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Parameters that say how a reader arrived, never which article it is.
@@ -16,6 +17,9 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hsa_", "oly_")
 
 
+# A crawl asks for the same URL's key several times (the link, the known-URL check, the row,
+# its claim, its capture); a small cache makes the later asks free.
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, drop default port, fragment, tracking params, trailing slash.
 
@@ -49,5 +53,6 @@ def untracked(query: str) -> list[tuple[str, str]]:
     ]
 
 
+@lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
