@@ -24,6 +24,7 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Literal
 
 import pebble
@@ -89,10 +90,19 @@ class Extractor:
             return self.function(html, url, fallback_language, zone)
         self.start()
         assert self._pool is not None
-        future = self._pool.schedule(self.function, args=(html, url, fallback_language, zone),
-                                     timeout=self.timeout)
         try:
+            future = self._pool.schedule(self.function, args=(html, url, fallback_language, zone),
+                                         timeout=self.timeout)
             return await asyncio.wrap_future(future)
+        except (BrokenProcessPool, RuntimeError) as exc:
+            if self._pool.active:
+                raise  # the pool runs: a bug of the function's own
+            # No worker can be started (out of memory, of processes): read on in this one,
+            # without the isolation, rather than lose every page of the run.
+            logger.error("extraction workers unavailable (%s: %s); reading pages in the crawl "
+                         "child from now on", type(exc).__name__, exc)
+            self.workers = 0
+            return self.function(html, url, fallback_language, zone)
         except FutureTimeout:
             raise ExtractionError(f"reading the page took longer than {self.timeout:g} s "
                                   "(its worker was stopped)") from None

@@ -131,3 +131,13 @@ def test_closing_stops_the_workers() -> None:
     worker = pid_of_worker(extractor)
     extractor.close()
     assert not Path(f"/proc/{worker}").exists()  # ended and reaped
+
+
+def test_when_no_worker_can_run_pages_are_read_in_the_crawl_child(pool: Extractor) -> None:
+    """Out of memory or processes, the pool stops: the run reads on inline, not losing its pages."""
+    assert pool._pool is not None
+    pool._pool.stop()  # what pebble does when it cannot start a worker
+    pool._pool.join()
+    got = asyncio.run(pool.extract("", "https://x.org/pid"))
+    assert int(got.title) == os.getpid()
+    assert read(pool, PAGE_URL) == extract_article(PAGE, PAGE_URL)
