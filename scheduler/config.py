@@ -28,6 +28,7 @@ from scheduler.timestamp_config import TimestampConfig
 from scheduler.yamlsource import ConfigError, LocatedYaml, format_loc, load_yaml
 from spiders.jobspec import CrawlPolicy, SourceSpec
 from storage.database import BUSY_TIMEOUT_S, check_url
+from storage.evidence import GZIP_LEVEL
 from storage.types import Ident
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -251,6 +252,9 @@ class EvidenceConfig(Strict):
     dir: Path = Path("data/evidence")
     max_file_mb: int = Field(1024, ge=1, le=1 << 20)  # a WARC file is closed past this size
     rotate_daily: bool = True  # and at the end of each UTC day
+    # zlib level of the WARC records (1 fastest .. 9 smallest; storage/evidence.py says what
+    # each costs on real pages).
+    gzip_level: int = Field(GZIP_LEVEL, ge=1, le=9)
     # Captures of articles that name no watched entity are kept this long, so that a name
     # added later still finds its evidence; matched articles' captures stay with the article.
     keep_unmatched_days: int = Field(30, ge=0, le=36500)

@@ -86,7 +86,7 @@ def crawl_job(cfg: Config, source_ids: list[str] | None = None) -> CrawlJob:
         ),
         sources=[SourceSpec.part_of(s) for s in sources],
         evidence=EvidenceSpec(dir=str(ev.dir.resolve()), max_file_bytes=ev.max_file_mb << 20,
-                              rotate_daily=ev.rotate_daily) if ev.enabled else None,
+                              rotate_daily=ev.rotate_daily, gzip_level=ev.gzip_level) if ev.enabled else None,
     )
 
 

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from storage.database import BUSY_TIMEOUT_S
+from storage.evidence import GZIP_LEVEL
 from storage.types import Ident, TimeZone
 
 StrictFloat = Annotated[float, Field(strict=True)]  # an int is a float; a boolean is neither
@@ -164,6 +165,7 @@ class EvidenceSpec(JobModel):
     dir: Annotated[str, Field(min_length=1)]
     max_file_bytes: Annotated[StrictInt, Field(ge=1024)] = 1 << 30
     rotate_daily: StrictBool = True
+    gzip_level: Annotated[StrictInt, Field(ge=1, le=9)] = GZIP_LEVEL
 
 
 class CrawlJob(JobModel):

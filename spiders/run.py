@@ -127,7 +127,8 @@ class JobRunner:
         self.job = job
         self.db = db
         ev = job.evidence
-        writer = CaptureWriter(db, Settings(Path(ev.dir), ev.max_file_bytes, ev.rotate_daily)) if ev else None
+        writer = (CaptureWriter(db, Settings(Path(ev.dir), ev.max_file_bytes, ev.rotate_daily, ev.gzip_level))
+                  if ev else None)
         cs = job.settings
         self.context = CrawlContext(db, events, evidence=writer,
                                     extractor=Extractor(worker_count(cs.extract_workers), cs.extract_timeout))

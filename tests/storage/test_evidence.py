@@ -289,3 +289,17 @@ def test_a_compaction_that_cannot_finish_leaves_file_and_index_as_they_were(
     assert list(root.iterdir()) == [warc] and rows(db) == before  # nothing half-done is left
     _, problems = evidence.check(db, root)
     assert [p.capture_id for p in problems] == [last.id]
+
+
+def test_the_gzip_level_trades_space_for_time_and_reads_back_the_same(db: Database, tmp_path: Path) -> None:
+    sizes = {}
+    for level in (1, 9):
+        root = tmp_path / f"ev{level}"
+        w = CaptureWriter(db, Settings(root, gzip_level=level), clock=lambda: T0)
+        w.write(exchange(f"http://a.example/{level}", page(7, size=60_000)))
+        w.close()
+        [row] = [r for r in rows(db) if r.url == f"http://a.example/{level}"]
+        assert evidence.read(root, row).payload == page(7, size=60_000)
+        assert row.payload_digest == evidence.sha256_label(page(7, size=60_000))
+        sizes[level] = row.length
+    assert sizes[1] > sizes[9]
