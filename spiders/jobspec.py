@@ -92,7 +92,7 @@ class CrawlPolicy(JobModel):
     timeout: Annotated[StrictFloat, Field(gt=0, le=600)] = 30.0
     max_page_bytes: Annotated[StrictInt, Field(ge=1024)] = 10 * 1024 * 1024
     allow_private_networks: StrictBool = False
-    # Processes that read articles beside the crawl (spiders/extraction.py): a page that
+    # Processes that read articles beside the crawl (spiders/extract_workers.py): a page that
     # crashes or hangs the parser costs only itself. "auto": one per core but one, at least
     # one; 0: in the crawl child itself (no isolation, no time limit).
     extract_workers: Annotated[StrictInt, Field(ge=0, le=16)] | Literal["auto"] = "auto"

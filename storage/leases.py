@@ -14,7 +14,7 @@ from types import TracebackType
 
 from sqlalchemy import delete, update
 
-from storage.database import Database, dialect_insert
+from storage.database import Database, DatabaseError, dialect_insert
 from storage.models import Lease
 from storage.types import Clock, utcnow
 
@@ -110,7 +110,10 @@ class HeldLease:
                  tb: TracebackType | None) -> None:
         try:
             self.release()
-        except Exception:  # the lease expires on its own; the work's own error matters more
+        except DatabaseError as db_exc:  # an outage: expected, and the lease expires on its own
+            logger.warning("could not release lease %s (it will expire): %s", self.name,
+                           str(db_exc).splitlines()[0])
+        except Exception:  # a bug of ours; the work's own error still matters more
             logger.exception("releasing lease %s (it will expire)", self.name)
 
 

@@ -87,3 +87,23 @@ def test_a_dead_holder_is_taken_over_and_a_live_one_is_not(db: Database) -> None
     with leases.take(db, "crawl:s", "b", ttl, clock=clock, is_dead=lambda owner: owner == "dead") as held:
         assert held.taken_from == "dead"
         assert leases.holder(db, "crawl:s", now=clock()) == leases.Holder("b", T0 + ttl)
+
+
+def test_a_lease_that_cannot_be_released_in_an_outage_is_one_warning(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job that meets an outage leaves its lease to expire; the daemon's log says so in
+    one line, not with a traceback (an outage is expected; test_service_faults reads the log)."""
+    from storage.database import Unavailable
+
+    held = leases.take(db, "recheck", "a", timedelta(minutes=5))
+
+    def down(*args: object) -> None:
+        raise Unavailable(db.url, "connection failed: server closed the connection unexpectedly")
+
+    monkeypatch.setattr(leases, "release", down)
+    with caplog.at_level("WARNING", logger="storage.leases"), held:
+        pass
+    [record] = [r for r in caplog.records if r.name == "storage.leases"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "could not release lease recheck (it will expire)" in record.getMessage()
