@@ -4,8 +4,10 @@ lxml and trafilatura run C code on whatever a site sends. In the crawl child its
 that crashes the parser would end the whole crawl, and one that takes minutes would stall
 every source of the child. In a worker, a crash or a hang is that page's `parse` error: the
 worker is replaced (pebble's pool tells which task a dead worker held, and stops a task past
-its time) and the crawl goes on. The reading also runs on another core than the crawl's
-reactor, which is most of what makes `unionwatch crawl` fast (bench/ingest.py).
+its time) and the crawl goes on. The reading also runs beside the reactor, on a core of its
+own where there is one: on two cores the crawl child alone reads ~10 % more pages a second
+(bench/ingest.py (d)), and `unionwatch crawl` no more, since the parent's matching shares
+that core.
 
 Workers are spawned, not forked: the crawl child has threads (the reactor's, the parent
 watch), and a fork copies their locks in whatever state they are in. They import only
