@@ -12,6 +12,7 @@ rows), 2 for a bad job or usage, 3 when the database is unreachable or not migra
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -27,6 +28,7 @@ from scrapy.spiders import Spider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.error import ReactorNotRunning
 
 from spiders import parent
 from spiders.context import SETTING, CrawlContext
@@ -207,9 +209,10 @@ class JobRunner:
             logger.exception("re-check of %s crashed", urlsplit(group[0].url).hostname)
 
     def _stop_reactor(self, _: Any) -> None:
-        reactor = _reactor()
-        if reactor.running:
-            reactor.stop()
+        # After SIGTERM, Scrapy has asked the reactor to stop already; `running` stays true
+        # until it has, and a second stop() raises.
+        with contextlib.suppress(ReactorNotRunning):
+            _reactor().stop()
 
     def _skip(self, source: SourceSpec, reason: str) -> None:
         self.context.events.emit(Skipped(source=source.id, reason=reason))

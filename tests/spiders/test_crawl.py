@@ -382,6 +382,7 @@ def test_sigterm_stops_gracefully_records_the_run_and_frees_the_lease(
     out, err = proc.communicate(timeout=60)
     assert time.monotonic() - sent < 10, "the scheduler SIGKILLs after 10 s"
     assert proc.returncode == 0, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]  # a graceful stop is not a crash
     from tests.spiders.conftest import wire_events
 
     result = CrawlResult(proc.returncode, "".join(lines) + out, err, wire_events("".join(lines) + out))
