@@ -156,8 +156,8 @@ class SourceSpider(scrapy.Spider, ABC):
             self.error(response.url, "not_html", "the article URL did not return text/HTML")
             return
         try:
-            ex = await self.extractor.extract(response.text, response.url, self.fallback_language,
-                                              self.source.timezone)
+            read = await self.extractor.extract(response.text, response.url, self.fallback_language,
+                                                self.source.timezone)
         except ExtractionError as exc:
             self.error(response.url, "parse", f"parse failed: {exc}")
             return
@@ -165,10 +165,11 @@ class SourceSpider(scrapy.Spider, ABC):
             logger.exception("%s: extraction crashed on %s", self.source.id, response.url)
             self.error(response.url, "parse", f"parse failed: {type(exc).__name__}: {exc}")
             return
+        ex = read.article
         self.counts.inc(f"extracted/{ex.method}")
         hints: dict[str, str] = response.meta.get(HINTS) or {}
         soft = self.soft_errors.check(response.url, ex.title, ex.body, hint=hints.get("title"),
-                                      dated=ex.dated)
+                                      dated=ex.dated, key=read.body_key)
         if soft is not None:  # not stored, so fetched again next run
             self.error(response.url, "soft_error", soft.reason)
             if soft.earlier is not None:
@@ -182,8 +183,8 @@ class SourceSpider(scrapy.Spider, ABC):
         yield ArticleRecord(
             source_id=self.source.id,
             url=response.url,
-            title=ex.title,
-            body=ex.body,
+            title=read.text.title,
+            body=read.text.body,
             guid=hints.get("guid"),
             author=ex.author,
             published_at=published,
@@ -191,5 +192,6 @@ class SourceSpider(scrapy.Spider, ABC):
             # An archived page's bytes are in its WARC capture, as sent; compressing them into
             # the row as well would cost ~0.5 ms and their space again.
             raw_html=None if response.meta.get(CAPTURED) else response.body,
+            prepared=read.text,
             canonical=ex.canonical,
         )

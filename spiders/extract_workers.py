@@ -1,13 +1,15 @@
-"""Reading articles in worker processes beside the crawl: a hostile page costs only itself.
+"""Reading articles and feeds in worker processes beside the crawl: a hostile page costs only itself.
 
-lxml and trafilatura run C code on whatever a site sends. In the crawl child itself, a page
-that crashes the parser would end the whole crawl, and one that takes minutes would stall
-every source of the child. In a worker, a crash or a hang is that page's `parse` error: the
-worker is replaced (pebble's pool tells which task a dead worker held, and stops a task past
-its time) and the crawl goes on. The reading also runs beside the reactor, on a core of its
-own where there is one: on two cores the crawl child alone reads ~10 % more pages a second
-(bench/ingest.py (d)), and `unionwatch crawl` no more, since the parent's matching shares
-that core.
+lxml, trafilatura, expat and feedparser run on whatever a site sends. In the crawl child
+itself, a page that crashes the parser would end the whole crawl, and one that takes minutes
+would stall every source of the child. In a worker, a crash or a hang is that page's `parse`
+(or the feed's `feed_parse`) error: the worker is replaced (pebble's pool tells which task a
+dead worker held, and stops a task past its time) and the crawl goes on.
+
+The reading also runs beside the reactor, on a core of its own where there is one, and so
+does all the per-page work on the text that needs no database: cleaning it and hashing it
+for storage's copy checks and the soft-error check (`Read`). The crawl child's reactor
+thread is what limits a crawl's pages per second (bench/ingest.py).
 
 Workers are spawned, not forked: the crawl child has threads (the reactor's, the parent
 watch), and a fork copies their locks in whatever state they are in. They import only
@@ -27,15 +29,21 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 import pebble
 
 from spiders import parent
 from spiders.extract import Extracted, ExtractionError, extract_article
+from spiders.parse_feed import FeedError, FeedResult, parse_feed
+from spiders.soft_errors import body_key
+from storage.fingerprints import PreparedText, prepare_text
 
 logger = logging.getLogger(__name__)
 ExtractFunction = Callable[[str, str, str | None, str | None], Extracted]
+FeedFunction = Callable[[bytes, str, str | None], FeedResult]
+T = TypeVar("T")
 # A worker is replaced after this many pages: what lxml's and trafilatura's caches hold only grows.
 MAX_TASKS = 10_000
 CLOSE_WAIT_S = 10.0
@@ -59,17 +67,45 @@ def _start_worker() -> None:
 
 
 def _warm_up() -> None:
-    """Nothing: spiders.extract is imported to unpickle the call, and that is the point."""
+    """Nothing: this module (and with it spiders.extract) is imported to unpickle the call."""
+
+
+@dataclass(slots=True)
+class Read:
+    """An article page as a worker hands it back: the article, and what the crawl's checks
+    need of its text, computed there."""
+
+    article: Extracted
+    text: PreparedText  # the title and body as storage keeps them, with their copy keys
+    body_key: str  # the soft-error check's identity of the body
+
+
+def read_page(function: ExtractFunction, html: str, url: str, fallback_language: str | None,
+              zone: str | None) -> Read:
+    article = function(html, url, fallback_language, zone)
+    return Read(article, prepare_text(article.title, article.body), body_key(article.body))
+
+
+def _extraction_error(message: str) -> Exception:
+    return ExtractionError(message)
+
+
+def _feed_error(message: str) -> Exception:
+    return FeedError("feed_parse", message)
 
 
 class Extractor:
-    """`extract_article` for the crawl's callbacks, in `workers` processes (0: in this one).
+    """Article pages (`extract_article`) and feeds (`parse_feed`) read for the crawl's
+    callbacks, in `workers` processes (0: in this one).
 
-    `function` is a seam for tests (a module-level function, since workers import it).
+    `function` and `feed_function` are seams for tests (module-level functions, since workers
+    import them).
     """
 
-    def __init__(self, workers: int, timeout: float, function: ExtractFunction = extract_article) -> None:
+    def __init__(self, workers: int, timeout: float, function: ExtractFunction = extract_article,
+                 feed_function: FeedFunction = parse_feed) -> None:
         self.workers, self.timeout, self.function = workers, timeout, function
+        self.feed_function = feed_function
         self._pool: pebble.ProcessPool | None = None
 
     @classmethod
@@ -85,17 +121,28 @@ class Extractor:
             self._pool.schedule(_warm_up)  # pebble starts its workers at the first task
 
     async def extract(self, html: str, url: str, fallback_language: str | None = None,
-                      zone: str | None = None) -> Extracted:
+                      zone: str | None = None) -> Read:
         """The article of a page; ExtractionError when there is none, or its worker crashed
         or ran out of time on it. Any other exception is a bug of extraction's, raised here."""
+        return await self._call(read_page, (self.function, html, url, fallback_language, zone), url,
+                                "page", _extraction_error)
+
+    async def parse_feed(self, body: bytes, url: str, header_charset: str | None = None) -> FeedResult:
+        """The entries of a feed (spiders.parse_feed); FeedError when it is none, or when it
+        crashed its worker or ran out of time."""
+        return await self._call(self.feed_function, (body, url, header_charset), url, "feed",
+                                _feed_error)
+
+    async def _call(self, function: Callable[..., T], args: tuple[Any, ...], url: str, what: str,
+                    failed: Callable[[str], Exception]) -> T:
         if not self.workers:
-            return self.function(html, url, fallback_language, zone)
+            return function(*args)
         self.start()
         assert self._pool is not None
         try:
-            future = self._pool.schedule(self.function, args=(html, url, fallback_language, zone),
-                                         timeout=self.timeout)
-            return await asyncio.wrap_future(future)
+            future = self._pool.schedule(function, args=args, timeout=self.timeout)
+            result: T = await asyncio.wrap_future(future)
+            return result
         except (BrokenProcessPool, RuntimeError) as exc:
             if self._pool.active:
                 raise  # the pool runs: a bug of the function's own
@@ -104,15 +151,15 @@ class Extractor:
             logger.error("extraction workers unavailable (%s: %s); reading pages in the crawl "
                          "child from now on", type(exc).__name__, exc)
             self.workers = 0
-            return self.function(html, url, fallback_language, zone)
+            return function(*args)
         except FutureTimeout:
-            raise ExtractionError(f"reading the page took longer than {self.timeout:g} s "
-                                  "(its worker was stopped)") from None
+            raise failed(f"reading the {what} took longer than {self.timeout:g} s "
+                         "(its worker was stopped)") from None
         except pebble.ProcessExpired as exc:
             how = f"signal {-exc.exitcode}" if exc.exitcode < 0 else f"exit status {exc.exitcode}"
             logger.warning("the extraction worker died on %s (%s); a new one takes over", url, how)
-            raise ExtractionError(f"the page crashed its reader ({how})") from None
-        except ExtractionError:
+            raise failed(f"the {what} crashed its reader ({how})") from None
+        except (ExtractionError, FeedError):
             raise
         except Exception as exc:  # a bug: keep where in the worker it happened
             remote = getattr(exc, "traceback", None)

@@ -37,6 +37,10 @@ class FeedError(ValueError):
         super().__init__(message)
         self.kind = kind
 
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str]]:
+        # Raised in an extraction worker, it reaches the crawl child pickled.
+        return type(self), (self.kind, str(self))
+
 
 @dataclass(slots=True)
 class FeedEntry:

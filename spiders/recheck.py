@@ -91,7 +91,8 @@ class RecheckSpider(scrapy.Spider):
             return
         fallback = None if spec.language == Language.AUTO else spec.language.value
         try:
-            ex = await self.context.extractor.extract(response.text, response.url, fallback, spec.timezone)
+            read = await self.context.extractor.extract(response.text, response.url, fallback,
+                                                        spec.timezone)
         except ExtractionError as exc:
             self.store(spec, base._replace(removed=moved) if moved else
                        base._replace(failed=f"parse failed: {exc}"))
@@ -100,12 +101,13 @@ class RecheckSpider(scrapy.Spider):
             logger.exception("recheck: extraction crashed on %s", response.url)
             self.store(spec, base._replace(failed=f"parse failed: {type(exc).__name__}: {exc}"))
             return
+        ex = read.article
         if moved is not None and not self.same_article(spec, ex.title, ex.body):
             # Redirected to another page (a section, another story): the article is gone.
             self.store(spec, base._replace(removed=moved))
             return
         # A "page not found" served with 200: the article is gone all the same.
-        soft = SoftErrorCheck().check(response.url, ex.title, ex.body, dated=ex.dated)
+        soft = SoftErrorCheck().check(response.url, ex.title, ex.body, dated=ex.dated, key=read.body_key)
         if soft is not None:
             self.store(spec, base._replace(removed=soft.reason))
             return

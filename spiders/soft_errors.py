@@ -117,16 +117,18 @@ class SoftErrorCheck:
         self._flagged: set[str] = set()
 
     def check(self, url: str, title: str, body: str, *, hint: str | None = None,
-              dated: bool = False) -> SoftError | None:
+              dated: bool = False, key: str | None = None) -> SoftError | None:
         """Whether the page at `url` is a soft error. `hint`: the feed's or listing's title
-        for the link, if any; `dated`: the page itself gives a publication date."""
-        found = self._check(url, title, body, hint or None, dated)
+        for the link, if any; `dated`: the page itself gives a publication date; `key`: the
+        body's `body_key`, when it was computed already."""
+        found = self._check(url, title, body, hint or None, dated, key or body_key(body))
         if found is not None:
             self._flagged.add(url)
         return found
 
-    def _check(self, url: str, title: str, body: str, hint: str | None, dated: bool) -> SoftError | None:
-        first_url, first_hint = self._texts.setdefault(body_key(body), (url, hint))
+    def _check(self, url: str, title: str, body: str, hint: str | None, dated: bool,
+               key: str) -> SoftError | None:
+        first_url, first_hint = self._texts.setdefault(key, (url, hint))
         repeated = first_url != url
         earlier = first_url if repeated and first_url not in self._flagged else None
         suspect = len(body) < SHORT_BODY and not dated

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,7 +19,7 @@ from spiders.discovery import advertised_feeds
 from spiders.events import PageKind
 from spiders.failures import describe
 from spiders.jobspec import SourceSpec, SourceType
-from spiders.parse_feed import FeedError, parse_feed
+from spiders.parse_feed import FeedError
 from spiders.parse_sitemap import parse_sitemap
 
 MAX_SITEMAP_NESTING = 3
@@ -32,14 +32,14 @@ logger = logging.getLogger(__name__)
 class FeedReader(SourceSpider):
     """Reads feeds: the configured ones (FeedSpider) and those listing pages advertise."""
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[scrapy.Request]:
         entry = bool(response.meta.get(ENTRY))
         if self.not_modified(response, PageKind.FEED, entry):
             return
         content_type = response.headers.get(b"Content-Type") or b""
         charset = http_content_type_encoding(content_type.decode("latin-1"))
         try:
-            feed = parse_feed(response.body, response.url, charset)
+            feed = await self.extractor.parse_feed(response.body, response.url, charset)
         except FeedError as exc:
             self.page(response.url, PageKind.FEED)
             self.error(response.url, exc.kind, str(exc), entry=entry)
@@ -55,7 +55,8 @@ class FeedReader(SourceSpider):
             if e.published is not None:
                 hints["published"] = e.published.isoformat()
             candidates.append((e.url, {k: v for k, v in hints.items() if v}))
-        yield from self.article_requests(candidates)
+        for request in self.article_requests(candidates):
+            yield request
 
 
 class FeedSpider(FeedReader):

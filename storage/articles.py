@@ -18,9 +18,9 @@ from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database, dialect_insert
-from storage.fingerprints import text_fingerprint
+from storage.fingerprints import PreparedText, content_hash, prepare_text
 from storage.models import Article, ArticleUrl, DigestItem, Mention
-from storage.text import clean_line, clean_text, fit
+from storage.text import clean_line, fit
 from storage.types import utcnow
 from storage.urls import canonical_url, url_key
 
@@ -46,12 +46,9 @@ class ArticleRecord:
     raw_html: bytes | None = None
     fetched_at: datetime = field(default_factory=utcnow)
     canonical: str | None = None  # the URL the page declares its own (spiders check the site)
-
-
-def content_hash(title: str, body: str) -> str:
-    """Whitespace- and case-insensitive hash of the text, to spot syndicated copies."""
-    text = " ".join(f"{title}\n{body}".split()).casefold()  # str.split's white space is re's \s
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # The cleaned text and its keys, computed where the page was read; used when they are
+    # those of `title` and `body`, recomputed otherwise.
+    prepared: PreparedText | None = None
 
 
 def compress_html(html: bytes) -> bytes:
@@ -79,7 +76,9 @@ def _values(rec: ArticleRecord) -> dict[str, Any]:
     """The row of a record. Every scraped string is cleaned here, where it enters the
     database (storage/text.py: PostgreSQL refuses NUL, UTF-8 cannot hold a lone surrogate),
     and bounded to its column."""
-    title, body = clean_line(rec.title), clean_text(rec.body)
+    text = rec.prepared
+    if text is None or not text.of(rec.title, rec.body):
+        text = prepare_text(rec.title, rec.body)
     url = clean_line(rec.url)
     author = clean_line(rec.author) if rec.author else None
     language = fit(clean_line(rec.language), LANGUAGE_MAX) if rec.language else None
@@ -89,14 +88,14 @@ def _values(rec: ArticleRecord) -> dict[str, Any]:
         "canonical_url": canonical_url(clean_line(rec.canonical) if rec.canonical else url),
         "url_key": url_key(url),
         "guid": bounded_guid(rec.guid),
-        "title": title,
+        "title": text.title,
         "author": author or None,
         "published_at": rec.published_at,
         "fetched_at": rec.fetched_at,
         "language": language or None,
-        "body": body,
-        "content_hash": content_hash(title, body),
-        "text_fingerprint": text_fingerprint(body),
+        "body": text.body,
+        "content_hash": text.content_hash,
+        "text_fingerprint": text.text_fingerprint,
         "raw_html": compress_html(rec.raw_html) if rec.raw_html else None,
     }
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.articles import content_hash
+from storage.fingerprints import content_hash
 from storage.models import Article, ArticleVersion
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…»\"”])\s+(?=\S)")

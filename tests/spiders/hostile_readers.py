@@ -11,14 +11,25 @@ import signal
 import time
 
 from spiders.extract import Extracted, ExtractionError, extract_article
+from spiders.parse_feed import FeedResult, parse_feed
 
 
-def misbehaving(html: str, url: str, fallback: str | None, zone: str | None) -> Extracted:
-    """Crash, hang, fail or report the worker's pid when the URL says so; else extract."""
+def _crash_or_hang(url: str) -> None:
     if "/crash" in url:
         os.kill(os.getpid(), signal.SIGSEGV)  # what a parser's bad pointer does
     if "/hang" in url:
         time.sleep(600)  # the hostile page's behaviour, cut short by the worker's time limit
+
+
+def misbehaving_feed(body: bytes, url: str, header_charset: str | None) -> FeedResult:
+    """Crash or hang when the URL says so; else parse the feed."""
+    _crash_or_hang(url)
+    return parse_feed(body, url, header_charset)
+
+
+def misbehaving(html: str, url: str, fallback: str | None, zone: str | None) -> Extracted:
+    """Crash, hang, fail or report the worker's pid when the URL says so; else extract."""
+    _crash_or_hang(url)
     if "/bug" in url:
         raise KeyError("a bug in extraction")
     if "/none" in url:

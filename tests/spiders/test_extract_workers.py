@@ -15,9 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from spiders.extract import ExtractionError, extract_article
+from spiders.extract import Extracted, ExtractionError, extract_article
 from spiders.extract_workers import Extractor, worker_count
-from tests.spiders.hostile_readers import misbehaving
+from spiders.parse_feed import FeedError, parse_feed
+from spiders.soft_errors import body_key
+from storage.fingerprints import prepare_text
+from tests.spiders.hostile_readers import misbehaving, misbehaving_feed
+from tests.support.fixture_site import FixtureSite
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_URL = "http://www.rferl.org/content/sokh-exclave-kyrgyzstan-uzbekistan/24877127.html"
@@ -25,10 +29,23 @@ REAL = Path(__file__).parent / "realpages"
 PAGE = gzip.decompress((REAL / "rferl-2013-sokh-exclave-kyrgyzstan-uzbekistan-24877127.html.gz")
                        .read_bytes()).decode("utf-8")
 
+FEED_URL = "http://demo.test/amnesty/en/feed/"
+
+
+def _feed() -> bytes:
+    site = FixtureSite()
+    site.base_url = "http://demo.test"  # rendering only: no server needed
+    found = site.content("/amnesty/en/feed/")
+    assert found is not None
+    return found[0]
+
+
+FEED = _feed()
+
 
 @pytest.fixture
 def pool() -> Iterator[Extractor]:
-    extractor = Extractor(1, timeout=2.0, function=misbehaving)
+    extractor = Extractor(1, timeout=2.0, function=misbehaving, feed_function=misbehaving_feed)
     extractor.start()
     try:
         yield extractor
@@ -36,13 +53,12 @@ def pool() -> Iterator[Extractor]:
         extractor.close()
 
 
-def read(extractor: Extractor, url: str, html: str = PAGE) -> object:
-    return asyncio.run(extractor.extract(html, url))
+def read(extractor: Extractor, url: str, html: str = PAGE) -> Extracted:
+    return asyncio.run(extractor.extract(html, url)).article
 
 
 def pid_of_worker(extractor: Extractor) -> int:
-    got = asyncio.run(extractor.extract("", "https://x.org/pid"))
-    return int(got.title)
+    return int(read(extractor, "https://x.org/pid", "").title)
 
 
 def test_a_page_read_in_a_worker_is_the_article_read_inline(pool: Extractor) -> None:
@@ -66,6 +82,34 @@ def test_a_page_that_hangs_is_stopped_at_the_time_limit_and_the_next_page_is_rea
     assert read(pool, PAGE_URL) == extract_article(PAGE, PAGE_URL)
 
 
+def test_the_worker_also_prepares_the_text_and_its_keys_as_inline(pool: Extractor) -> None:
+    """What the crawl's thread no longer computes must be what it would have computed."""
+    got = asyncio.run(pool.extract(PAGE, PAGE_URL))
+    article = extract_article(PAGE, PAGE_URL)
+    assert got.text == prepare_text(article.title, article.body)
+    assert got.text.text_fingerprint is not None
+    assert got.body_key == body_key(article.body)
+
+
+def test_a_feed_read_in_a_worker_is_the_feed_read_inline_and_its_errors_keep_their_kind(
+        pool: Extractor) -> None:
+    got = asyncio.run(pool.parse_feed(FEED, FEED_URL))
+    assert got == parse_feed(FEED, FEED_URL) and len(got.entries) == 2
+    with pytest.raises(FeedError, match="not a feed") as refused:
+        asyncio.run(pool.parse_feed(b"Invalid url", FEED_URL))
+    assert refused.value.kind == "invalid_feed"
+
+
+def test_a_feed_that_crashes_or_hangs_its_worker_is_a_feed_parse_error(pool: Extractor) -> None:
+    with pytest.raises(FeedError, match=r"the feed crashed its reader \(signal 11\)") as crashed:
+        asyncio.run(pool.parse_feed(FEED, "https://x.org/crash"))
+    assert crashed.value.kind == "feed_parse"
+    with pytest.raises(FeedError, match=r"reading the feed took longer than 2 s") as hung:
+        asyncio.run(pool.parse_feed(FEED, "https://x.org/hang"))
+    assert hung.value.kind == "feed_parse"
+    assert asyncio.run(pool.parse_feed(FEED, FEED_URL)) == parse_feed(FEED, FEED_URL)
+
+
 def test_no_article_stays_an_extraction_error_and_a_bug_keeps_its_traceback(pool: Extractor) -> None:
     with pytest.raises(ExtractionError, match="no title"):
         read(pool, "https://x.org/none")
@@ -77,7 +121,7 @@ def test_no_article_stays_an_extraction_error_and_a_bug_keeps_its_traceback(pool
 def test_a_worker_is_outside_the_crawls_process_group(pool: Extractor) -> None:
     """The parent's SIGTERM to the crawl's group on a graceful stop must not cost the pages
     a worker holds."""
-    got = asyncio.run(pool.extract("", "https://x.org/pid"))
+    got = read(pool, "https://x.org/pid", "")
     assert int(got.body) == int(got.title) != os.getpgrp()
 
 
@@ -89,7 +133,7 @@ def test_the_workers_die_with_the_crawl_child(tmp_path: Path) -> None:
         "from spiders.extract_workers import Extractor\n"
         "from tests.spiders.hostile_readers import misbehaving\n"
         "e = Extractor(1, 5.0, misbehaving)\n"
-        "print(asyncio.run(e.extract('', 'https://x.org/pid')).title, flush=True)\n"
+        "print(asyncio.run(e.extract('', 'https://x.org/pid')).article.title, flush=True)\n"
         "sys.stdin.read()\n"
     )
     child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdin=subprocess.PIPE,
@@ -116,7 +160,7 @@ def _exits_within(pid: int, seconds: float) -> bool:
 
 
 def test_inline_extraction_runs_in_this_process() -> None:
-    got = asyncio.run(Extractor(0, 1.0, function=misbehaving).extract("", "https://x.org/pid"))
+    got = read(Extractor(0, 1.0, function=misbehaving), "https://x.org/pid", "")
     assert int(got.title) == os.getpid()
 
 
@@ -138,6 +182,8 @@ def test_when_no_worker_can_run_pages_are_read_in_the_crawl_child(pool: Extracto
     assert pool._pool is not None
     pool._pool.stop()  # what pebble does when it cannot start a worker
     pool._pool.join()
-    got = asyncio.run(pool.extract("", "https://x.org/pid"))
+    got = read(pool, "https://x.org/pid", "")
     assert int(got.title) == os.getpid()
     assert read(pool, PAGE_URL) == extract_article(PAGE, PAGE_URL)
+    feed = asyncio.run(pool.parse_feed(FEED, FEED_URL))
+    assert feed == parse_feed(FEED, FEED_URL)
