@@ -18,7 +18,7 @@ from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.database import Database, dialect_insert
-from storage.fingerprints import PreparedText, content_hash, prepare_text
+from storage.fingerprints import PreparedText, prepare_text
 from storage.models import Article, ArticleUrl, DigestItem, Mention
 from storage.text import clean_line, fit
 from storage.types import utcnow
