@@ -61,6 +61,13 @@ def base_settings(cs: CrawlSettings) -> dict[str, Any]:
         "TWISTED_DNS_RESOLVER": "spiders.ssrf.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"spiders.pipeline.StoragePipeline": 300},
+        "STATS_CLASS": "spiders.stats.PlainStatsCollector",
+        # Each spider middleware is an async generator step for every request and item a
+        # callback yields. No DEPTH_LIMIT is set (a listing's depth is counted in uw_page), and
+        # the meta-copy check warns about a mistake only a spider's author makes: like
+        # WARN_ON_GENERATOR_RETURN_VALUE, checks for development, not for every page.
+        "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+                               "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None},
         "EXTENSIONS": {"spiders.recorder.RunRecorder": 500},
         "CLOSESPIDER_TIMEOUT": cs.max_source_seconds,
         # Scrapy re-reads and re-parses a generator callback's source on every response to
