@@ -86,10 +86,6 @@ def read_page(function: ExtractFunction, html: str, url: str, fallback_language:
     return Read(article, prepare_text(article.title, article.body), body_key(article.body))
 
 
-def _extraction_error(message: str) -> Exception:
-    return ExtractionError(message)
-
-
 def _feed_error(message: str) -> Exception:
     return FeedError("feed_parse", message)
 
@@ -125,7 +121,7 @@ class Extractor:
         """The article of a page; ExtractionError when there is none, or its worker crashed
         or ran out of time on it. Any other exception is a bug of extraction's, raised here."""
         return await self._call(read_page, (self.function, html, url, fallback_language, zone), url,
-                                "page", _extraction_error)
+                                "page", ExtractionError)
 
     async def parse_feed(self, body: bytes, url: str, header_charset: str | None = None) -> FeedResult:
         """The entries of a feed (spiders.parse_feed); FeedError when it is none, or when it
