@@ -15,7 +15,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders import signals
-from spiders.capture import CAPTURE, CAPTURED
+from spiders.capture import CAPTURE, archived
 from spiders.context import CrawlContext
 from spiders.events import PageKind
 from spiders.extract import ExtractionError
@@ -177,6 +177,7 @@ class SourceSpider(scrapy.Spider, ABC):
                     signals.withdraw_article, url=soft.earlier, kind="soft_error",
                     message=f"{soft.reason}; the same page came again at {response.url}")
             return
+        captured = await archived(response)
         published = ex.published_at
         if published is None and hints.get("published"):
             published = datetime.fromisoformat(hints["published"])
@@ -191,7 +192,7 @@ class SourceSpider(scrapy.Spider, ABC):
             language=ex.language,
             # An archived page's bytes are in its WARC capture, as sent; compressing them into
             # the row as well would cost ~0.5 ms and their space again.
-            raw_html=None if response.meta.get(CAPTURED) else response.body,
+            raw_html=None if captured else response.body,
             prepared=read.text,
             canonical=ex.canonical,
         )

@@ -6,12 +6,16 @@ body still gzip/br-encoded with its Content-Encoding header, and every redirect 
 answer of an article's chain (redirects copy the request's meta). Its process_request sees
 the request headers after every other middleware has set them. The body is Scrapy's bytes
 object, handed to warcio in a BytesIO (which shares it, no copy) and compressed in chunks,
-so a page is never held twice.
+so a page is never held twice. The records are written in the capture thread
+(spiders/capture_queue.py); the article's callback awaits `archived()` before it decides
+whether the row keeps the page's HTML.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import Future
 
 from scrapy import Request
 from scrapy import signals as scrapy_signals
@@ -20,13 +24,14 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from spiders import signals
+from spiders.capture_queue import CaptureQueue
 from spiders.context import CrawlContext
-from storage.evidence import CaptureFailed, CaptureWriter, Exchange
+from storage.evidence import Exchange
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 CAPTURE = "uw_capture"  # meta: archive this request's responses (article pages)
-# meta, set here: the response is archived, so the article row need not keep its HTML too
+# meta, set here: a Future[bool], whether the response is archived (see archived())
 CAPTURED = "uw_captured"
 ORDER = 950
 
@@ -41,20 +46,31 @@ def _headers(raw: object) -> list[tuple[str, str]]:
     return out
 
 
+async def archived(response: Response) -> bool:
+    """Whether this response is in the evidence archive, so that the article row need not
+    keep its HTML too; waits for its capture to be written."""
+    future: Future[bool] | None = response.meta.get(CAPTURED)
+    if future is None:
+        return False
+    if not future.done():
+        await asyncio.wrap_future(future)
+    return future.result()
+
+
 class CaptureMiddleware:
     """Downloader middleware: each response to a CAPTURE request goes to the evidence writer."""
 
-    def __init__(self, crawler: Crawler, writer: CaptureWriter) -> None:
+    def __init__(self, crawler: Crawler, queue: CaptureQueue) -> None:
         self.crawler = crawler
-        self.writer = writer
+        self.queue = queue
         crawler.signals.connect(self._spider_closed, signal=scrapy_signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
-        writer = CrawlContext.of(crawler).evidence
-        if writer is None:
+        queue = CrawlContext.of(crawler).evidence
+        if queue is None:
             raise NotConfigured("evidence capture is off")
-        return cls(crawler, writer)
+        return cls(crawler, queue)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not request.meta.get(CAPTURE):
@@ -71,24 +87,15 @@ class CaptureMiddleware:
             request_headers=_headers(request.headers),
             protocol=response.protocol or "HTTP/1.1",
         )
-        try:
-            self.writer.write(exchange)
-            request.meta[CAPTURED] = True
-        except CaptureFailed as exc:
-            for url in exc.urls or [response.url]:
-                self._failed(url, str(exc))
-        except Exception as exc:  # a bug of ours must not cost the article
-            logger.exception("capturing %s", response.url)
-            self._failed(response.url, f"{type(exc).__name__}: {exc}")
+        # Set on this request's meta, not only copied from an earlier hop's: a redirect's
+        # target has a capture of its own.
+        request.meta[CAPTURED] = self.queue.write(exchange, self._failed)
         return response
 
     def _spider_closed(self) -> None:
-        """The source's captures are indexed by the time its run is recorded."""
-        try:
-            self.writer.flush()
-        except CaptureFailed as exc:
-            for url in exc.urls:
-                self._failed(url, str(exc))
+        """The source's captures are indexed, and their failures recorded, by the time its
+        run is recorded."""
+        self.queue.flush()
 
     def _failed(self, url: str, message: str) -> None:
         """The article is still read and stored; the run records that its capture is missing."""

@@ -8,10 +8,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from spiders.capture_queue import CaptureQueue
 from spiders.events import EventWriter
 from spiders.extract_workers import Extractor
 from storage.database import Database
-from storage.evidence import CaptureWriter
 
 SETTING = "UNIONWATCH_CONTEXT"
 SOURCE_ID = "UNIONWATCH_SOURCE_ID"
@@ -27,7 +27,7 @@ class CrawlContext:
     # feed and a sitemap is fetched once per run.
     claimed: set[str] = field(default_factory=set)
     # Archives each article fetch (spiders/capture.py); None: evidence capture is off.
-    evidence: CaptureWriter | None = None
+    evidence: CaptureQueue | None = None
     # Reads article pages (spiders/extract_workers.py): in worker processes, or inline.
     extractor: Extractor = field(default_factory=Extractor.inline)
 

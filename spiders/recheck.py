@@ -25,7 +25,6 @@ from spiders.failures import describe
 from spiders.jobspec import Language, RecheckSpec
 from spiders.soft_errors import SoftErrorCheck, similarity
 from storage import rechecks, versions
-from storage.evidence import CaptureFailed
 from storage.rechecks import Found, RecheckState
 from storage.types import utcnow
 from storage.urls import url_key
@@ -126,15 +125,17 @@ class RecheckSpider(scrapy.Spider):
 
     def capture_of(self, url: str, at: datetime) -> int | None:
         """Index what the evidence middleware wrote so far; the id of this answer's capture."""
-        writer = self.context.evidence
-        if writer is None:
+        queue = self.context.evidence
+        if queue is None:
             return None
         try:
-            writer.flush()  # one fsync per re-checked page: they are few, and each is evidence
+            # One fsync per re-checked page: they are few, and each is evidence.
+            for failed, message in queue.flush():
+                if failed == url:
+                    logger.error("recheck: capture of %s not archived: %s", url, message)
+                    return None
             with self.context.db.read() as s:
                 return rechecks.capture_before(s, url, at)
-        except CaptureFailed as exc:
-            logger.error("recheck: capture of %s not archived: %s", url, exc)
         except Exception:
             logger.exception("recheck: finding the capture of %s", url)
         return None

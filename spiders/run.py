@@ -31,6 +31,7 @@ from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.error import ReactorNotRunning
 
 from spiders import parent
+from spiders.capture_queue import CaptureQueue
 from spiders.context import SETTING, CrawlContext
 from spiders.events import EventWriter, Skipped
 from spiders.extract_workers import Extractor, worker_count
@@ -129,7 +130,8 @@ class JobRunner:
         self.job = job
         self.db = db
         ev = job.evidence
-        writer = (CaptureWriter(db, Settings(Path(ev.dir), ev.max_file_bytes, ev.rotate_daily, ev.gzip_level))
+        writer = (CaptureQueue(CaptureWriter(db, Settings(Path(ev.dir), ev.max_file_bytes,
+                                                          ev.rotate_daily, ev.gzip_level)))
                   if ev else None)
         cs = job.settings
         self.context = CrawlContext(db, events, evidence=writer,

@@ -191,7 +191,8 @@ def _warcinfo(writer: _Sha256Writer, name: str) -> Any:
 class CaptureWriter:
     """Appends exchanges to the archive and indexes them in batches; one per crawl child.
 
-    Not thread-safe: a crawl child calls it from its reactor thread only.
+    Not thread-safe: one thread at a time uses it (a crawl child's capture thread,
+    spiders/capture_queue.py).
     """
 
     def __init__(self, db: Database, settings: Settings, clock: Clock = utcnow,
@@ -205,6 +206,11 @@ class CaptureWriter:
         self._oldest = 0.0
         self._warc = _Sha256Writer(io.BytesIO(), gzip=False, warc_version="1.1")
         self.written: list[int] = []  # ids indexed by this writer
+
+    @property
+    def pending(self) -> int:
+        """Exchanges written and not indexed yet."""
+        return len(self._pending)
 
     # -- writing ------------------------------------------------------------------------
 
