@@ -78,6 +78,7 @@ def base_settings(cs: CrawlSettings) -> dict[str, Any]:
         # result, whatever its size: the default 100 costs ~100 tasks per article page, which
         # yields one item. Our callbacks yield one item, or a feed's links, which are cheap.
         "CONCURRENT_ITEMS": 8,
+        "URLLENGTH_LIMIT": 0,  # off: spiders/base.py reports what is too long (MAX_URL_LENGTH)
         "LOG_LEVEL": "INFO",
         "LOG_STDOUT": False,
         "LOG_INSTALL_ROOT_HANDLER": True,

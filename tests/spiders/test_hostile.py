@@ -74,6 +74,21 @@ def test_unusable_links_cost_only_their_entries_and_are_reported(
     assert sorted(crawl_errors(db_url)) == sorted((url, kind) for kind, url in kinds)
 
 
+def test_a_long_link_is_fetched_and_one_too_long_for_servers_is_reported(
+    db_url: str, demosite: FixtureSite, tmp_path: Path
+) -> None:
+    feed = f"{demosite.base_url}/faults/feed/long-links"
+    result = run_job(tmp_path, make_job(db_url, [{"id": "long", "type": "feed", "urls": [feed]}]))
+    assert result.returncode == 0, result.stderr[-3000:]
+    [kept] = stored(db_url, "long")
+    assert kept.startswith("rferl/a/28490992.html?ids=1") and len(kept) > 3000
+    [error] = result.errors("long")
+    assert error["kind"] == "bad_link"
+    assert error["url"].startswith(f"{demosite.base_url}/vestnik/doc/7715101?")
+    assert "9,0" in error["message"] and "not fetched" in error["message"]
+    assert result.done("long")["status"] == "partial"
+
+
 def test_a_page_that_takes_too_long_to_read_costs_only_itself(
     db_url: str, demosite: FixtureSite, tmp_path: Path
 ) -> None:
