@@ -25,6 +25,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -56,14 +57,19 @@ def worker_count(setting: int | Literal["auto"]) -> int:
     return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
-def _start_worker() -> None:
-    """In each worker, first: outlive the group's SIGTERM, not the crawl child.
+def _start_worker(memory_bytes: int) -> None:
+    """In each worker, first: outlive the group's SIGTERM, not the crawl child, and stay
+    within its memory.
 
     Its own process group keeps the parent's SIGTERM to the crawl's group (and a terminal's
     Ctrl-C) from it; pebble's own SIGTERM, which stops a worker past its time, still works.
+    The address-space limit turns a page that would take the machine's memory (a parser's
+    runaway tree) into a MemoryError, or at worst a dead worker: that page's error only.
     """
     os.setpgrp()
     parent.set_death_signal(signal.SIGKILL)
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 def _warm_up() -> None:
@@ -99,8 +105,9 @@ class Extractor:
     """
 
     def __init__(self, workers: int, timeout: float, function: ExtractFunction = extract_article,
-                 feed_function: FeedFunction = parse_feed) -> None:
+                 feed_function: FeedFunction = parse_feed, memory_mb: int = 0) -> None:
         self.workers, self.timeout, self.function = workers, timeout, function
+        self.memory_mb = memory_mb  # each worker's address space; 0: no limit
         self.feed_function = feed_function
         self._pool: pebble.ProcessPool | None = None
 
@@ -113,6 +120,7 @@ class Extractor:
         if self.workers and self._pool is None:
             self._pool = pebble.ProcessPool(max_workers=self.workers, max_tasks=MAX_TASKS,
                                             initializer=_start_worker,
+                                            initargs=(self.memory_mb << 20,),
                                             context=multiprocessing.get_context("spawn"))
             self._pool.schedule(_warm_up)  # pebble starts its workers at the first task
 
@@ -157,6 +165,9 @@ class Extractor:
             raise failed(f"the {what} crashed its reader ({how})") from None
         except (ExtractionError, FeedError):
             raise
+        except MemoryError:
+            raise failed(f"reading the {what} took more than the {self.memory_mb} MiB a reader may "
+                         "use (crawl.extract_memory_mb)") from None
         except Exception as exc:  # a bug: keep where in the worker it happened
             remote = getattr(exc, "traceback", None)
             if isinstance(remote, str):

@@ -99,6 +99,9 @@ class CrawlPolicy(JobModel):
     # Seconds one page may take to read in a worker; then the worker is replaced and the
     # page is a `parse` error.
     extract_timeout: Annotated[StrictFloat, Field(gt=0, le=600)] = 60.0
+    # MiB of address space each worker may take (a worker is ~300 MiB before a page); a page
+    # that needs more is a `parse` error instead of the machine's memory.
+    extract_memory_mb: Annotated[StrictInt, Field(ge=512, le=65536)] = 2048
 
     def user_agent_header(self) -> str:
         """An honest User-Agent: name/version plus a contact URL when one is given."""

@@ -135,7 +135,8 @@ class JobRunner:
                   if ev else None)
         cs = job.settings
         self.context = CrawlContext(db, events, evidence=writer,
-                                    extractor=Extractor(worker_count(cs.extract_workers), cs.extract_timeout))
+                                    extractor=Extractor(worker_count(cs.extract_workers), cs.extract_timeout,
+                                                        memory_mb=cs.extract_memory_mb))
         self.owner = owner_id()
         self.stopping = False
         self.crashed = False

@@ -38,3 +38,12 @@ def misbehaving(html: str, url: str, fallback: str | None, zone: str | None) -> 
         return Extracted(title=str(os.getpid()), body=str(os.getpgrp()), published_at=None,
                          author=None, language=None, method="test")
     return extract_article(html, url, fallback, zone)
+
+
+def greedy(html: str, url: str, fallback: str | None, zone: str | None) -> Extracted:
+    """Take 4 GiB when the URL says so, as a parser building a runaway tree does; else extract."""
+    if "/greedy" in url:
+        hoard = [bytearray(64 << 20) for _ in range(64)]
+        return Extracted(title=str(len(hoard)), body="", published_at=None, author=None,
+                         language=None, method="test")
+    return extract_article(html, url, fallback, zone)

@@ -20,7 +20,7 @@ from spiders.extract_workers import Extractor, worker_count
 from spiders.parse_feed import FeedError, parse_feed
 from spiders.soft_errors import body_key
 from storage.fingerprints import prepare_text
-from tests.spiders.hostile_readers import misbehaving, misbehaving_feed
+from tests.spiders.hostile_readers import greedy, misbehaving, misbehaving_feed
 from tests.support.fixture_site import FixtureSite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,6 +116,16 @@ def test_no_article_stays_an_extraction_error_and_a_bug_keeps_its_traceback(pool
     with pytest.raises(KeyError) as bug:
         read(pool, "https://x.org/bug")
     assert any("hostile_readers.py" in note for note in getattr(bug.value, "__notes__", []))
+
+
+def test_a_page_that_takes_too_much_memory_is_a_parse_error_and_the_next_page_is_read() -> None:
+    extractor = Extractor(1, timeout=30.0, function=greedy, memory_mb=1024)
+    try:
+        with pytest.raises(ExtractionError, match="more than the 1024 MiB a reader may use"):
+            read(extractor, "https://x.org/greedy")
+        assert read(extractor, PAGE_URL).title == extract_article(PAGE, PAGE_URL).title
+    finally:
+        extractor.close()
 
 
 def test_a_worker_is_outside_the_crawls_process_group(pool: Extractor) -> None:
