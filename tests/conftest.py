@@ -18,6 +18,18 @@ DATA = Path(__file__).resolve().parent / "data"
 PG_ADMIN_URL = os.environ.get("UNIONWATCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+# pyproject's 120 s timeout is a hang guard. End-to-end tests (marked slow) that start
+# services and crawls take up to a minute here and two or three times that on a loaded CI
+# machine: they get more room unless they set their own.
+SLOW_TIMEOUT_S = 300
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))
+
+
 def _port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1.0):
