@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import httpx
 
 from notifier.channels.telegram import redact, retry_after_seconds
+from notifier.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, tr
 from notifier.settings import ChannelKey, ChannelType, TelegramSettings
 from storage import bot_offsets, channel_state, leases, optouts
 from storage.database import Database, DatabaseError
@@ -47,6 +48,7 @@ class Follow:
     watching: tuple[str, ...]  # display names of the entities followed
     next_digest: str  # e.g. "2026-12-03 08:00 Asia/Almaty (daily)"
     instant: tuple[str, ...] = ()  # display names sent at once
+    language: Language = DEFAULT_LANGUAGE  # of the subscriber's digests: the bot answers in it
 
 
 class Directory(Protocol):
@@ -131,6 +133,7 @@ class Chat:
     id: str
     username: str | None
     text: str
+    language: str | None = None  # the Telegram app's language of whoever wrote ("ru", "en-GB")
 
     @property
     def keys(self) -> list[str]:
@@ -148,7 +151,17 @@ def _chat_of(update: dict[str, Any]) -> Chat | None:
     if not isinstance(chat, dict) or type(chat.get("id")) is not int or not isinstance(text, str):
         return None
     username = chat.get("username") if isinstance(chat.get("username"), str) else None
-    return Chat(str(chat["id"]), username, text)
+    sender = msg.get("from")
+    code = sender.get("language_code") if isinstance(sender, dict) else None
+    return Chat(str(chat["id"]), username, text, code if isinstance(code, str) else None)
+
+
+def language_of(chat: Chat, follows: list[Follow]) -> Language:
+    """The language to answer in: the subscriber's digests', else the writer's app's, else English."""
+    if follows:
+        return follows[0].language
+    code = (chat.language or "").split("-")[0].lower()
+    return next((lang for lang in LANGUAGES if lang == code), DEFAULT_LANGUAGE)
 
 
 def _command(text: str, me: str | None) -> str | None:
@@ -162,7 +175,11 @@ def _command(text: str, me: str | None) -> str | None:
     return name.lower()
 
 
-NOTHING_HERE = "This chat receives nothing from unionwatch."
+NOTHING_HERE = "This chat receives nothing from unionwatch."  # in English; nothing_here(lang) in any
+
+
+def nothing_here(lang: Language) -> str:
+    return tr(lang, "This chat receives nothing from unionwatch.")
 
 
 @dataclass
@@ -262,55 +279,58 @@ class BotPoller:
             keys = chat.keys + [k for key in chat.keys for k in channel_state.moved_here(s, key)]
         follows = self.directory.follows(keys)
         answer = {"start": self.start, "stop": self.stop, "status": self.status}.get(command, self.help)
-        self.reply(chat.id, answer(chat, follows))
+        self.reply(chat.id, answer(chat, follows, language_of(chat, follows)))
 
-    def start(self, chat: Chat, follows: list[Follow]) -> str:
-        lines = [f"<b>unionwatch</b>\nThis chat's id is <code>{escape(chat.id)}</code>.", ""]
+    def start(self, chat: Chat, follows: list[Follow], lang: Language) -> str:
+        code = escape(chat.id)
+        its_id = tr(lang, "This chat's id is %(id)s.") % {"id": f"<code>{code}</code>"}
+        lines = [f"<b>unionwatch</b>\n{its_id}", ""]
         if not follows:
-            lines += ["To get digests here, ask your unionwatch admin to add this chat to a "
-                      "subscriber's channels in config.yaml:",
-                      f"<pre>    channels:\n      - {{type: telegram, chat_id: {escape(chat.id)}}}</pre>"]
+            lines += [tr(lang, "To get digests here, ask your unionwatch admin to add this chat to a "
+                               "subscriber's channels in config.yaml:"),
+                      f"<pre>    channels:\n      - {{type: telegram, chat_id: {code}}}</pre>"]
             return "\n".join(lines)
         with self.db.write() as s:
             back = [f for f in follows if optouts.resubscribe(s, f.subscriber_id, f.channel)]
-        names = ", ".join(escape(f.name) for f in follows)
+        names = {"names": ", ".join(escape(f.name) for f in follows)}
         if back:
-            lines.append(f"Digests resumed: this chat gets {names} again.")
+            lines.append(tr(lang, "Digests resumed: this chat gets %(names)s again.") % names)
         else:
-            lines.append(f"This chat gets the digests of {names}.")
-        lines.append("/status: what it follows and when the next digest comes; /stop: stop them.")
+            lines.append(tr(lang, "This chat gets the digests of %(names)s.") % names)
+        lines.append(tr(lang, "/status: what it follows and when the next digest comes; /stop: stop them."))
         return "\n".join(lines)
 
-    def stop(self, chat: Chat, follows: list[Follow]) -> str:
+    def stop(self, chat: Chat, follows: list[Follow], lang: Language) -> str:
         if not follows:
-            return NOTHING_HERE
+            return nothing_here(lang)
         with self.db.write() as s:
             for f in follows:
                 optouts.opt_out(s, f.subscriber_id, f.channel, "telegram", note=f"/stop in chat {chat.id}")
-        names = ", ".join(escape(f.name) for f in follows)
-        return (f"Stopped: this chat gets nothing more from unionwatch ({names}). "
-                "Send /start to get the digests again.")
+        names = {"names": ", ".join(escape(f.name) for f in follows)}
+        return tr(lang, "Stopped: this chat gets nothing more from unionwatch (%(names)s). "
+                        "Send /start to get the digests again.") % names
 
-    def status(self, chat: Chat, follows: list[Follow]) -> str:
+    def status(self, chat: Chat, follows: list[Follow], lang: Language) -> str:
         if not follows:
-            return f"{NOTHING_HERE} Send /start for this chat's id."
+            return nothing_here(lang) + " " + tr(lang, "Send /start for this chat's id.")
         with self.db.read() as s:
             stopped = optouts.opted_out(s, [f.subscriber_id for f in follows])
         blocks = []
         for f in follows:
-            block = [f"<b>{escape(f.name)}</b>", f"Follows: {escape(', '.join(f.watching)) or 'nobody'}"]
+            watching = escape(", ".join(f.watching)) or tr(lang, "nobody")
+            block = [f"<b>{escape(f.name)}</b>", tr(lang, "Follows: %(names)s") % {"names": watching}]
             if f.instant:
-                block.append(f"Instant alerts: {escape(', '.join(f.instant))}")
+                block.append(tr(lang, "Instant alerts: %(names)s") % {"names": escape(", ".join(f.instant))})
             if (f.subscriber_id, f.channel) in stopped:
-                block.append("Stopped here (/stop). Send /start to get the digests again.")
+                block.append(tr(lang, "Stopped here (/stop). Send /start to get the digests again."))
             else:
-                block.append(f"Next digest: {escape(f.next_digest)}")
+                block.append(tr(lang, "Next digest: %(when)s") % {"when": escape(f.next_digest)})
             blocks.append("\n".join(block))
         return "\n\n".join(blocks)
 
-    def help(self, chat: Chat, follows: list[Follow]) -> str:
-        return ("unionwatch bot: /start gives this chat's id (and resumes stopped digests), "
-                "/status says what this chat follows, /stop stops its digests.")
+    def help(self, chat: Chat, follows: list[Follow], lang: Language) -> str:
+        return tr(lang, "unionwatch bot: /start gives this chat's id (and resumes stopped digests), "
+                        "/status says what this chat follows, /stop stops its digests.")
 
     def reply(self, chat_id: str, text: str) -> None:
         assert self._client is not None

@@ -54,6 +54,7 @@ class ConfigDirectory:
                         tuple(dict.fromkeys(e.name for e in cfg.entities_of(sub))),
                         next_digest(sub, self.clock()),
                         tuple(names.get(e, e) for e in instant_entity_ids(cfg, sub)),
+                        sub.language,
                     ))
         return out
 

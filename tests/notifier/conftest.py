@@ -398,7 +398,7 @@ class FakeBotApi:
         return [r.text for r in self.received if r.chat_id == chat]
 
     def say(self, chat_id: int, text: str, *, chat_type: str = "private",
-            username: str | None = None) -> int:
+            username: str | None = None, language_code: str | None = None) -> int:
         """A user writes to the bot in chat_id: an update for getUpdates; its update_id."""
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if username:
@@ -409,7 +409,8 @@ class FakeBotApi:
             kind = "channel_post" if chat_type == "channel" else "message"
             self.updates.append({"update_id": uid, kind: {
                 "message_id": uid, "date": int(time.time()), "chat": chat, "text": text,
-                "from": {"id": chat_id, "is_bot": False, "first_name": "Test"}}})
+                "from": {"id": chat_id, "is_bot": False, "first_name": "Test",
+                         **({"language_code": language_code} if language_code else {})}}})
             self.changed.notify_all()
         return uid
 

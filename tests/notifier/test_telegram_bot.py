@@ -21,10 +21,17 @@ from tests.notifier.conftest import ENTITIES, NOW, TOKEN, FakeBotApi, add_articl
 KNOWN = 5001
 
 
+KNOWN_RU = 5002
+
+
 class Config:
-    """A directory as the scheduler builds it from config.yaml: chat 5001 is desk's."""
+    """A directory as the scheduler builds it from config.yaml: chat 5001 is desk's, 5002 a
+    Russian-reading bureau's."""
 
     def follows(self, channel_keys: Sequence[str]) -> list[Follow]:
+        if f"telegram:{KNOWN_RU}" in channel_keys:
+            return [Follow("almaty-ru", "Бюро Алматы", f"telegram:{KNOWN_RU}", ("Амин Елеусинов",),
+                           "2026-12-03 08:00 Asia/Almaty (daily)", (), language="ru")]
         key = f"telegram:{KNOWN}"
         if key not in channel_keys:
             return []
@@ -65,6 +72,26 @@ def test_an_unknown_chat_gets_its_id_and_the_config_line_and_nothing_else(
     assert all(r.parse_mode == "HTML" for r in bot_api.received)
     with db.read() as s:
         assert optouts.every(s) == []
+
+
+def test_the_bot_answers_in_the_subscribers_language_else_in_the_writers(
+    db: Database, bot_api: FakeBotApi
+) -> None:
+    with polling(_poller(db, bot_api.api_base)):
+        bot_api.say(KNOWN_RU, "/status", language_code="en")  # the digests' language wins
+        [status] = bot_api.wait_for_texts(str(KNOWN_RU), 1)
+        bot_api.say(778, "/start", language_code="kk")  # no subscriber: the app's language
+        bot_api.say(779, "/help", language_code="ru-RU")
+        bot_api.say(780, "/status", language_code="de")  # not one of ours: English
+        [start_kk] = bot_api.wait_for_texts("778", 1)
+        [help_ru] = bot_api.wait_for_texts("779", 1)
+        [status_de] = bot_api.wait_for_texts("780", 1)
+    assert "Следит за: Амин Елеусинов" in status and "Следующий дайджест: 2026-12-03 08:00" in status
+    assert "Follows" not in status
+    assert "Бұл чаттың идентификаторы: <code>778</code>." in start_kk
+    assert "{type: telegram, chat_id: 778}" in start_kk and "config.yaml" in start_kk
+    assert help_ru.startswith("Бот unionwatch: /start")
+    assert status_de.startswith(telegram_bot.NOTHING_HERE)
 
 
 def test_status_stop_and_start_in_a_subscribed_chat(db: Database, bot_api: FakeBotApi) -> None:
