@@ -166,8 +166,9 @@ class Extractor:
         except (ExtractionError, FeedError):
             raise
         except MemoryError:
-            raise failed(f"reading the {what} took more than the {self.memory_mb} MiB a reader may "
-                         "use (crawl.extract_memory_mb)") from None
+            limit = (f"the {self.memory_mb} MiB a reader may use (crawl.extract_memory_mb)"
+                     if self.memory_mb else "the memory the machine had")
+            raise failed(f"reading the {what} took more than {limit}") from None
         except Exception as exc:  # a bug: keep where in the worker it happened
             remote = getattr(exc, "traceback", None)
             if isinstance(remote, str):
